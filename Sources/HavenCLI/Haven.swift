@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Haven: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "haven",
+        abstract: "Haven: a family-advocacy and peer-support referral directory.",
+        discussion: """
+            Server-side commands run the API and look after its database. Without DATABASE_URL, \
+            Haven runs its own PostgreSQL cluster under .haven/postgres, started on demand.
+
+            Every option can also be set with the environment variable named in its help; \
+            a flag wins over the variable.
+            """,
+        subcommands: [Serve.self, Migrate.self, Seed.self, Database.self]
+    )
+}

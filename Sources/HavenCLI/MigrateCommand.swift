@@ -1,0 +1,47 @@
+import ArgumentParser
+import HavenCore
+import HavenStorage
+import Logging
+import PostgresNIO
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending database migrations.",
+        discussion: """
+            Applies each pending Migrations/NNNN_name.sql in order, each in its own transaction, \
+            and records it with its SHA-256 checksum. Refuses when an applied migration was edited.
+            """
+    )
+
+    @Flag(help: "List applied and pending migrations; change nothing.")
+    var status = false
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap()
+        let files = try database.migrations()
+        let url = try await database.connectionURL(logger: logger)
+        let showStatus = status
+        try await PostgresClient.withClient(url: url, logger: logger) { client in
+            let migrator = Migrator(client: client, files: files, logger: logger.forPostgres())
+            if showStatus {
+                let plan = try await migrator.plan()
+                for entry in plan.entries {
+                    switch entry {
+                    case .applied(let migration): print("applied  \(migration.fileName)")
+                    case .pending(let file): print("pending  \(file.fileName)")
+                    }
+                }
+                for problem in plan.problems { print("problem  \(problem)") }
+                if !plan.problems.isEmpty { throw ExitCode.failure }
+                print(
+                    plan.pending.isEmpty ? "Schema is current." : "\(plan.pending.count) pending: run `haven migrate`.")
+                return
+            }
+            let applied = try await migrator.migrate { file in print("applying \(file.fileName)") }
+            print(applied.isEmpty ? "Schema is current; nothing to apply." : "Applied \(applied.count) migration(s).")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import HavenCore
+import HavenServer
+import HavenStorage
+import Hummingbird
+import Logging
+import PostgresNIO
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API server.",
+        discussion: """
+            Refuses to start when the database schema is behind this build, unless --migrate \
+            is given. Stops gracefully on SIGTERM or SIGINT: in-flight requests finish, then the \
+            database pool closes.
+            """
+    )
+
+    @Option(help: "Address to listen on. [env: HAVEN_HOST] (default: 127.0.0.1)")
+    var host: String?
+
+    @Option(help: "Port to listen on. [env: HAVEN_PORT] (default: 8080)")
+    var port: Int?
+
+    @Flag(help: "Apply pending migrations before serving.")
+    var migrate = false
+
+    @Option(help: "Largest request body accepted, in bytes. [env: HAVEN_MAX_BODY_BYTES] (default: 1048576)")
+    var maxBodyBytes: Int?
+
+    @Option(help: "Seconds an idle keep-alive connection stays open. [env: HAVEN_IDLE_TIMEOUT] (default: 60)")
+    var idleTimeout: Int?
+
+    @Option(help: "Most database connections the server opens. [env: HAVEN_DB_POOL_SIZE] (default: 20)")
+    var dbPoolSize: Int?
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap()
+        let configuration = ServerConfiguration(
+            host: setting(host, "HAVEN_HOST", default: "127.0.0.1")!,
+            port: try intSetting(port, "HAVEN_PORT", default: 8080),
+            maxBodyBytes: try intSetting(maxBodyBytes, "HAVEN_MAX_BODY_BYTES", default: 1 << 20),
+            idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60))
+        )
+        let migrations = try database.migrations()
+        let url = try await database.connectionURL(logger: logger)
+        let postgres = PostgresClient(
+            configuration: try .init(
+                url, maximumConnections: try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20)),
+            backgroundLogger: logger.forPostgres()
+        )
+        let dependencies = ServerDependencies(postgres: postgres, migrations: migrations, logger: logger)
+        let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
+        var app = HavenApplication.buildApplication(
+            router: router,
+            dependencies: dependencies,
+            configuration: configuration
+        ) { _ in
+            logger.notice("Haven is serving on http://\(configuration.host):\(configuration.port)")
+        }
+        let migrator = Migrator(client: postgres, files: migrations, logger: logger.forPostgres())
+        let autoMigrate = migrate
+        app.beforeServerStarts {
+            try await SchemaGate(migrator: migrator, autoMigrate: autoMigrate, logger: logger).check()
+        }
+        logger.info("database", metadata: ["url": "\(url)"])
+        try await app.runService()
+    }
+}
+
+/// Keeps the server from serving a schema it was not built for.
+struct SchemaGate {
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let migrator: Migrator
+    let autoMigrate: Bool
+    let logger: Logger
+
+    func check() async throws {
+        let plan = try await migrator.plan()
+        guard plan.problems.isEmpty else {
+            throw Refusal(description: plan.problems.map(\.description).joined(separator: "\n"))
+        }
+        guard !plan.pending.isEmpty else { return }
+        if autoMigrate {
+            try await migrator.migrate()
+            return
+        }
+        let names = plan.pending.map(\.fileName).joined(separator: ", ")
+        throw Refusal(
+            description: """
+                The database schema is behind this build: \(plan.pending.count) pending migration(s) (\(names)).
+                Run `haven migrate` first, or start the server with `haven serve --migrate`.
+                """
+        )
+    }
+}

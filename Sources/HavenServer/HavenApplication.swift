@@ -1,0 +1,92 @@
+import HavenCore
+import HavenStorage
+import Hummingbird
+import Logging
+import NIOCore
+import OpenAPIHummingbird
+import PostgresNIO
+import ServiceLifecycle
+
+/// What the server needs from the outside world.
+public struct ServerDependencies: Sendable {
+    public var postgres: PostgresClient
+    public var migrations: [MigrationFile]
+    public var logger: Logger
+
+    public init(postgres: PostgresClient, migrations: [MigrationFile], logger: Logger) {
+        self.postgres = postgres
+        self.migrations = migrations
+        self.logger = logger
+    }
+}
+
+/// A router with Haven's middleware and routes, plus the table used to answer 405s.
+public struct HavenRouter {
+    public let router: Router<HavenRequestContext>
+    let routes: RouteTable
+}
+
+public enum HavenApplication {
+    /// Builds the router: middleware first (outermost first), then every API route.
+    public static func buildRouter(
+        dependencies: ServerDependencies,
+        configuration: ServerConfiguration
+    ) throws -> HavenRouter {
+        let routes = RouteTable()
+        let router = Router(context: HavenRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
+
+        let migrator = Migrator(
+            client: dependencies.postgres,
+            files: dependencies.migrations,
+            logger: dependencies.logger.forPostgres()
+        )
+        let handler = APIHandler(
+            operations: OperationsHandler(
+                readiness: ReadinessProbe(migrator: migrator, timeout: configuration.readinessTimeout),
+                document: try APIDocument.load(),
+                logger: dependencies.logger
+            )
+        )
+        try handler.registerHandlers(
+            on: router,
+            configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        )
+        return HavenRouter(router: router, routes: routes)
+    }
+
+    /// Builds the application. The database client runs as a service of the application, so on
+    /// SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish, and only then
+    /// is the pool closed.
+    public static func buildApplication(
+        router: HavenRouter,
+        dependencies: ServerDependencies,
+        configuration: ServerConfiguration,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> Application<RouterResponder<HavenRequestContext>> {
+        // Building the responder adds the HEAD twin of every GET; the table is read after it so
+        // that a 405's Allow header lists HEAD too.
+        let responder = router.router.buildResponder()
+        router.routes.install(router.router.routes.map { (method: $0.method, path: $0.path.description) })
+        return Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "Haven"
+            ),
+            services: [dependencies.postgres],
+            onServerRunning: onServerRunning,
+            logger: dependencies.logger
+        )
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        self = .nanoseconds(Int64(duration / .nanoseconds(1)))
+    }
+}

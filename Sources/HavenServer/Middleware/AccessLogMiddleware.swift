@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+
+/// One log line per request: method, route template, status, duration.
+///
+/// The route template (`/v1/families/{id}`), never the raw path, so ids stay out of logs; and
+/// never bodies or query strings, which may carry family or volunteer data.
+struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        // ProblemMiddleware sits inside this one, so every outcome arrives here as a response.
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - started
+        context.logger.info(
+            "request",
+            metadata: [
+                "http.method": .string(request.method.rawValue),
+                "http.route": .string(Self.route(context.endpointPath)),
+                "http.status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.3f", Double(elapsed / .microseconds(1)) / 1000)),
+            ]
+        )
+        return response
+    }
+
+    static func route(_ endpointPath: String?) -> String {
+        guard let endpointPath, endpointPath != "NotFound" else { return "(unmatched)" }
+        // Hummingbird writes parameters as `:name`; log them the way the OpenAPI document does.
+        return endpointPath.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            .joined(separator: "/")
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Gives every request an id: the caller's `X-Request-Id` when it is safe to echo and log,
+/// a new one otherwise. The id goes on the response and on every log line of the request.
+struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let requestID = request.headers[Self.headerName].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
+        // Hummingbird reads this key for `context.id`; replacing it keeps one id per request.
+        context.logger[metadataKey: "hb.request.id"] = .string(requestID)
+        var response = try await next(request, context)
+        response.headers[Self.headerName] = requestID
+        return response
+    }
+
+    /// Ids from callers are echoed into logs and headers, so only short, plain ones are kept.
+    static func acceptable(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count) else { return nil }
+        let allowed = value.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: ":"):
+                true
+            default:
+                false
+            }
+        }
+        return allowed ? value : nil
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error that answers as an RFC 9457 `application/problem+json` document.
+///
+/// Handlers and middleware throw these; `ProblemMiddleware` renders every error, these and
+/// unexpected ones alike, so no error response ever has another shape.
+public struct HTTPProblem: Error, Sendable {
+    public struct FieldError: Sendable, Codable, Equatable {
+        /// JSON Pointer (RFC 6901) to the offending field.
+        public var pointer: String
+        public var detail: String
+
+        public init(pointer: String, detail: String) {
+            self.pointer = pointer
+            self.detail = detail
+        }
+    }
+
+    public var status: HTTPResponse.Status
+    /// `about:blank` when the status says it all, otherwise a `urn:haven:problem:<slug>`
+    /// documented in docs/problems.md.
+    public var type: String
+    public var title: String
+    public var detail: String?
+    public var errors: [FieldError]
+    public var headers: HTTPFields
+
+    public init(
+        _ status: HTTPResponse.Status,
+        type: String = "about:blank",
+        title: String? = nil,
+        detail: String? = nil,
+        errors: [FieldError] = [],
+        headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.type = type
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+}
+
+extension HTTPProblem {
+    static func notFound() -> HTTPProblem {
+        HTTPProblem(.notFound, detail: "No resource exists at this path.")
+    }
+
+    static func methodNotAllowed(allowed: [HTTPRequest.Method]) -> HTTPProblem {
+        let names = allowed.map(\.rawValue)
+        var headers = HTTPFields()
+        headers[.allow] = names.joined(separator: ", ")
+        return HTTPProblem(
+            .methodNotAllowed,
+            detail: "This path answers only \(names.joined(separator: ", ")).",
+            headers: headers
+        )
+    }
+
+    static func contentTooLarge(limit: Int) -> HTTPProblem {
+        HTTPProblem(
+            .contentTooLarge,
+            type: "urn:haven:problem:body-too-large",
+            title: "Request body too large",
+            detail: "The request body is larger than the \(limit)-byte limit."
+        )
+    }
+
+    static func internalError() -> HTTPProblem {
+        HTTPProblem(
+            .internalServerError,
+            detail: "Something went wrong on our side. Quote the request id when reporting it."
+        )
+    }
+}
+
+/// The wire form of a problem (RFC 9457 members, plus `errors` for validation).
+struct ProblemDocument: Encodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var instance: String
+    var errors: [HTTPProblem.FieldError]?
+
+    init(_ problem: HTTPProblem, requestID: String) {
+        type = problem.type
+        title = problem.title
+        status = problem.status.code
+        detail = problem.detail
+        instance = "urn:haven:request:\(requestID)"
+        errors = problem.errors.isEmpty ? nil : problem.errors
+    }
+}
+
+extension HTTPProblem {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func response(requestID: String) -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        // Encoding this fixed shape cannot fail; an empty body would still carry the status.
+        let body = (try? Self.encoder.encode(ProblemDocument(self, requestID: requestID))) ?? Data()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

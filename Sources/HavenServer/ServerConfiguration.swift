@@ -1,0 +1,25 @@
+/// How the HTTP server listens and protects itself.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+    /// A keep-alive connection with no traffic for this long is closed.
+    public var idleTimeout: Duration
+    /// How long `/readyz` waits for the database before answering 503.
+    public var readinessTimeout: Duration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maxBodyBytes: Int = 1 << 20,
+        idleTimeout: Duration = .seconds(60),
+        readinessTimeout: Duration = .seconds(2)
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
+        self.readinessTimeout = readinessTimeout
+    }
+}

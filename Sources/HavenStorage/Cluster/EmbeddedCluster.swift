@@ -1,0 +1,276 @@
+import Foundation
+import HavenCore
+import Logging
+import PostgresNIO
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A private PostgreSQL 15 cluster that Haven runs for itself when no `DATABASE_URL` is set:
+/// initialized on first use, listening on loopback only, with password authentication.
+///
+/// PostgreSQL refuses to run as root, and CI machines run everything as root, so as root the
+/// cluster runs as an unprivileged system account (Debian's `postgres`) that owns the data dir.
+public struct EmbeddedCluster: Sendable {
+    public struct Configuration: Sendable {
+        /// Absolute path of the cluster's data directory.
+        public var dataDirectory: String
+        public var port: Int
+        /// Where `initdb` and `pg_ctl` live.
+        public var binDirectory: String
+        public var database: String
+        public var superuser: String
+        /// The account that runs the server when Haven itself runs as root.
+        public var systemAccount: String
+        /// Throwaway clusters (tests) trade crash safety for speed.
+        public var durable: Bool
+
+        public init(
+            dataDirectory: String,
+            port: Int = 54329,
+            binDirectory: String = "/usr/lib/postgresql/15/bin",
+            database: String = "haven",
+            superuser: String = "haven",
+            systemAccount: String = "postgres",
+            durable: Bool = true
+        ) {
+            self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+            self.port = port
+            self.binDirectory = binDirectory
+            self.database = database
+            self.superuser = superuser
+            self.systemAccount = systemAccount
+            self.durable = durable
+        }
+    }
+
+    public enum Status: Sendable, Equatable {
+        case notInitialized
+        case stopped
+        case running(pid: Int32, port: Int)
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    public let configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    private var dataDirectory: String { configuration.dataDirectory }
+    private var passwordFile: String { dataDirectory + "/haven.password" }
+    private var serverLog: String { dataDirectory + "/server.log" }
+    private var runsAsRoot: Bool { geteuid() == 0 }
+    private var runner: ProcessRunner { ProcessRunner(account: runsAsRoot ? configuration.systemAccount : nil) }
+
+    // MARK: Status
+
+    public func status() -> Status {
+        guard FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") else { return .notInitialized }
+        // postmaster.pid: line 1 is the pid, line 4 the port. A stale file (after a crash) names a
+        // pid that is gone.
+        guard let contents = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return .stopped
+        }
+        let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 4, let pid = Int32(lines[0]), let port = Int(lines[3]) else { return .stopped }
+        guard kill(pid, 0) == 0 || errno == EPERM else { return .stopped }
+        return .running(pid: pid, port: port)
+    }
+
+    /// The URL Haven connects with: loopback, the running (or configured) port, the generated password.
+    public func connectionURL() throws -> DatabaseURL {
+        guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+            throw Failure(
+                reason: "The embedded cluster at \(dataDirectory) has not been initialized yet: run `haven db start`.")
+        }
+        let port: Int =
+            if case .running(_, let runningPort) = status() { runningPort } else { configuration.port }
+        return DatabaseURL(
+            host: "127.0.0.1",
+            port: port,
+            username: configuration.superuser,
+            password: password.trimmingCharacters(in: .whitespacesAndNewlines),
+            database: configuration.database,
+            sslMode: .disable
+        )
+    }
+
+    // MARK: Start and stop
+
+    /// Initializes the cluster when needed, starts it when stopped, and makes sure Haven's
+    /// database exists. Returns the URL to connect with.
+    @discardableResult
+    public func start(logger: Logger) async throws -> DatabaseURL {
+        try checkBinaries()
+        if status() == .notInitialized {
+            logger.info("initializing embedded PostgreSQL cluster", metadata: ["data_dir": "\(dataDirectory)"])
+            try await initialize()
+        }
+        switch status() {
+        case .running(_, let port) where port != configuration.port:
+            logger.warning(
+                "embedded cluster is already running on another port",
+                metadata: ["port": "\(port)", "requested_port": "\(configuration.port)"]
+            )
+        case .running:
+            break
+        case .stopped, .notInitialized:
+            logger.info("starting embedded PostgreSQL cluster", metadata: ["port": "\(configuration.port)"])
+            try await startServer()
+        }
+        let url = try connectionURL()
+        try await createDatabaseIfMissing(url: url, logger: logger)
+        return url
+    }
+
+    /// Stops the cluster (fast shutdown: open sessions are ended, nothing is lost). Returns false
+    /// when it was not running.
+    @discardableResult
+    public func stop() async throws -> Bool {
+        guard case .running = status() else { return false }
+        _ = try await runner.run(binary("pg_ctl"), ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+        return true
+    }
+
+    // MARK: Internals
+
+    private func binary(_ name: String) -> String { configuration.binDirectory + "/" + name }
+
+    private func checkBinaries() throws {
+        for name in ["initdb", "pg_ctl", "postgres"] where !FileManager.default.isExecutableFile(atPath: binary(name)) {
+            throw Failure(
+                reason:
+                    "PostgreSQL 15 is not installed (\(binary(name)) is missing). Run `make deps`, "
+                    + "or set HAVEN_PG_BIN to the directory holding initdb and pg_ctl."
+            )
+        }
+        if runsAsRoot, getpwnam(configuration.systemAccount) == nil {
+            throw Failure(
+                reason:
+                    "Haven runs as root, and PostgreSQL refuses to, but the account '\(configuration.systemAccount)' "
+                    + "that should run it does not exist. Install postgresql-15 (it creates the account)."
+            )
+        }
+    }
+
+    private func initialize() async throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory)
+        guard (try fileManager.contentsOfDirectory(atPath: dataDirectory)).isEmpty else {
+            throw Failure(reason: "\(dataDirectory) is not empty and holds no PostgreSQL cluster; move it away first.")
+        }
+
+        let password = Self.randomSecret()
+        let passwordInput = NSTemporaryDirectory() + "haven-initdb-\(UUID().uuidString)"
+        try password.write(toFile: passwordInput, atomically: true, encoding: .utf8)
+        try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordInput)
+        defer { try? fileManager.removeItem(atPath: passwordInput) }
+
+        if runsAsRoot {
+            try giveToSystemAccount(dataDirectory)
+            try giveToSystemAccount(passwordInput)
+            do {
+                _ = try await runner.run("/usr/bin/test", ["-w", dataDirectory])
+            } catch {
+                throw Failure(
+                    reason:
+                        "The '\(configuration.systemAccount)' account cannot reach \(dataDirectory): a parent directory "
+                        + "is not searchable by other users (for example /root is 0700). Set HAVEN_DATA_DIR to a path "
+                        + "it can reach, such as /var/lib/haven/postgres."
+                )
+            }
+        }
+
+        _ = try await runner.run(
+            binary("initdb"),
+            [
+                "-D", dataDirectory, "-U", configuration.superuser, "--pwfile=\(passwordInput)",
+                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
+                "--encoding=UTF8", "--locale=C.UTF-8",
+            ]
+        )
+
+        // Settings that make this cluster private: loopback TCP only, no Unix socket in a shared
+        // directory.
+        var settings = [
+            "", "# Haven embedded cluster",
+            "listen_addresses = '127.0.0.1'",
+            "unix_socket_directories = ''",
+            "max_connections = 200",
+        ]
+        if !configuration.durable {
+            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.conf"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((settings.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+
+        try password.write(toFile: passwordFile, atomically: false, encoding: .utf8)
+        try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile)
+    }
+
+    private func startServer() async throws {
+        do {
+            _ = try await runner.run(
+                binary("pg_ctl"),
+                ["-D", dataDirectory, "-l", serverLog, "-w", "-t", "60", "-o", "-p \(configuration.port)", "start"]
+            )
+        } catch {
+            let logTail =
+                (try? String(contentsOfFile: serverLog, encoding: .utf8))?
+                .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+            var reason = "The embedded PostgreSQL cluster did not start (\(dataDirectory), port \(configuration.port))."
+            if logTail.contains("Address already in use") {
+                reason += " Port \(configuration.port) is in use: set HAVEN_DB_PORT to a free port."
+            }
+            if !logTail.isEmpty { reason += "\nLast lines of \(serverLog):\n\(logTail)" }
+            throw Failure(reason: reason)
+        }
+    }
+
+    private func createDatabaseIfMissing(url: DatabaseURL, logger: Logger) async throws {
+        var maintenance = url
+        maintenance.database = "postgres"
+        try await PostgresClient.withClient(url: maintenance, maximumConnections: 1, logger: logger) { client in
+            let exists =
+                try await client.query(
+                    "SELECT 1 FROM pg_database WHERE datname = \(configuration.database)",
+                    logger: logger
+                ).collect().isEmpty == false
+            if !exists {
+                _ = try await client.query(
+                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(SQLIdentifier.quote(configuration.database))"),
+                    logger: logger
+                )
+            }
+        }
+    }
+
+    private func giveToSystemAccount(_ path: String) throws {
+        guard let account = getpwnam(configuration.systemAccount) else { return }
+        guard chown(path, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+            throw Failure(
+                reason: "Cannot hand \(path) to '\(configuration.systemAccount)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
+
+/// Quoting for identifiers that cannot be bound as parameters (database and role names).
+public enum SQLIdentifier {
+    public static func quote(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

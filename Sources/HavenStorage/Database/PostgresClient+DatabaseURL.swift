@@ -1,0 +1,80 @@
+import HavenCore
+import Logging
+import NIOSSL
+import PostgresNIO
+
+extension PostgresClient.Configuration {
+    /// Connection settings for a Haven database URL, with TLS following its `sslmode`
+    /// the way libpq reads it.
+    public init(_ url: DatabaseURL, maximumConnections: Int = 20) throws {
+        let tls: PostgresClient.Configuration.TLS
+        switch url.sslMode {
+        case .disable:
+            tls = .disable
+        case .allow, .prefer:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .prefer(configuration)
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .require(configuration)
+        case .verifyCA, .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification =
+                url.sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
+            if let path = url.sslRootCertificatePath {
+                configuration.trustRoots = .file(path)
+            }
+            tls = .require(configuration)
+        }
+        self.init(
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: tls
+        )
+        options.maximumConnections = maximumConnections
+        if let seconds = url.connectTimeoutSeconds {
+            options.connectTimeout = .seconds(seconds)
+        }
+        options.additionalStartupParameters = [("application_name", url.applicationName ?? "haven")]
+    }
+}
+
+extension Logger {
+    /// PostgresNIO logs statements at debug level; Haven's SQL carries bound values that may be
+    /// personal data, so the driver never logs below `info`.
+    public func forPostgres() -> Logger {
+        var logger = self
+        if logger.logLevel < .info { logger.logLevel = .info }
+        return logger
+    }
+}
+
+extension PostgresClient {
+    /// Runs a client for the duration of `body`: for commands and tests that are not part of a
+    /// long-running service group.
+    public static func withClient<T: Sendable>(
+        url: DatabaseURL,
+        maximumConnections: Int = 4,
+        logger: Logger,
+        _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        // The body may ask for a connection a moment before `run()` has started, which is safe
+        // (the request waits) but makes the pool log its only background warning; errors still show.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = .error
+        let client = PostgresClient(
+            configuration: try Configuration(url, maximumConnections: maximumConnections),
+            backgroundLogger: backgroundLogger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}

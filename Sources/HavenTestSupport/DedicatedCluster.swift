@@ -1,0 +1,58 @@
+import Foundation
+import HavenStorage
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A cluster of one test's own, for tests that stop and start PostgreSQL underneath a running
+/// server; the shared cluster must keep serving every other test meanwhile.
+public struct DedicatedCluster: Sendable {
+    public let cluster: EmbeddedCluster
+
+    /// Creates, starts, runs `body`, then stops the cluster and deletes its data dir.
+    public static func with<T: Sendable>(
+        logger: Logger,
+        _ body: @Sendable (DedicatedCluster) async throws -> T
+    ) async throws -> T {
+        let directory = NSTemporaryDirectory() + "haven-dedicated-\(getpid())-\(UUID().uuidString.prefix(8))/postgres"
+        let cluster = EmbeddedCluster(
+            configuration: .init(dataDirectory: directory, port: try freeLoopbackPort(), durable: false)
+        )
+        defer {
+            try? FileManager.default.removeItem(
+                atPath: URL(fileURLWithPath: directory).deletingLastPathComponent().path)
+        }
+        do {
+            try await cluster.start(logger: logger)
+            let result = try await body(DedicatedCluster(cluster: cluster))
+            try await cluster.stop()
+            return result
+        } catch {
+            _ = try? await cluster.stop()
+            throw error
+        }
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+public func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw TestHarnessError("socket() failed") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    guard bound == 0 else { throw TestHarnessError("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    guard named == 0 else { throw TestHarnessError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

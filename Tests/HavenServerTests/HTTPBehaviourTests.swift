@@ -1,0 +1,202 @@
+import Foundation
+import HTTPTypes
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HavenServer
+
+@Suite("HTTP behaviour every route shares")
+struct HTTPBehaviourTests {
+    let cluster = TestDatabaseCluster.shared
+
+    @Test("GET /healthz answers 200 with a generated request id")
+    func health() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/healthz", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.json["status"] as? String == "ok")
+                let id = try #require(response.requestID)
+                #expect(UUID(uuidString: id) != nil)
+            }
+        }
+    }
+
+    @Test("a caller's plain X-Request-Id is echoed; an unsafe one is replaced")
+    func requestIDs() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let header = HTTPField.Name("X-Request-Id")!
+                let echoed = try await client.execute(
+                    uri: "/healthz", method: .get, headers: [header: "case-42.retry_1"])
+                #expect(echoed.requestID == "case-42.retry_1")
+
+                for unsafe in ["has space", String(repeating: "a", count: 129), "quote\"d"] {
+                    let replaced = try await client.execute(uri: "/healthz", method: .get, headers: [header: unsafe])
+                    #expect(replaced.requestID != unsafe)
+                    #expect(UUID(uuidString: replaced.requestID ?? "") != nil)
+                }
+            }
+        }
+    }
+
+    @Test("an unknown route is a 404 problem+json naming the request")
+    func unknownRoute() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/v1/no-such-thing/123", method: .get)
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = response.json
+                #expect(problem["type"] as? String == "about:blank")
+                #expect(problem["title"] as? String == "Not Found")
+                #expect(problem["status"] as? Int == 404)
+                #expect(problem["instance"] as? String == "urn:haven:request:\(response.requestID ?? "-")")
+            }
+        }
+    }
+
+    @Test("a known path with the wrong method is a 405 problem+json with Allow")
+    func wrongMethod() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/healthz", method: .delete)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.allow] == "GET, HEAD")
+                #expect(response.json["status"] as? Int == 405)
+
+                let head = try await client.execute(uri: "/healthz", method: .head)
+                #expect(head.status == .ok)
+            }
+        }
+    }
+
+    @Test("a body over the limit is a 413 problem+json, before any handler reads it")
+    func oversizedBody() async throws {
+        try await cluster.withMigratedDatabase { database in
+            let reached = Reached()
+            try await ServerHarness.withServer(
+                database: database,
+                configuration: .init(port: 0, maxBodyBytes: 1024),
+                addRoutes: { router in
+                    router.post("/test/echo") { request, _ -> String in
+                        await reached.mark()
+                        let body = try await request.body.collect(upTo: .max)
+                        return String(buffer: body)
+                    }
+                }
+            ) { client in
+                let small = try await client.execute(
+                    uri: "/test/echo", method: .post, body: ByteBuffer(string: "hello"))
+                #expect(small.status == .ok)
+                #expect(String(buffer: small.body) == "hello")
+
+                let big = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+                let response = try await client.execute(uri: "/test/echo", method: .post, body: big)
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.json["type"] as? String == "urn:haven:problem:body-too-large")
+                #expect(await reached.count == 1)
+            }
+        }
+    }
+
+    @Test("the default limit is 1 MiB")
+    func defaultLimit() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let body = ByteBuffer(repeating: 0, count: (1 << 20) + 1)
+                let response = try await client.execute(uri: "/healthz", method: .post, body: body)
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    @Test("a streamed body is cut off as soon as it passes the limit")
+    func streamedBodyLimit() async throws {
+        let chunks = [ByteBuffer(repeating: 1, count: 600), ByteBuffer(repeating: 2, count: 600)]
+        let body = RequestBody(asyncSequence: chunks.async)
+        var iterator = LimitedBody(base: body, limit: 1000).makeAsyncIterator()
+        #expect(try await iterator.next()?.readableBytes == 600)
+        await #expect(throws: HTTPProblem.self) { _ = try await iterator.next() }
+    }
+
+    @Test("an unexpected error is a 500 problem+json that reveals nothing internal")
+    func unexpectedError() async throws {
+        struct InternalDetail: Error, CustomStringConvertible {
+            var description: String { "connection to 10.1.2.3 failed for family ref FAM-123" }
+        }
+        try await cluster.withMigratedDatabase { database in
+            let logs = CapturedLogs()
+            try await ServerHarness.withServer(
+                database: database,
+                logger: logs.logger(),
+                addRoutes: { router in
+                    router.get("/test/fail") { _, _ -> String in throw InternalDetail() }
+                }
+            ) { client in
+                let response = try await client.execute(uri: "/test/fail", method: .get)
+                #expect(response.status == .internalServerError)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let text = String(buffer: response.body)
+                #expect(!text.contains("10.1.2.3"))
+                #expect(!text.contains("FAM-123"))
+                #expect(response.json["status"] as? Int == 500)
+            }
+            let logged = logs.events.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+            #expect(logged.contains("unhandled error"))
+            #expect(!logged.contains("FAM-123"))
+        }
+    }
+
+    @Test("each request is logged with method, route template, status and duration; never the query or ids")
+    func accessLog() async throws {
+        try await cluster.withMigratedDatabase { database in
+            let logs = CapturedLogs()
+            try await ServerHarness.withServer(
+                database: database,
+                logger: logs.logger(),
+                addRoutes: { router in
+                    router.get("/test/families/:id") { _, _ in "ok" }
+                }
+            ) { client in
+                let response = try await client.execute(uri: "/test/families/FAM-8841?zip=60614", method: .get)
+                #expect(response.status == .ok)
+                let missing = try await client.execute(uri: "/nowhere/FAM-8841", method: .get)
+                #expect(missing.status == .notFound)
+
+                let requests = logs.events.filter { $0.message == "request" }
+                #expect(requests.count == 2)
+                let first = try #require(requests.first)
+                #expect(first.metadata["http.method"] == "GET")
+                #expect(first.metadata["http.route"] == "/test/families/{id}")
+                #expect(first.metadata["http.status"] == "200")
+                #expect(first.metadata["duration_ms"].flatMap(Double.init) != nil)
+                #expect(first.metadata["hb.request.id"] == response.requestID)
+                #expect(requests.last?.metadata["http.route"] == "(unmatched)")
+
+                let everything = logs.events.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+                #expect(!everything.contains("FAM-8841"))
+                #expect(!everything.contains("60614"))
+            }
+        }
+    }
+}
+
+private actor Reached {
+    private(set) var count = 0
+    func mark() { count += 1 }
+}
+
+extension Array where Element: Sendable {
+    fileprivate var async: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import HavenServer
+import HavenStorage
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@Suite("Readiness")
+struct ReadinessTests {
+    let cluster = TestDatabaseCluster.shared
+
+    @Test("GET /readyz is 200 when the database answers and the schema is current")
+    func ready() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/readyz", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.json["status"] as? String == "ready")
+                #expect(response.json["schema"] as? String == "current")
+            }
+        }
+    }
+
+    @Test("GET /readyz is 503 problem+json while migrations are pending")
+    func schemaBehind() async throws {
+        try await cluster.withEmptyDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/readyz", method: .get)
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.json["type"] as? String == "urn:haven:problem:not-ready")
+                let detail = response.json["detail"] as? String ?? ""
+                #expect(detail.contains("behind"))
+                #expect(detail.contains("haven migrate"))
+            }
+        }
+    }
+
+    @Test("GET /readyz is 503 while PostgreSQL is stopped and 200 once it is back, without a restart")
+    func followsTheDatabase() async throws {
+        let logger = cluster.logger
+        try await DedicatedCluster.with(logger: logger) { dedicated in
+            let url = try dedicated.cluster.connectionURL()
+            let migrations = try MigrationSource(directory: TestDatabaseCluster.migrationsDirectory).load()
+            try await PostgresClient.withClient(url: url, logger: logger) { client in
+                try await Migrator(client: client, files: migrations, logger: logger).migrate()
+            }
+            let database = TestDatabase(url: url, migrations: migrations, logger: logger)
+            try await ServerHarness.withServer(
+                database: database,
+                configuration: .init(port: 0, readinessTimeout: .seconds(1))
+            ) { client in
+                #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+
+                try await dedicated.cluster.stop()
+                let down = try await client.execute(uri: "/readyz", method: .get)
+                #expect(down.status == .serviceUnavailable)
+                #expect(down.headers[.contentType] == "application/problem+json")
+                #expect(down.json["detail"] as? String == "The database does not answer.")
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+
+                try await dedicated.cluster.start(logger: logger)
+                // The pool reconnects on its own with a short backoff; ask until it has, within a bound.
+                var recovered = false
+                for _ in 0..<30 where !recovered {
+                    recovered = try await client.execute(uri: "/readyz", method: .get).status == .ok
+                }
+                #expect(recovered)
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import HavenServer
+import HavenStorage
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Runs the real application (real router, middleware and database pool) on a free port and
+/// hands the test an HTTP client.
+enum ServerHarness {
+    static func withServer(
+        database: TestDatabase,
+        configuration: ServerConfiguration = .init(port: 0),
+        logger: Logger? = nil,
+        addRoutes: (Router<HavenRequestContext>) -> Void = { _ in },
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let logger = logger ?? database.logger
+        let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger.forPostgres())
+        let dependencies = ServerDependencies(postgres: postgres, migrations: database.migrations, logger: logger)
+        let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
+        addRoutes(router.router)
+        let app = HavenApplication.buildApplication(
+            router: router,
+            dependencies: dependencies,
+            configuration: configuration
+        )
+        try await app.test(.live, test)
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+    }
+
+    var requestID: String? { headers[HTTPField.Name("X-Request-Id")!] }
+}
+
+/// Keeps every log event a test's logger receives.
+final class CapturedLogs: Sendable {
+    struct Event: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let storage = Mutex<[Event]>([])
+
+    var events: [Event] { storage.withLock { $0 } }
+
+    func logger() -> Logger {
+        Logger(label: "haven.tests.captured") { _ in Handler(logs: self) }
+    }
+
+    fileprivate func append(_ event: Event) { storage.withLock { $0.append(event) } }
+
+    private struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var merged = metadata
+            if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+            logs.append(
+                Event(
+                    level: event.level,
+                    message: event.message.description,
+                    metadata: merged.mapValues(\.description)
+                )
+            )
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import PostgresNIO
+import Testing
+
+@Suite("Embedded cluster")
+struct EmbeddedClusterTests {
+    @Test("initializes on first start, listens on loopback with a password, and reports its state")
+    func lifecycle() async throws {
+        let logger = TestDatabaseCluster.shared.logger
+        try await DedicatedCluster.with(logger: logger) { dedicated in
+            let cluster = dedicated.cluster
+            guard case .running(_, let port) = cluster.status() else {
+                Issue.record("cluster should be running after start")
+                return
+            }
+            #expect(port == cluster.configuration.port)
+            let url = try cluster.connectionURL()
+            #expect(url.host == "127.0.0.1")
+            #expect(url.password?.count == 64)
+
+            let settings = try await PostgresClient.withClient(url: url, logger: logger) { client in
+                var values: [String] = []
+                let rows = try await client.query(
+                    "SELECT current_setting('listen_addresses'), current_setting('unix_socket_directories'), current_database()"
+                )
+                for try await (listen, sockets, database) in rows.decode((String, String, String).self) {
+                    values = [listen, sockets, database]
+                }
+                return values
+            }
+            #expect(settings == ["127.0.0.1", "", "haven"])
+
+            // One connection attempt (a pool would keep retrying): the wrong password is refused.
+            let wrongPassword = PostgresConnection.Configuration(
+                host: url.host,
+                port: url.port,
+                username: url.username,
+                password: "not-the-password",
+                database: url.database,
+                tls: .disable
+            )
+            let refusal = await #expect(throws: PSQLError.self) {
+                let connection = try await PostgresConnection.connect(
+                    configuration: wrongPassword, id: 1, logger: logger)
+                try await connection.close()
+            }
+            #expect(refusal?.serverInfo?[.sqlState] == "28P01")  // invalid_password
+
+            #expect(try await cluster.stop())
+            #expect(cluster.status() == .stopped)
+            #expect(try await cluster.stop() == false)
+            try await cluster.start(logger: logger)
+            guard case .running = cluster.status() else {
+                Issue.record("cluster should run again after a second start")
+                return
+            }
+        }
+    }
+
+    @Test("an empty data directory reports not initialized")
+    func notInitialized() {
+        let cluster = EmbeddedCluster(configuration: .init(dataDirectory: "/nonexistent/haven/postgres"))
+        #expect(cluster.status() == .notInitialized)
+        #expect(throws: EmbeddedCluster.Failure.self) { try cluster.connectionURL() }
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages Haven needs are installed.
+# As root it installs what is missing; otherwise it prints the exact apt-get line and stops,
+# because a silent sudo prompt in the middle of `make` helps nobody.
+set -euo pipefail
+
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib libpq-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    if [[ "$status" != "install ok installed" ]]; then
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "Haven needs these Debian packages: ${missing[*]}" >&2
+    echo "Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
