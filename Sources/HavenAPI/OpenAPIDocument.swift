@@ -1,13 +1,8 @@
-import Foundation
-
-/// The API contract as written: the same YAML the generator reads, so what the
-/// server describes and what it implements cannot drift apart.
+/// The API contract as written: the same YAML the generator compiles, embedded in the binary,
+/// so what the server describes and what it implements cannot drift apart, and a deployed
+/// `haven` needs no resource files beside it.
 public enum OpenAPIDocument {
-    /// Raw YAML of `openapi.yaml`, read from this module's resources.
-    public static func yaml() throws -> String {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try String(contentsOf: url, encoding: .utf8)
+    public static var yaml: String {
+        String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
     }
 }

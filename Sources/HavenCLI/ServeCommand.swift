@@ -70,33 +70,3 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
     }
 }
-
-/// Keeps the server from serving a schema it was not built for.
-struct SchemaGate {
-    struct Refusal: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    let migrator: Migrator
-    let autoMigrate: Bool
-    let logger: Logger
-
-    func check() async throws {
-        let plan = try await migrator.plan()
-        guard plan.problems.isEmpty else {
-            throw Refusal(description: plan.problems.map(\.description).joined(separator: "\n"))
-        }
-        guard !plan.pending.isEmpty else { return }
-        if autoMigrate {
-            try await migrator.migrate()
-            return
-        }
-        let names = plan.pending.map(\.fileName).joined(separator: ", ")
-        throw Refusal(
-            description: """
-                The database schema is behind this build: \(plan.pending.count) pending migration(s) (\(names)).
-                Run `haven migrate` first, or start the server with `haven serve --migrate`.
-                """
-        )
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 import HavenServer
 import HavenStorage
 import HavenTestSupport
@@ -68,6 +69,50 @@ struct ReadinessTests {
                     recovered = try await client.execute(uri: "/readyz", method: .get).status == .ok
                 }
                 #expect(recovered)
+            }
+        }
+    }
+}
+
+@Suite("Serving only the schema this build ships")
+struct SchemaGateTests {
+    @Test("a schema that is behind is refused with the exact command to run; --migrate applies it")
+    func behind() async throws {
+        try await TestDatabaseCluster.shared.withEmptyDatabase { database in
+            try await database.withClient { client in
+                let migrator = Migrator(client: client, files: database.migrations, logger: database.logger)
+                let refusal = await #expect(throws: SchemaGate.Refusal.self) {
+                    try await SchemaGate(migrator: migrator, autoMigrate: false, logger: database.logger).check()
+                }
+                #expect(refusal?.description.contains("Run `haven migrate` first") == true)
+                #expect(refusal?.description.contains("haven serve --migrate") == true)
+                #expect(refusal?.description.contains("0001_foundation.sql") == true)
+                #expect(try await migrator.plan().pending.count == database.migrations.count)
+
+                try await SchemaGate(migrator: migrator, autoMigrate: true, logger: database.logger).check()
+                #expect(try await migrator.plan().isCurrent)
+            }
+        }
+    }
+
+    @Test("an edited migration is refused even with --migrate")
+    func edited() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await database.withClient { client in
+                var files = database.migrations
+                let first = files[0]
+                files[0] = MigrationFile(
+                    version: first.version,
+                    name: first.name,
+                    fileName: first.fileName,
+                    checksum: String(repeating: "0", count: 64),
+                    sql: first.sql + "\n-- edited"
+                )
+                let migrator = Migrator(client: client, files: files, logger: database.logger)
+                let refusal = await #expect(throws: SchemaGate.Refusal.self) {
+                    try await SchemaGate(migrator: migrator, autoMigrate: true, logger: database.logger).check()
+                }
+                #expect(refusal?.description.contains("Migrations/\(first.fileName) was changed") == true)
             }
         }
     }

@@ -17,7 +17,7 @@ public struct APIDocument: Sendable {
     public let operations: Set<Operation>
 
     public static func load() throws -> APIDocument {
-        let parsed = try Yams.load(yaml: try OpenAPIDocument.yaml())
+        let parsed = try Yams.load(yaml: OpenAPIDocument.yaml)
         let object = try jsonCompatible(parsed as Any)
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         let container = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
