@@ -5,6 +5,13 @@ import HavenServer
 import HavenStorage
 import Logging
 
+/// A setting that cannot work, reported as one plain sentence (no usage text: the command line
+/// itself was fine).
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// A flag, else its environment variable, else the default.
 func setting(_ flag: String?, _ variable: String, default fallback: String? = nil) -> String? {
     if let flag { return flag }
@@ -15,7 +22,7 @@ func setting(_ flag: String?, _ variable: String, default fallback: String? = ni
 func intSetting(_ flag: Int?, _ variable: String, default fallback: Int) throws -> Int {
     if let flag { return flag }
     guard let raw = ProcessInfo.processInfo.environment[variable], !raw.isEmpty else { return fallback }
-    guard let value = Int(raw) else { throw ValidationError("\(variable)=\(raw) is not a whole number") }
+    guard let value = Int(raw) else { throw ConfigurationError("\(variable)=\(raw) is not a whole number") }
     return value
 }
 
@@ -76,7 +83,7 @@ struct DatabaseOptions: ParsableArguments {
         do {
             return try DatabaseURL(parsing: raw)
         } catch {
-            throw ValidationError(error.description)
+            throw ConfigurationError(error.description)
         }
     }
 

@@ -25,7 +25,7 @@ struct Seed: AsyncParsableCommand {
         try await PostgresClient.withClient(url: url, logger: logger) { client in
             let plan = try await Migrator(client: client, files: files, logger: logger.forPostgres()).plan()
             guard plan.isCurrent else {
-                throw ValidationError("The database schema is not current: run `haven migrate` before `haven seed`.")
+                throw ConfigurationError("The database schema is not current: run `haven migrate` before `haven seed`.")
             }
             let loader = SeedLoader(client: client, directory: directory, logger: logger.forPostgres())
             let loaded = try await loader.load { name in print("seeding  \(name)") }

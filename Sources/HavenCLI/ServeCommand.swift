@@ -68,5 +68,6 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("database", metadata: ["url": "\(url)"])
         try await app.runService()
+        logger.notice("Haven stopped")
     }
 }

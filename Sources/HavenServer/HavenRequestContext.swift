@@ -8,6 +8,7 @@ public struct HavenRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// The request id as it appears in `X-Request-Id` and every log line.
-    public var requestID: String { id }
+    /// `BodyLimitMiddleware` enforces the configured limit on every route; Hummingbird's own
+    /// fixed limit for decoding bodies would otherwise cut in first with a different number.
+    public var maxUploadSize: Int { .max }
 }

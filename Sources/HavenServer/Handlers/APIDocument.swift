@@ -5,33 +5,16 @@ import Yams
 
 /// The OpenAPI document, read once at start-up from the same YAML the generator compiles,
 /// and converted to JSON for `GET /openapi.json`.
-public struct APIDocument: Sendable {
-    public struct Operation: Sendable, Hashable {
-        public let method: String
-        public let path: String
-    }
-
-    public let json: Data
+struct APIDocument: Sendable {
     let container: OpenAPIObjectContainer
-    /// Every (method, path) the document describes, methods uppercased.
-    public let operations: Set<Operation>
 
-    public static func load() throws -> APIDocument {
+    static func load() throws -> APIDocument {
         let parsed = try Yams.load(yaml: OpenAPIDocument.yaml)
         let object = try jsonCompatible(parsed as Any)
-        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        let container = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
+        // Through JSON, whose types are exact, so quoted YAML scalars such as '02134' stay strings.
+        let json = try JSONSerialization.data(withJSONObject: object)
 
-        var operations: Set<Operation> = []
-        let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
-        if let paths = (object as? [String: Any])?["paths"] as? [String: Any] {
-            for (path, item) in paths {
-                for key in (item as? [String: Any])?.keys ?? [:].keys where methods.contains(key) {
-                    operations.insert(Operation(method: key.uppercased(), path: path))
-                }
-            }
-        }
-        return APIDocument(json: json, container: container, operations: operations)
+        return APIDocument(container: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json))
     }
 
     /// YAML allows values JSON has no words for (non-string keys, timestamps); the document

@@ -39,9 +39,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 let allowed = routes.allowedMethods(for: request.uri.path)
                 return allowed.isEmpty ? .notFound() : .methodNotAllowed(allowed: allowed)
             }
-            if error.status == .contentTooLarge {
-                return .contentTooLarge(limit: context.maxUploadSize)
-            }
             if error.status.kind == .clientError {
                 return HTTPProblem(error.status, detail: error.body)
             }
