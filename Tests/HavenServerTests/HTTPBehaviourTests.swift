@@ -47,13 +47,8 @@ struct HTTPBehaviourTests {
         try await cluster.withMigratedDatabase { database in
             try await ServerHarness.withServer(database: database) { client in
                 let response = try await client.execute(uri: "/v1/no-such-thing/123", method: .get)
-                #expect(response.status == .notFound)
-                #expect(response.headers[.contentType] == "application/problem+json")
-                let problem = response.json
-                #expect(problem["type"] as? String == "about:blank")
+                let problem = expectProblem(response, .notFound)
                 #expect(problem["title"] as? String == "Not Found")
-                #expect(problem["status"] as? Int == 404)
-                #expect(problem["instance"] as? String == "urn:haven:request:\(response.requestID ?? "-")")
             }
         }
     }
@@ -63,10 +58,8 @@ struct HTTPBehaviourTests {
         try await cluster.withMigratedDatabase { database in
             try await ServerHarness.withServer(database: database) { client in
                 let response = try await client.execute(uri: "/healthz", method: .delete)
-                #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.contentType] == "application/problem+json")
+                expectProblem(response, .methodNotAllowed)
                 #expect(response.headers[.allow] == "GET, HEAD")
-                #expect(response.json["status"] as? Int == 405)
 
                 let head = try await client.execute(uri: "/healthz", method: .head)
                 #expect(head.status == .ok)
@@ -96,9 +89,7 @@ struct HTTPBehaviourTests {
 
                 let big = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
                 let response = try await client.execute(uri: "/test/echo", method: .post, body: big)
-                #expect(response.status == .contentTooLarge)
-                #expect(response.headers[.contentType] == "application/problem+json")
-                #expect(response.json["type"] as? String == "urn:haven:problem:body-too-large")
+                expectProblem(response, .contentTooLarge, type: "urn:haven:problem:body-too-large")
                 #expect(await reached.count == 1)
             }
         }
@@ -110,8 +101,7 @@ struct HTTPBehaviourTests {
             try await ServerHarness.withServer(database: database) { client in
                 let body = ByteBuffer(repeating: 0, count: (1 << 20) + 1)
                 let response = try await client.execute(uri: "/healthz", method: .post, body: body)
-                #expect(response.status == .contentTooLarge)
-                #expect(response.headers[.contentType] == "application/problem+json")
+                expectProblem(response, .contentTooLarge, type: "urn:haven:problem:body-too-large")
             }
         }
     }
@@ -140,12 +130,10 @@ struct HTTPBehaviourTests {
                 }
             ) { client in
                 let response = try await client.execute(uri: "/test/fail", method: .get)
-                #expect(response.status == .internalServerError)
-                #expect(response.headers[.contentType] == "application/problem+json")
+                expectProblem(response, .internalServerError)
                 let text = String(buffer: response.body)
                 #expect(!text.contains("10.1.2.3"))
                 #expect(!text.contains("FAM-123"))
-                #expect(response.json["status"] as? Int == 500)
             }
             let logged = logs.events.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
             #expect(logged.contains("unhandled error"))

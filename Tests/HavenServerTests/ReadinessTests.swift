@@ -29,10 +29,8 @@ struct ReadinessTests {
         try await cluster.withEmptyDatabase { database in
             try await ServerHarness.withServer(database: database) { client in
                 let response = try await client.execute(uri: "/readyz", method: .get)
-                #expect(response.status == .serviceUnavailable)
-                #expect(response.headers[.contentType] == "application/problem+json")
-                #expect(response.json["type"] as? String == "urn:haven:problem:not-ready")
-                let detail = response.json["detail"] as? String ?? ""
+                let problem = expectProblem(response, .serviceUnavailable, type: "urn:haven:problem:not-ready")
+                let detail = problem["detail"] as? String ?? ""
                 #expect(detail.contains("behind"))
                 #expect(detail.contains("haven migrate"))
             }
@@ -57,9 +55,8 @@ struct ReadinessTests {
 
                 try await dedicated.cluster.stop()
                 let down = try await client.execute(uri: "/readyz", method: .get)
-                #expect(down.status == .serviceUnavailable)
-                #expect(down.headers[.contentType] == "application/problem+json")
-                #expect(down.json["detail"] as? String == "The database does not answer.")
+                let problem = expectProblem(down, .serviceUnavailable, type: "urn:haven:problem:not-ready")
+                #expect(problem["detail"] as? String == "The database does not answer.")
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
 
                 try await dedicated.cluster.start(logger: logger)

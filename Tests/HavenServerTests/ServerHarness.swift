@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Synchronization
+import Testing
 
 /// Runs the real application (real router, middleware and database pool) on a free port and
 /// hands the test an HTTP client.
@@ -82,4 +83,26 @@ final class CapturedLogs: Sendable {
             )
         }
     }
+}
+
+/// Checks that `response` is an RFC 9457 problem with this status and type that names the
+/// request it answers, and returns its members for further checks.
+@discardableResult
+func expectProblem(
+    _ response: TestResponse,
+    _ status: HTTPResponse.Status,
+    type: String = "about:blank",
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> [String: Any] {
+    let problem = response.json
+    #expect(response.status == status, sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+    #expect(problem["status"] as? Int == status.code, sourceLocation: sourceLocation)
+    #expect(problem["type"] as? String == type, sourceLocation: sourceLocation)
+    #expect((problem["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    #expect(
+        problem["instance"] as? String == "urn:haven:request:\(response.requestID ?? "missing")",
+        sourceLocation: sourceLocation
+    )
+    return problem
 }
