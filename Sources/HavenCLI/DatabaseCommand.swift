@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HavenStorage
 import Logging
 
@@ -19,15 +20,15 @@ struct Database: AsyncParsableCommand {
             abstract: "Initialize (on first use) and start the embedded cluster."
         )
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var cluster: ClusterOptions
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
             let logger = try logging.bootstrap()
-            let cluster = try database.embeddedCluster()
-            try await cluster.start(logger: logger)
-            print(
-                "Embedded PostgreSQL is running: \(cluster.configuration.dataDirectory), port \(try cluster.connectionURL().port)."
+            let embedded = try cluster.embeddedCluster()
+            try await embedded.start(logger: logger)
+            say(
+                "Embedded PostgreSQL is running: \(embedded.configuration.dataDirectory), port \(try embedded.connectionURL().port)."
             )
         }
     }
@@ -35,12 +36,12 @@ struct Database: AsyncParsableCommand {
     struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the embedded cluster.")
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var cluster: ClusterOptions
 
         func run() async throws {
-            let cluster = try database.embeddedCluster()
-            let stopped = try await cluster.stop()
-            print(stopped ? "Embedded PostgreSQL stopped." : "Embedded PostgreSQL was not running.")
+            let embedded = try cluster.embeddedCluster()
+            let stopped = try await embedded.stop()
+            say(stopped ? "Embedded PostgreSQL stopped." : "Embedded PostgreSQL was not running.")
         }
     }
 
@@ -49,27 +50,27 @@ struct Database: AsyncParsableCommand {
             abstract: "Show the data directory, port, state and connection URL of the embedded cluster."
         )
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var cluster: ClusterOptions
 
         func run() async throws {
-            let cluster = try database.embeddedCluster()
+            let embedded = try cluster.embeddedCluster()
             let state: String
-            var port = cluster.configuration.port
-            switch cluster.status() {
+            var port = embedded.configuration.port
+            switch embedded.status() {
             case .notInitialized: state = "not initialized (`haven db start` creates it)"
             case .stopped: state = "stopped"
             case .running(let pid, let runningPort):
                 state = "running (pid \(pid))"
                 port = runningPort
             }
-            print("Data directory: \(cluster.configuration.dataDirectory)")
-            print("Port:           \(port)")
-            print("State:          \(state)")
-            if let url = try? cluster.connectionURL() {
-                print("URL:            \(url.urlString)")
+            say("Data directory: \(embedded.configuration.dataDirectory)")
+            say("Port:           \(port)")
+            say("State:          \(state)")
+            if let url = try? embedded.connectionURL() {
+                say("URL:            \(url.urlString)")
             }
-            if let external = try database.externalURL() {
-                print("Note: DATABASE_URL is set, so Haven uses \(external), not this cluster.")
+            if let databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"], !databaseURL.isEmpty {
+                say("Note: DATABASE_URL is set, so Haven's other commands use that database, not this cluster.")
             }
         }
     }

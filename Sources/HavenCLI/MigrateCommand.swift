@@ -30,18 +30,18 @@ struct Migrate: AsyncParsableCommand {
                 let plan = try await migrator.plan()
                 for entry in plan.entries {
                     switch entry {
-                    case .applied(let migration): print("applied  \(migration.fileName)")
-                    case .pending(let file): print("pending  \(file.fileName)")
+                    case .applied(let migration): say("applied  \(migration.fileName)")
+                    case .pending(let file): say("pending  \(file.fileName)")
                     }
                 }
-                for problem in plan.problems { print("problem  \(problem)") }
+                for problem in plan.problems { say("problem  \(problem)") }
                 if !plan.problems.isEmpty { throw ExitCode.failure }
-                print(
+                say(
                     plan.pending.isEmpty ? "Schema is current." : "\(plan.pending.count) pending: run `haven migrate`.")
                 return
             }
-            let applied = try await migrator.migrate { file in print("applying \(file.fileName)") }
-            print(applied.isEmpty ? "Schema is current; nothing to apply." : "Applied \(applied.count) migration(s).")
+            let applied = try await migrator.migrate { file in say("applying \(file.fileName)") }
+            say(applied.isEmpty ? "Schema is current; nothing to apply." : "Applied \(applied.count) migration(s).")
         }
     }
 }

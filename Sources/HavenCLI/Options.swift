@@ -12,6 +12,12 @@ struct ConfigurationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Writes a line of command output at once (stdout is block-buffered when piped), so it
+/// interleaves in order with log lines on stderr under make, CI and systemd.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// A flag, else its environment variable, else the default.
 func setting(_ flag: String?, _ variable: String, default fallback: String? = nil) -> String? {
     if let flag { return flag }
@@ -55,13 +61,8 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
-struct DatabaseOptions: ParsableArguments {
-    @Option(
-        name: .customLong("database-url"),
-        help: "URL of an external PostgreSQL database; without it Haven runs its own. [env: DATABASE_URL]"
-    )
-    var databaseURL: String?
-
+/// Where the embedded cluster lives and listens.
+struct ClusterOptions: ParsableArguments {
     @Option(help: "Data directory of the embedded cluster. [env: HAVEN_DATA_DIR] (default: .haven/postgres)")
     var dataDir: String?
 
@@ -73,6 +74,27 @@ struct DatabaseOptions: ParsableArguments {
             "Directory holding PostgreSQL's initdb and pg_ctl. [env: HAVEN_PG_BIN] (default: /usr/lib/postgresql/15/bin)"
     )
     var pgBin: String?
+
+    func embeddedCluster() throws -> EmbeddedCluster {
+        EmbeddedCluster(
+            configuration: .init(
+                dataDirectory: setting(dataDir, "HAVEN_DATA_DIR", default: ".haven/postgres")!,
+                port: try intSetting(dbPort, "HAVEN_DB_PORT", default: 54329),
+                binDirectory: setting(pgBin, "HAVEN_PG_BIN", default: "/usr/lib/postgresql/15/bin")!
+            )
+        )
+    }
+}
+
+/// The database a command works on: an external one, or the embedded cluster.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: "URL of an external PostgreSQL database; without it Haven runs its own. [env: DATABASE_URL]"
+    )
+    var databaseURL: String?
+
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(help: "Directory of numbered SQL migrations. [env: HAVEN_MIGRATIONS_DIR] (default: Migrations)")
     var migrationsDir: String?
@@ -87,20 +109,10 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    func embeddedCluster() throws -> EmbeddedCluster {
-        EmbeddedCluster(
-            configuration: .init(
-                dataDirectory: setting(dataDir, "HAVEN_DATA_DIR", default: ".haven/postgres")!,
-                port: try intSetting(dbPort, "HAVEN_DB_PORT", default: 54329),
-                binDirectory: setting(pgBin, "HAVEN_PG_BIN", default: "/usr/lib/postgresql/15/bin")!
-            )
-        )
-    }
-
     /// The database to use: the external one, or the embedded cluster, started on demand.
     func connectionURL(logger: Logger) async throws -> DatabaseURL {
         if let url = try externalURL() { return url }
-        return try await embeddedCluster().start(logger: logger)
+        return try await cluster.embeddedCluster().start(logger: logger)
     }
 
     func migrations() throws -> [MigrationFile] {

@@ -28,8 +28,8 @@ struct Seed: AsyncParsableCommand {
                 throw ConfigurationError("The database schema is not current: run `haven migrate` before `haven seed`.")
             }
             let loader = SeedLoader(client: client, directory: directory, logger: logger.forPostgres())
-            let loaded = try await loader.load { name in print("seeding  \(name)") }
-            print(
+            let loaded = try await loader.load { name in say("seeding  \(name)") }
+            say(
                 loaded.isEmpty
                     ? "No seed files in \(directory.path); nothing to load." : "Loaded \(loaded.count) seed file(s).")
         }
