@@ -39,21 +39,27 @@ public enum HavenApplication {
         router.add(middleware: ProblemMiddleware(routes: routes))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
 
-        let migrator = Migrator(
-            client: dependencies.postgres,
-            files: dependencies.migrations,
-            logger: dependencies.logger.forPostgres()
-        )
+        let databaseLogger = dependencies.logger.forPostgres()
+        let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)
         let handler = APIHandler(
             operations: OperationsHandler(
                 readiness: ReadinessProbe(migrator: migrator, timeout: configuration.readinessTimeout),
                 document: try APIDocument.load(),
                 logger: dependencies.logger
-            )
+            ),
+            access: AccessHandler(service: AccessService(postgres: dependencies.postgres, logger: databaseLogger))
         )
         try handler.registerHandlers(
             on: router,
-            configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [
+                AccessMiddleware(
+                    postgres: dependencies.postgres,
+                    tokens: TokenRepository(logger: databaseLogger),
+                    audit: AuditLog(logger: databaseLogger),
+                    logger: dependencies.logger
+                )
+            ]
         )
         return HavenRouter(router: router, routes: routes)
     }

@@ -5,6 +5,7 @@ import OpenAPIRuntime
 /// area. Handlers stay thin: parse, call domain code, encode.
 struct APIHandler: APIProtocol {
     let operations: OperationsHandler
+    let access: AccessHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -18,5 +19,41 @@ struct APIHandler: APIProtocol {
         _ input: Operations.GetOpenAPIDocument.Input
     ) async throws -> Operations.GetOpenAPIDocument.Output {
         try await operations.getOpenAPIDocument(input)
+    }
+
+    func whoami(_ input: Operations.Whoami.Input) async throws -> Operations.Whoami.Output {
+        try await access.whoami(input)
+    }
+
+    func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
+        try await access.listUsers(input)
+    }
+
+    func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
+        try await access.createUser(input)
+    }
+
+    func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
+        try await access.getUser(input)
+    }
+
+    func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
+        try await access.updateUser(input)
+    }
+
+    func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
+        try await access.listTokens(input)
+    }
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        try await access.createToken(input)
+    }
+
+    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
+        try await access.revokeToken(input)
+    }
+
+    func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
+        try await access.listAudit(input)
     }
 }

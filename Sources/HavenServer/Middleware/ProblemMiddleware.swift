@@ -28,6 +28,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as ServerError:
             if let problem = error.underlyingError as? HTTPProblem { return problem }
+            if let failure = error.underlyingError as? AccessFailure { return HTTPProblem(failure) }
+            if let decoding = error.underlyingError as? DecodingError { return HTTPProblem(decoding) }
             if error.httpStatus.kind == .clientError {
                 // The OpenAPI layer describes what it could not parse in the caller's own terms.
                 return HTTPProblem(error.httpStatus, detail: error.causeDescription)

@@ -4,7 +4,9 @@ import Hummingbird
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is safe to echo and log,
 /// a new one otherwise. The id goes on the response and on every log line of the request.
-struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = HavenRequestContext
+
     static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
     func handle(
@@ -16,7 +18,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         let requestID = request.headers[Self.headerName].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
         // Hummingbird reads this key for `context.id`; replacing it keeps one id per request.
         context.logger[metadataKey: "hb.request.id"] = .string(requestID)
-        var response = try await next(request, context)
+        let scope = RequestScope(requestID: requestID, clientAddress: context.clientAddress)
+        var response = try await RequestScope.$current.withValue(scope) { try await next(request, context) }
         response.headers[Self.headerName] = requestID
         return response
     }

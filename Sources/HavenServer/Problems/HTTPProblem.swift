@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HavenCore
 import Hummingbird
 
 /// An error that answers as an RFC 9457 `application/problem+json` document.
@@ -109,5 +110,46 @@ extension HTTPProblem {
         // Encoding this fixed shape cannot fail; an empty body would still carry the status.
         let body = (try? Self.encoder.encode(ProblemDocument(self, requestID: requestID))) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension HTTPProblem {
+    static func validation(_ errors: [FieldError]) -> HTTPProblem {
+        HTTPProblem(
+            .unprocessableContent,
+            type: "urn:haven:problem:validation",
+            title: "Invalid request",
+            detail: errors.count == 1 ? "One field is invalid." : "\(errors.count) fields are invalid.",
+            errors: errors
+        )
+    }
+
+    init(_ failure: AccessFailure) {
+        switch failure {
+        case .notFound: self = .notFound()
+        case .invalid(let errors): self = .validation(errors.map { .init(pointer: $0.pointer, detail: $0.detail) })
+        case .badRequest(let detail): self = HTTPProblem(.badRequest, detail: detail)
+        }
+    }
+
+    /// A body that is not JSON is a 400; JSON of the wrong shape (missing, mistyped or unknown
+    /// fields) is a 422 pointing at the field.
+    init(_ error: DecodingError) {
+        func pointer(_ path: [any CodingKey]) -> String {
+            "/" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            self = .validation([.init(pointer: pointer(context.codingPath + [key]), detail: "is required")])
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            self = .validation([.init(pointer: pointer(context.codingPath), detail: "has the wrong type")])
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            let unknown = context.debugDescription.contains("Additional properties")
+            self = .validation([
+                .init(pointer: pointer(context.codingPath), detail: unknown ? "is not a known field" : "is not valid")
+            ])
+        default:
+            self = HTTPProblem(.badRequest, detail: "The request body is not valid JSON.")
+        }
     }
 }

@@ -78,3 +78,19 @@ extension PostgresClient {
         }
     }
 }
+
+extension PostgresClient {
+    /// Runs `body` in a transaction and rethrows the body's own error: PostgresNIO wraps it in a
+    /// `PostgresTransactionError`, but the caller cares why the work failed, not that it rolled back.
+    public func transaction<Result>(
+        logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+}

@@ -43,21 +43,15 @@ public struct SeedLoader: Sendable {
             } catch {
                 throw Failure(reason: "Seeds/\(name): \(error)")
             }
-            do {
-                try await client.withTransaction(logger: logger) { connection in
-                    for statement in script.statements {
-                        do {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement.sql), logger: logger)
-                        } catch let error as PSQLError {
-                            throw Failure(
-                                reason: "Seeds/\(name), statement on line \(statement.line): \(error.serverMessage)"
-                            )
-                        }
+            try await client.transaction(logger: logger) { connection in
+                for statement in script.statements {
+                    do {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement.sql), logger: logger)
+                    } catch let error as PSQLError {
+                        throw Failure(
+                            reason: "Seeds/\(name), statement on line \(statement.line): \(error.serverMessage)")
                     }
                 }
-            } catch let error as PostgresTransactionError {
-                // The transaction was rolled back; what matters to the reader is why.
-                throw error.closureError ?? error
             }
         }
         return names

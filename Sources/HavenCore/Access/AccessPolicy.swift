@@ -1,0 +1,99 @@
+/// Every operation of the API, named as in the OpenAPI document (`operationId`).
+public enum Operation: String, Sendable, CaseIterable {
+    case getHealth
+    case getReadiness
+    case getOpenAPIDocument
+    case whoami
+    case listUsers
+    case createUser
+    case getUser
+    case updateUser
+    case listTokens
+    case createToken
+    case revokeToken
+    case listAudit
+}
+
+/// How a caller relates to the record an operation touches.
+public enum Relationship: String, Sendable, CaseIterable {
+    /// The caller's own record (their user, their token).
+    case own
+    /// A record of the caller's organization.
+    case sameOrganization = "same_organization"
+    /// Anything else.
+    case otherOrganization = "other_organization"
+}
+
+/// The outcome of asking the policy.
+public enum AccessDecision: Sendable, Equatable {
+    case allow
+    /// No valid credentials: 401.
+    case unauthenticated
+    /// The role may never do this: 403.
+    case forbidden
+    /// The record is outside the caller's scope: 404, exactly like a record that does not exist.
+    case outOfScope
+}
+
+/// Haven's authorization, in one place: which roles may attempt each operation, and which
+/// records each role may touch. Middleware asks `decide(_:caller:)` for every request; handlers
+/// ask `decide(_:caller:relationship:)` once they know the record. Anything not listed here is
+/// denied.
+public enum AccessPolicy {
+    /// Who may attempt an operation at all.
+    public enum Audience: Sendable, Equatable {
+        /// Anyone, without a token.
+        case everyone
+        /// Any authenticated user.
+        case authenticated
+        /// Authenticated users with one of these roles.
+        case roles(Set<Role>)
+    }
+
+    public static func audience(of operation: Operation) -> Audience {
+        switch operation {
+        case .getHealth, .getReadiness, .getOpenAPIDocument:
+            return .everyone
+        case .whoami, .listTokens, .revokeToken:
+            // Everyone may see and revoke their own tokens; the record rule narrows the rest.
+            return .authenticated
+        case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
+            return .roles([.admin])
+        }
+    }
+
+    /// The operations anyone may call without a token.
+    public static var publicOperations: [Operation] {
+        Operation.allCases.filter { audience(of: $0) == .everyone }
+    }
+
+    /// The role-level decision, before any record is known.
+    public static func decide(_ operation: Operation, caller: Caller?) -> AccessDecision {
+        switch audience(of: operation) {
+        case .everyone:
+            return .allow
+        case .authenticated:
+            return caller == nil ? .unauthenticated : .allow
+        case .roles(let roles):
+            guard let caller else { return .unauthenticated }
+            return roles.contains(caller.role) ? .allow : .forbidden
+        }
+    }
+
+    /// The record-level decision, once the handler knows how the caller relates to the record.
+    public static func decide(
+        _ operation: Operation,
+        caller: Caller?,
+        relationship: Relationship
+    ) -> AccessDecision {
+        let roleDecision = decide(operation, caller: caller)
+        guard roleDecision == .allow, let caller else { return roleDecision }
+        switch operation {
+        case .revokeToken, .listTokens:
+            return caller.role == .admin || relationship == .own ? .allow : .outOfScope
+        case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
+            .updateUser, .createToken, .listAudit:
+            return .allow
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import Logging
+import OpenAPIRuntime
+import PostgresNIO
+
+/// Authentication and role-level authorization for every API operation, in one place.
+///
+/// It runs inside the OpenAPI layer, so it knows each request's `operationId` and asks
+/// `AccessPolicy` about it; an operation the policy does not know is refused (deny by default).
+/// Public operations never look at credentials. Denied attempts are audited.
+struct AccessMiddleware: ServerMiddleware {
+    let postgres: PostgresClient
+    let tokens: TokenRepository
+    let audit: AuditLog
+    let logger: Logger
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard let operation = HavenCore.Operation(rawValue: operationID) else {
+            logger.error("operation missing from the access policy", metadata: ["operation": "\(operationID)"])
+            throw HTTPProblem(.forbidden, detail: "This operation is not open to anyone.")
+        }
+        if AccessPolicy.audience(of: operation) == .everyone {
+            return try await next(request, body, metadata)
+        }
+
+        var scope = RequestScope.current ?? RequestScope(requestID: "unknown", clientAddress: nil)
+        let credentials = BearerCredentials(request.headerFields[.authorization])
+        var caller: Caller?
+        if case .token(let secret) = credentials {
+            caller = try await postgres.withConnection { connection in
+                try await tokens.authenticate(secret: secret, on: connection)
+            }
+        }
+
+        switch AccessPolicy.decide(operation, caller: caller) {
+        case .allow:
+            scope.caller = caller
+            return try await RequestScope.$current.withValue(scope) {
+                try await next(request, body, metadata)
+            }
+        case .unauthenticated:
+            await recordDenial(operation, caller: nil, scope: scope)
+            throw HTTPProblem.unauthenticated(credentials)
+        case .forbidden, .outOfScope:
+            await recordDenial(operation, caller: caller, scope: scope)
+            throw HTTPProblem(.forbidden, detail: "Your role does not allow this.")
+        }
+    }
+
+    private func recordDenial(_ operation: HavenCore.Operation, caller: Caller?, scope: RequestScope) async {
+        let event = AuditEvent(
+            caller: caller,
+            action: operation.rawValue,
+            outcome: .denied,
+            requestID: scope.requestID,
+            clientAddress: scope.clientAddress
+        )
+        do {
+            try await postgres.withConnection { connection in try await audit.record(event, on: connection) }
+        } catch {
+            // The denial stands either way; losing its record is logged without the request's data.
+            logger.error("could not record a denied attempt", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+}
+
+/// What the `Authorization` header holds.
+enum BearerCredentials: Equatable {
+    case none
+    case malformed
+    case token(String)
+
+    init(_ header: String?) {
+        guard let header, !header.isEmpty else {
+            self = .none
+            return
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            self = .malformed
+            return
+        }
+        self = .token(parts[1].trimmingCharacters(in: .whitespaces))
+    }
+}
+
+extension HTTPProblem {
+    /// 401 with the challenge RFC 6750 asks for; says whether a token was sent and refused.
+    static func unauthenticated(_ credentials: BearerCredentials) -> HTTPProblem {
+        var headers = HTTPFields()
+        let detail: String
+        switch credentials {
+        case .none:
+            headers[.wwwAuthenticate] = "Bearer realm=\"haven\""
+            detail = "This request needs an API token: Authorization: Bearer hvn_…"
+        case .malformed:
+            headers[.wwwAuthenticate] = "Bearer realm=\"haven\", error=\"invalid_request\""
+            detail = "The Authorization header is not of the form: Bearer hvn_…"
+        case .token:
+            headers[.wwwAuthenticate] = "Bearer realm=\"haven\", error=\"invalid_token\""
+            detail = "The API token is unknown, expired or revoked, or its user is disabled."
+        }
+        return HTTPProblem(.unauthorized, detail: detail, headers: headers)
+    }
+}

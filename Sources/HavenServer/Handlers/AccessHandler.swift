@@ -1,0 +1,194 @@
+import Foundation
+import HavenAPI
+import HavenCore
+import HavenStorage
+
+/// Users, tokens, the caller and the audit log: translates between the API's types and
+/// `AccessService`, nothing more.
+struct AccessHandler: Sendable {
+    let service: AccessService
+
+    private var scope: RequestScope {
+        get throws {
+            guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }
+            return scope
+        }
+    }
+
+    func whoami(_ input: Operations.Whoami.Input) async throws -> Operations.Whoami.Output {
+        let (user, tokenID) = try await service.whoami(try scope)
+        return .ok(.init(body: .json(.init(user: .init(user), tokenId: tokenID))))
+    }
+
+    func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
+        let page = try await service.listUsers(try scope, limit: input.query.limit, cursor: input.query.cursor)
+        return .ok(
+            .init(body: .json(.init(data: page.items.map(Components.Schemas.User.init), nextCursor: page.nextCursor))))
+    }
+
+    func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
+        guard case .json(let body) = input.body else { throw HTTPProblem(.unsupportedMediaType) }
+        let user = try await service.createUser(
+            try scope,
+            name: body.name,
+            role: Role(body.role),
+            organizationID: body.organizationId
+        )
+        return .created(.init(body: .json(.init(user))))
+    }
+
+    func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
+        .ok(.init(body: .json(.init(try await service.getUser(try scope, id: input.path.id)))))
+    }
+
+    func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
+        guard case .json(let body) = input.body else { throw HTTPProblem(.unsupportedMediaType) }
+        let user = try await service.updateUser(
+            try scope,
+            id: input.path.id,
+            name: body.name,
+            role: body.role.map(Role.init),
+            disabled: body.disabled
+        )
+        return .ok(.init(body: .json(.init(user))))
+    }
+
+    func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
+        let page = try await service.listTokens(
+            try scope,
+            userID: input.query.userId,
+            limit: input.query.limit,
+            cursor: input.query.cursor
+        )
+        return .ok(
+            .init(body: .json(.init(data: page.items.map(Components.Schemas.Token.init), nextCursor: page.nextCursor))))
+    }
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        guard case .json(let body) = input.body else { throw HTTPProblem(.unsupportedMediaType) }
+        let (token, secret) = try await service.createToken(
+            try scope,
+            userID: body.userId,
+            name: body.name,
+            expiresAt: body.expiresAt
+        )
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: token.id.apiString,
+                        userId: token.userID.apiString,
+                        name: token.name,
+                        createdAt: token.createdAt,
+                        expiresAt: token.expiresAt,
+                        token: secret
+                    )
+                )
+            )
+        )
+    }
+
+    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
+        try await service.revokeToken(try scope, id: input.path.id)
+        return .noContent(.init())
+    }
+
+    func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
+        let query = input.query
+        var filter = AuditLog.Filter(
+            recordType: query.recordType,
+            recordID: query.recordId,
+            action: query.action,
+            since: query.since,
+            until: query.until
+        )
+        if let userID = query.userId {
+            guard let parsed = UUID(uuidString: userID) else {
+                throw AccessFailure.badRequest("user_id is not a UUID")
+            }
+            filter.userID = parsed
+        }
+        let page = try await service.listAudit(try scope, filter: filter, limit: query.limit, cursor: query.cursor)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(data: page.items.map(Components.Schemas.AuditEntry.init), nextCursor: page.nextCursor)))
+        )
+    }
+}
+
+extension UUID {
+    /// UUIDs in the API are lowercase, as PostgreSQL prints them.
+    var apiString: String { uuidString.lowercased() }
+}
+
+extension Role {
+    init(_ role: Components.Schemas.Role) {
+        switch role {
+        case .admin: self = .admin
+        case .curator: self = .curator
+        case .coordinator: self = .coordinator
+        case .advocate: self = .advocate
+        case .partner: self = .partner
+        }
+    }
+}
+
+extension Components.Schemas.Role {
+    init(_ role: Role) {
+        switch role {
+        case .admin: self = .admin
+        case .curator: self = .curator
+        case .coordinator: self = .coordinator
+        case .advocate: self = .advocate
+        case .partner: self = .partner
+        }
+    }
+}
+
+extension Components.Schemas.User {
+    init(_ user: User) {
+        self.init(
+            id: user.id.apiString,
+            name: user.name,
+            role: .init(user.role),
+            organizationId: user.organizationID?.apiString,
+            disabled: user.isDisabled,
+            createdAt: user.createdAt,
+            updatedAt: user.updatedAt
+        )
+    }
+}
+
+extension Components.Schemas.Token {
+    init(_ token: APIToken) {
+        self.init(
+            id: token.id.apiString,
+            userId: token.userID.apiString,
+            name: token.name,
+            createdAt: token.createdAt,
+            lastUsedAt: token.lastUsedAt,
+            expiresAt: token.expiresAt,
+            revokedAt: token.revokedAt
+        )
+    }
+}
+
+extension Components.Schemas.AuditEntry {
+    init(_ record: AuditRecord) {
+        let event = record.event
+        self.init(
+            seq: record.seq,
+            occurredAt: record.occurredAt,
+            userId: event.userID,
+            tokenId: event.tokenID,
+            role: event.role,
+            action: event.action,
+            recordType: event.recordType,
+            recordId: event.recordID,
+            outcome: .init(rawValue: event.outcome.rawValue) ?? .failed,
+            requestId: event.requestID,
+            clientAddress: event.clientAddress
+        )
+    }
+}

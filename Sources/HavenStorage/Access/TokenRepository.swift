@@ -1,0 +1,133 @@
+import Foundation
+import HavenCore
+import Logging
+import PostgresNIO
+
+/// All SQL about API tokens.
+public struct TokenRepository: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    private static let columns = "id, user_id, name, created_at, last_used_at, expires_at, revoked_at"
+
+    /// Stores a new token and returns it with its secret, which is not kept anywhere.
+    public func create(
+        userID: UUID,
+        name: String,
+        expiresAt: Date?,
+        on connection: PostgresConnection
+    ) async throws -> (token: APIToken, secret: String) {
+        let (secret, hash) = TokenSecret.generate()
+        let rows = try await connection.query(
+            """
+            INSERT INTO api_tokens (user_id, name, token_hash, expires_at)
+            VALUES (\(userID), \(name), \(Data(hash)), \(expiresAt))
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        guard let token = try await Self.tokens(from: rows).first else { throw StorageError.noRowReturned }
+        return (token, secret)
+    }
+
+    public func find(id: UUID, on connection: PostgresConnection) async throws -> APIToken? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM api_tokens WHERE id = \(id)",
+            logger: logger
+        )
+        return try await Self.tokens(from: rows).first
+    }
+
+    /// Tokens in creation order; only one user's when `userID` is given.
+    public func list(
+        userID: UUID?,
+        after cursor: PageCursor?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> [APIToken] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM api_tokens
+            WHERE (\(userID)::uuid IS NULL OR user_id = \(userID))
+              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) > (\(cursor?.createdAt), \(cursor?.id)))
+            ORDER BY created_at, id
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await Self.tokens(from: rows)
+    }
+
+    /// Marks the token revoked (idempotent). Returns false for an unknown id.
+    public func revoke(id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id",
+            logger: logger
+        )
+        return try await rows.collect().isEmpty == false
+    }
+
+    /// The caller behind a secret, when the token is known, unrevoked and unexpired and its user
+    /// is enabled; nil otherwise. Checked on every request, so revocation and disabling take
+    /// effect on the very next one.
+    public func authenticate(secret: String, on connection: PostgresConnection) async throws -> Caller? {
+        guard TokenSecret.isWellFormed(secret) else { return nil }
+        let hash = Data(TokenSecret.hash(secret))
+        let rows = try await connection.query(
+            """
+            SELECT t.id, u.id, u.role::text, u.organization_id
+            FROM api_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = \(hash)
+              AND t.revoked_at IS NULL
+              AND (t.expires_at IS NULL OR t.expires_at > now())
+              AND u.disabled_at IS NULL
+            """,
+            logger: logger
+        )
+        var caller: Caller?
+        for try await (tokenID, userID, role, organizationID) in rows.decode((UUID, UUID, String, UUID?).self) {
+            guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
+            caller = Caller(
+                userID: userID.uuidString.lowercased(),
+                tokenID: tokenID.uuidString.lowercased(),
+                role: role,
+                organizationID: organizationID?.uuidString.lowercased()
+            )
+        }
+        if let caller {
+            // At most one write a minute per token: "last used" is for people, not for metering.
+            try await connection.query(
+                """
+                UPDATE api_tokens SET last_used_at = now()
+                WHERE id = \(UUID(uuidString: caller.tokenID))
+                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                """,
+                logger: logger
+            )
+        }
+        return caller
+    }
+
+    private static func tokens(from rows: PostgresRowSequence) async throws -> [APIToken] {
+        var tokens: [APIToken] = []
+        for try await (id, userID, name, createdAt, lastUsedAt, expiresAt, revokedAt) in rows.decode(
+            (UUID, UUID, String, Date, Date?, Date?, Date?).self
+        ) {
+            tokens.append(
+                APIToken(
+                    id: id,
+                    userID: userID,
+                    name: name,
+                    createdAt: createdAt,
+                    lastUsedAt: lastUsedAt,
+                    expiresAt: expiresAt,
+                    revokedAt: revokedAt
+                )
+            )
+        }
+        return tokens
+    }
+}

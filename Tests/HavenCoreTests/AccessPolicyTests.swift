@@ -1,0 +1,37 @@
+import HavenCore
+import Testing
+
+@Suite("Access policy")
+struct AccessPolicyTests {
+    func caller(_ role: Role) -> Caller {
+        Caller(userID: "u", tokenID: "t", role: role, organizationID: "o")
+    }
+
+    @Test("only health, readiness and the contract are public")
+    func publicOperations() {
+        #expect(Set(AccessPolicy.publicOperations) == [.getHealth, .getReadiness, .getOpenAPIDocument])
+        for operation in Operation.allCases where !AccessPolicy.publicOperations.contains(operation) {
+            #expect(AccessPolicy.decide(operation, caller: nil) == .unauthenticated)
+        }
+    }
+
+    @Test(
+        "user management and the audit log are for admins only",
+        arguments: [Operation.listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit])
+    func adminOnly(operation: Operation) {
+        #expect(AccessPolicy.decide(operation, caller: caller(.admin)) == .allow)
+        for role in Role.allCases where role != .admin {
+            #expect(AccessPolicy.decide(operation, caller: caller(role)) == .forbidden)
+        }
+    }
+
+    @Test("anyone may revoke their own token; another's is out of scope unless admin")
+    func revokeOwnTokens() {
+        for role in Role.allCases {
+            #expect(AccessPolicy.decide(.revokeToken, caller: caller(role), relationship: .own) == .allow)
+            let other = AccessPolicy.decide(.revokeToken, caller: caller(role), relationship: .sameOrganization)
+            #expect(other == (role == .admin ? .allow : .outOfScope))
+        }
+        #expect(AccessPolicy.decide(.revokeToken, caller: nil, relationship: .own) == .unauthenticated)
+    }
+}
