@@ -66,8 +66,8 @@ public struct UserRepository: Sendable {
                 name = coalesce(\(name), name),
                 role = coalesce(\(role?.rawValue)::user_role, role),
                 disabled_at = CASE
-                    WHEN \(disabled) IS NULL THEN disabled_at
-                    WHEN \(disabled) THEN coalesce(disabled_at, now())
+                    WHEN \(disabled)::boolean IS NULL THEN disabled_at
+                    WHEN \(disabled)::boolean THEN coalesce(disabled_at, now())
                     ELSE NULL END,
                 updated_at = now()
             WHERE id = \(id)

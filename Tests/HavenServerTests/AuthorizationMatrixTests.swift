@@ -1,0 +1,153 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Runs `authz-matrix.json`: every operation × caller × relationship → expected status.
+@Suite("Authorization matrix")
+struct AuthorizationMatrixTests {
+    struct Matrix: Decodable {
+        let callers: [String]
+        /// operation → relationship → caller → status
+        let operations: [String: [String: [String: Int]]]
+
+        static func load() throws -> Matrix {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "authz-matrix.json")
+            return try JSONDecoder().decode(Matrix.self, from: Data(contentsOf: url))
+        }
+    }
+
+    @Test("every cell of the matrix answers with its expected status")
+    func matrixHolds() async throws {
+        let matrix = try Matrix.load()
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let fixture = try await database.withClient { client in
+                try await AccessFixture.make(on: client, logger: database.logger)
+            }
+            try await ServerHarness.withServer(database: database) { client in
+                var mismatches: [String] = []
+                var cells = 0
+                for (operationName, relationships) in matrix.operations.sorted(by: { $0.key < $1.key }) {
+                    let parsed = HavenCore.Operation(rawValue: operationName)
+                    let operation = try #require(parsed, "unknown operation \(operationName)")
+                    for (relationship, expectations) in relationships.sorted(by: { $0.key < $1.key }) {
+                        for (callerName, expected) in expectations.sorted(by: { $0.key < $1.key }) {
+                            let role = Role(rawValue: callerName)
+                            let request = try await MatrixRequest.make(
+                                operation,
+                                relationship: relationship,
+                                caller: role,
+                                fixture: fixture,
+                                database: database
+                            )
+                            var headers = HTTPFields()
+                            if let role, let member = fixture.members[role] {
+                                headers[.authorization] = "Bearer \(member.token)"
+                            }
+                            if request.body != nil { headers[.contentType] = "application/json" }
+                            let response = try await client.execute(
+                                uri: request.path,
+                                method: request.method,
+                                headers: headers,
+                                body: request.body.map { ByteBuffer(string: $0) }
+                            )
+                            cells += 1
+                            if response.status.code != expected {
+                                mismatches.append(
+                                    "\(operationName) \(relationship) \(callerName): expected \(expected), got \(response.status.code)"
+                                )
+                            }
+                        }
+                    }
+                }
+                #expect(cells > 100)
+                #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+            }
+        }
+    }
+
+    @Test("every operation of the OpenAPI document has a complete row in the matrix")
+    func matrixCoversTheContract() async throws {
+        let matrix = try Matrix.load()
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let response = try await client.execute(uri: "/openapi.json", method: .get)
+                let document = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let paths = try #require(document?["paths"] as? [String: [String: Any]])
+                var operationIDs: Set<String> = []
+                for item in paths.values {
+                    for case let operation as [String: Any] in item.values {
+                        if let id = operation["operationId"] as? String { operationIDs.insert(id) }
+                    }
+                }
+                #expect(operationIDs.count >= 12)
+                let missing = operationIDs.subtracting(matrix.operations.keys)
+                #expect(missing.isEmpty, "operations missing from authz-matrix.json: \(missing.sorted())")
+                #expect(Set(matrix.operations.keys).subtracting(operationIDs).isEmpty)
+                #expect(Set(HavenCore.Operation.allCases.map(\.rawValue)) == operationIDs)
+                for (operation, relationships) in matrix.operations {
+                    for (relationship, callers) in relationships {
+                        #expect(Set(callers.keys) == Set(matrix.callers), "\(operation) \(relationship) lacks callers")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The request one matrix cell sends, with the records it needs created fresh so that writes in
+/// one cell (a revoked token, a renamed user) never change another's outcome.
+struct MatrixRequest {
+    var method: HTTPRequest.Method
+    var path: String
+    var body: String?
+
+    static func make(
+        _ operation: HavenCore.Operation,
+        relationship: String,
+        caller: Role?,
+        fixture: AccessFixture,
+        database: TestDatabase
+    ) async throws -> MatrixRequest {
+        // Anonymous callers are shown records of organization A's admin.
+        let role = caller ?? .admin
+        let own = fixture.members[role]!
+        let target: AccessFixture.Member =
+            switch relationship {
+            case "own": own
+            case "same_organization": fixture.colleagues[role]!
+            case "other_organization": fixture.outsiders[role]!
+            default: own
+            }
+        let userID = target.user.id.uuidString.lowercased()
+        switch operation {
+        case .getHealth: return .init(method: .get, path: "/healthz")
+        case .getReadiness: return .init(method: .get, path: "/readyz")
+        case .getOpenAPIDocument: return .init(method: .get, path: "/openapi.json")
+        case .whoami: return .init(method: .get, path: "/v1/whoami")
+        case .listUsers: return .init(method: .get, path: "/v1/users")
+        case .createUser:
+            return .init(method: .post, path: "/v1/users", body: #"{"name": "Demo new user", "role": "curator"}"#)
+        case .getUser: return .init(method: .get, path: "/v1/users/\(userID)")
+        case .updateUser:
+            return .init(method: .patch, path: "/v1/users/\(userID)", body: #"{"name": "\#(target.user.name)"}"#)
+        case .listTokens:
+            return .init(method: .get, path: relationship == "none" ? "/v1/tokens" : "/v1/tokens?user_id=\(userID)")
+        case .createToken:
+            return .init(method: .post, path: "/v1/tokens", body: #"{"user_id": "\#(userID)", "name": "matrix"}"#)
+        case .revokeToken:
+            let spare = try await database.withClient { client in
+                try await AccessFixture.spareToken(for: target.user.id, on: client, logger: database.logger)
+            }
+            return .init(method: .delete, path: "/v1/tokens/\(spare.id.uuidString.lowercased())")
+        case .listAudit: return .init(method: .get, path: "/v1/audit")
+        }
+    }
+}
