@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(
             name: "HavenServerTests",
             dependencies: [
+                "HavenAPI",
                 "HavenServer",
                 "HavenStorage",
                 "HavenTestSupport",

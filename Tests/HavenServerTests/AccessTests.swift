@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HavenAPI
 import HavenCore
 import HavenStorage
 import HavenTestSupport
@@ -291,5 +292,15 @@ struct AccessTests {
                 #expect(!String(buffer: listed.body).contains(secret))
             }
         }
+    }
+}
+
+@Suite("API contract and domain agree")
+struct ContractAgreementTests {
+    @Test("the contract's roles are exactly the domain's roles")
+    func roles() {
+        #expect(
+            Set(Components.Schemas.Role.allCases.map(\.rawValue)) == Set(HavenCore.Role.allCases.map(\.rawValue))
+        )
     }
 }

@@ -122,27 +122,17 @@ extension UUID {
     var apiString: String { uuidString.lowercased() }
 }
 
+// The contract's role enum and the domain's are the same list (a test holds them together), so
+// the raw value converts one into the other.
 extension Role {
     init(_ role: Components.Schemas.Role) {
-        switch role {
-        case .admin: self = .admin
-        case .curator: self = .curator
-        case .coordinator: self = .coordinator
-        case .advocate: self = .advocate
-        case .partner: self = .partner
-        }
+        self = Role(rawValue: role.rawValue) ?? .partner
     }
 }
 
 extension Components.Schemas.Role {
     init(_ role: Role) {
-        switch role {
-        case .admin: self = .admin
-        case .curator: self = .curator
-        case .coordinator: self = .coordinator
-        case .advocate: self = .advocate
-        case .partner: self = .partner
-        }
+        self = Components.Schemas.Role(rawValue: role.rawValue) ?? .partner
     }
 }
 
