@@ -34,6 +34,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most database connections the server opens. [env: HAVEN_DB_POOL_SIZE] (default: 20)")
     var dbPoolSize: Int?
 
+    @Option(help: "Requests a minute from one client address. [env: HAVEN_RATE_LIMIT_ADDRESS] (default: 1200)")
+    var rateLimitAddress: Int?
+
+    @Option(help: "Requests a minute with one API token. [env: HAVEN_RATE_LIMIT_TOKEN] (default: 600)")
+    var rateLimitToken: Int?
+
+    @Option(
+        help: "Failed authentications a minute from one address. [env: HAVEN_RATE_LIMIT_AUTH_FAILURES] (default: 20)"
+    )
+    var rateLimitAuthFailures: Int?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -43,7 +54,14 @@ struct Serve: AsyncParsableCommand {
             host: setting(host, "HAVEN_HOST", default: "127.0.0.1")!,
             port: try intSetting(port, "HAVEN_PORT", default: 8080),
             maxBodyBytes: try intSetting(maxBodyBytes, "HAVEN_MAX_BODY_BYTES", default: 1 << 20),
-            idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60))
+            idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60)),
+            requestsPerMinutePerAddress: try intSetting(rateLimitAddress, "HAVEN_RATE_LIMIT_ADDRESS", default: 1200),
+            requestsPerMinutePerToken: try intSetting(rateLimitToken, "HAVEN_RATE_LIMIT_TOKEN", default: 600),
+            authenticationFailuresPerMinute: try intSetting(
+                rateLimitAuthFailures,
+                "HAVEN_RATE_LIMIT_AUTH_FAILURES",
+                default: 20
+            )
         )
         let migrations = try database.migrations()
         let url = try await database.connectionURL(logger: logger)

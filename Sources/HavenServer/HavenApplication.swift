@@ -37,6 +37,10 @@ public enum HavenApplication {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(
+            middleware: AddressRateLimitMiddleware(
+                limiter: RateLimiter(limit: configuration.requestsPerMinutePerAddress))
+        )
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
 
         let databaseLogger = dependencies.logger.forPostgres()
@@ -57,6 +61,8 @@ public enum HavenApplication {
                     postgres: dependencies.postgres,
                     tokens: TokenRepository(logger: databaseLogger),
                     audit: AuditLog(logger: databaseLogger),
+                    tokenLimiter: RateLimiter(limit: configuration.requestsPerMinutePerToken),
+                    failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
                     logger: dependencies.logger
                 )
             ]

@@ -8,18 +8,30 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// How long `/readyz` waits for the database before answering 503.
     public var readinessTimeout: Duration
+    /// Requests a minute from one client address.
+    public var requestsPerMinutePerAddress: Int
+    /// Requests a minute with one API token.
+    public var requestsPerMinutePerToken: Int
+    /// Failed authentications a minute from one client address; past it, 429 instead of 401.
+    public var authenticationFailuresPerMinute: Int
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         maxBodyBytes: Int = 1 << 20,
         idleTimeout: Duration = .seconds(60),
-        readinessTimeout: Duration = .seconds(2)
+        readinessTimeout: Duration = .seconds(2),
+        requestsPerMinutePerAddress: Int = 1200,
+        requestsPerMinutePerToken: Int = 600,
+        authenticationFailuresPerMinute: Int = 20
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
         self.readinessTimeout = readinessTimeout
+        self.requestsPerMinutePerAddress = requestsPerMinutePerAddress
+        self.requestsPerMinutePerToken = requestsPerMinutePerToken
+        self.authenticationFailuresPerMinute = authenticationFailuresPerMinute
     }
 }

@@ -14,6 +14,10 @@ struct AccessMiddleware: ServerMiddleware {
     let postgres: PostgresClient
     let tokens: TokenRepository
     let audit: AuditLog
+    /// Each token's request budget.
+    let tokenLimiter: RateLimiter
+    /// Each address's budget of failed authentications: guessing tokens gets slow quickly.
+    let failureLimiter: RateLimiter
     let logger: Logger
 
     func intercept(
@@ -42,12 +46,14 @@ struct AccessMiddleware: ServerMiddleware {
 
         switch AccessPolicy.decide(operation, caller: caller) {
         case .allow:
+            if let caller { try tokenLimiter.spend(caller.tokenID) }
             scope.caller = caller
             return try await RequestScope.$current.withValue(scope) {
                 try await next(request, body, metadata)
             }
         case .unauthenticated:
             await recordDenial(operation, caller: nil, scope: scope)
+            if credentials != .none { try failureLimiter.spend(scope.clientAddress ?? "unknown") }
             throw HTTPProblem.unauthenticated(credentials)
         case .forbidden, .outOfScope:
             await recordDenial(operation, caller: caller, scope: scope)

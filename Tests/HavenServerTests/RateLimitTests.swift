@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenServer
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    @Test("a burst past the per-address budget gets 429 problem+json with Retry-After")
+    func perAddress() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await ServerHarness.withServer(
+                database: database,
+                configuration: .init(port: 0, requestsPerMinutePerAddress: 5)
+            ) { client in
+                var statuses: [Int] = []
+                var limited: TestResponse?
+                for _ in 0..<7 {
+                    let response = try await client.execute(uri: "/healthz", method: .get)
+                    statuses.append(response.status.code)
+                    if response.status == .tooManyRequests { limited = response }
+                }
+                #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
+                let response = try #require(limited)
+                expectProblem(response, .tooManyRequests, type: "urn:haven:problem:rate-limited")
+                let retryAfter = try #require(response.headers[.retryAfter].flatMap(Int.init))
+                #expect((1...12).contains(retryAfter))
+            }
+        }
+    }
+
+    @Test("each token has its own budget, and failed authentications are limited sooner")
+    func perTokenAndFailures() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate = try #require(fixture.members[.advocate]).token
+            let curator = try #require(fixture.members[.curator]).token
+            try await ServerHarness.withServer(
+                database: database,
+                configuration: .init(port: 0, requestsPerMinutePerToken: 3, authenticationFailuresPerMinute: 2)
+            ) { client in
+                var advocateStatuses: [Int] = []
+                for _ in 0..<4 {
+                    let response = try await client.execute(
+                        uri: "/v1/whoami",
+                        method: .get,
+                        headers: [.authorization: "Bearer \(advocate)"]
+                    )
+                    advocateStatuses.append(response.status.code)
+                }
+                #expect(advocateStatuses == [200, 200, 200, 429])
+                let other = try await client.execute(
+                    uri: "/v1/whoami",
+                    method: .get,
+                    headers: [.authorization: "Bearer \(curator)"]
+                )
+                #expect(other.status == .ok)
+
+                var guesses: [Int] = []
+                for attempt in 0..<3 {
+                    let guess = "hvn_" + String(repeating: String(attempt), count: 43)
+                    let response = try await client.execute(
+                        uri: "/v1/whoami",
+                        method: .get,
+                        headers: [.authorization: "Bearer \(guess)"]
+                    )
+                    guesses.append(response.status.code)
+                }
+                #expect(guesses == [401, 401, 429])
+            }
+        }
+    }
+}
