@@ -61,7 +61,7 @@ public struct APIToken: Sendable, Equatable {
 }
 
 /// One invalid field of a request, with a JSON Pointer to it.
-public struct FieldError: Sendable, Equatable, Error {
+public struct FieldError: Sendable, Equatable, Codable, Error {
     public let pointer: String
     public let detail: String
 

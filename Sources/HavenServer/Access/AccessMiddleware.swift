@@ -69,12 +69,7 @@ struct AccessMiddleware: ServerMiddleware {
             requestID: scope.requestID,
             clientAddress: scope.clientAddress
         )
-        do {
-            try await postgres.withConnection { connection in try await audit.record(event, on: connection) }
-        } catch {
-            // The denial stands either way; losing its record is logged without the request's data.
-            logger.error("could not record a denied attempt", metadata: ["error.type": "\(type(of: error))"])
-        }
+        await audit.recordDenial(event, using: postgres)
     }
 }
 

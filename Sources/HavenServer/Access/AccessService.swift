@@ -216,15 +216,9 @@ struct AccessService: Sendable {
         return Paging.page(found, limit: limit) { String($0.seq) }
     }
 
-    /// Records an attempt on a record that was refused (or out of scope) in its own transaction.
+    /// Records an attempt on a record outside the caller's scope.
     func recordDenial(_ scope: RequestScope, action: String, recordType: String, recordID: UUID) async {
-        var event = scope.event(action, record: (recordType, recordID))
-        event.outcome = .denied
-        do {
-            try await postgres.withConnection { connection in try await audit.record(event, on: connection) }
-        } catch {
-            logger.error("could not record a denied attempt", metadata: ["error.type": "\(type(of: error))"])
-        }
+        await audit.recordDenial(scope.event(action, record: (recordType, recordID)), using: postgres)
     }
 }
 

@@ -8,17 +8,6 @@ import Hummingbird
 /// Handlers and middleware throw these; `ProblemMiddleware` renders every error, these and
 /// unexpected ones alike, so no error response ever has another shape.
 public struct HTTPProblem: Error, Sendable {
-    public struct FieldError: Sendable, Codable, Equatable {
-        /// JSON Pointer (RFC 6901) to the offending field.
-        public var pointer: String
-        public var detail: String
-
-        public init(pointer: String, detail: String) {
-            self.pointer = pointer
-            self.detail = detail
-        }
-    }
-
     public var status: HTTPResponse.Status
     /// `about:blank` when the status says it all, otherwise a `urn:haven:problem:<slug>`
     /// documented in docs/problems.md.
@@ -85,7 +74,7 @@ struct ProblemDocument: Encodable {
     var status: Int
     var detail: String?
     var instance: String
-    var errors: [HTTPProblem.FieldError]?
+    var errors: [FieldError]?
 
     init(_ problem: HTTPProblem, requestID: String) {
         type = problem.type
@@ -127,7 +116,7 @@ extension HTTPProblem {
     init(_ failure: AccessFailure) {
         switch failure {
         case .notFound: self = .notFound()
-        case .invalid(let errors): self = .validation(errors.map { .init(pointer: $0.pointer, detail: $0.detail) })
+        case .invalid(let errors): self = .validation(errors)
         case .badRequest(let detail): self = HTTPProblem(.badRequest, detail: detail)
         }
     }

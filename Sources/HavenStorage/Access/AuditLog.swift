@@ -101,6 +101,18 @@ public struct AuditLog: Sendable {
         )
     }
 
+    /// Records a denied attempt in a transaction of its own: there is no action to commit with.
+    /// The denial stands even if recording fails; the failure is logged without the event's data.
+    public func recordDenial(_ event: AuditEvent, using client: PostgresClient) async {
+        var event = event
+        event.outcome = .denied
+        do {
+            try await client.withConnection { connection in try await record(event, on: connection) }
+        } catch {
+            logger.error("could not record a denied attempt", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+
     /// Newest first, `limit` of them before the cursor (a `seq`).
     public func list(
         _ filter: Filter,

@@ -88,7 +88,9 @@ public struct TokenRepository: Sendable {
             logger: logger
         )
         var caller: Caller?
+        var matchedToken: UUID?
         for try await (tokenID, userID, role, organizationID) in rows.decode((UUID, UUID, String, UUID?).self) {
+            matchedToken = tokenID
             guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
             caller = Caller(
                 userID: userID.uuidString.lowercased(),
@@ -97,12 +99,12 @@ public struct TokenRepository: Sendable {
                 organizationID: organizationID?.uuidString.lowercased()
             )
         }
-        if let caller {
+        if let matchedToken {
             // At most one write a minute per token: "last used" is for people, not for metering.
             try await connection.query(
                 """
                 UPDATE api_tokens SET last_used_at = now()
-                WHERE id = \(UUID(uuidString: caller.tokenID))
+                WHERE id = \(matchedToken)
                   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
                 """,
                 logger: logger
