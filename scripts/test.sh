@@ -21,4 +21,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> swift test (throwaway cluster in $HAVEN_TEST_DATA_DIR)"
-swift test
+# The suite takes seconds. A hang must fail loudly, naming what was still running, rather than
+# eat CI's whole budget; line-buffered output keeps the last lines that were printed.
+limit="${HAVEN_TEST_TIME_LIMIT:-900}"
+status=0
+timeout --kill-after=30 "$limit" stdbuf -oL -eL swift test --skip-build || status=$?
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "error: the test suite did not finish within ${limit} s (HAVEN_TEST_TIME_LIMIT); see the last tests started above" >&2
+fi
+exit "$status"
