@@ -12,6 +12,6 @@ struct Haven: AsyncParsableCommand {
             Every option can also be set with the environment variable named in its help; \
             a flag wins over the variable.
             """,
-        subcommands: [Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self]
     )
 }

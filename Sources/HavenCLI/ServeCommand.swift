@@ -46,6 +46,7 @@ struct Serve: AsyncParsableCommand {
     var rateLimitAuthFailures: Int?
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -64,13 +65,16 @@ struct Serve: AsyncParsableCommand {
             )
         )
         let migrations = try database.migrations()
+        // Keys before the database: a server that could not open protected fields never starts.
+        let keys = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
         let url = try await database.connectionURL(logger: logger)
         let postgres = PostgresClient(
             configuration: try .init(
                 url, maximumConnections: try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20)),
             backgroundLogger: logger.forPostgres()
         )
-        let dependencies = ServerDependencies(postgres: postgres, migrations: migrations, logger: logger)
+        let dependencies = ServerDependencies(
+            postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger)
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         var app = HavenApplication.buildApplication(
             router: router,

@@ -12,10 +12,13 @@ public struct ServerDependencies: Sendable {
     public var postgres: PostgresClient
     public var migrations: [MigrationFile]
     public var logger: Logger
+    /// Seals and opens restricted and confidential fields for the repositories that hold them.
+    public var cipher: FieldCipher
 
-    public init(postgres: PostgresClient, migrations: [MigrationFile], logger: Logger) {
+    public init(postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger) {
         self.postgres = postgres
         self.migrations = migrations
+        self.cipher = cipher
         self.logger = logger
     }
 }

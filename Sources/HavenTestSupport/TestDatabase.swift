@@ -172,11 +172,14 @@ public struct TestDatabase: Sendable {
     public let url: DatabaseURL
     public let migrations: [MigrationFile]
     public let logger: Logger
+    /// Field encryption with a key of this test's own, held in memory only.
+    public let cipher: FieldCipher
 
     public init(url: DatabaseURL, migrations: [MigrationFile], logger: Logger) {
         self.url = url
         self.migrations = migrations
         self.logger = logger
+        self.cipher = FieldCipher(keyring: .generate())
     }
 
     /// Runs `body` with a connection pool to this database.

@@ -20,7 +20,8 @@ struct GracefulShutdownTests {
             let port = AsyncStream<Int>.makeStream()
 
             let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger)
-            let dependencies = ServerDependencies(postgres: postgres, migrations: database.migrations, logger: logger)
+            let dependencies = ServerDependencies(
+                postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger)
             let configuration = ServerConfiguration(port: 0)
             let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
             router.router.get("/test/in-flight") { _, _ -> String in

@@ -16,6 +16,7 @@ struct OpenAPIDocumentTests {
             let dependencies = ServerDependencies(
                 postgres: postgres,
                 migrations: database.migrations,
+                cipher: database.cipher,
                 logger: database.logger
             )
             let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: .init(port: 0))

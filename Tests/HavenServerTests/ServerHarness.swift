@@ -23,7 +23,8 @@ enum ServerHarness {
     ) async throws {
         let logger = logger ?? database.logger
         let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger.forPostgres())
-        let dependencies = ServerDependencies(postgres: postgres, migrations: database.migrations, logger: logger)
+        let dependencies = ServerDependencies(
+            postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger)
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(

@@ -1,0 +1,21 @@
+import Foundation
+
+/// A `bytea` column that holds `FieldCipher` ciphertext, keyed by a UUID `id` column.
+///
+/// Every encrypted column is listed in `EncryptedColumn.all`, so `haven keys status` and
+/// `haven keys rotate` reach all of them; a repository that adds one registers it here.
+public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
+    public let table: String
+    public let column: String
+
+    public init(table: String, column: String) {
+        self.table = table
+        self.column = column
+    }
+
+    public var description: String { "\(table).\(column)" }
+
+    /// Every encrypted column in the schema. The restricted and confidential records (volunteers,
+    /// families, plans) add theirs as they arrive.
+    public static let all: [EncryptedColumn] = []
+}
