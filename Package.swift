@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: []),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
@@ -63,10 +64,22 @@ let package = Package(
             ]
         ),
 
-        // The `haven` command: server-side and (later) client commands.
+        // The API client behind `haven login`, `whoami` and later client commands: the generated
+        // OpenAPI client, the stored login, and one-line errors from problem documents.
+        .target(
+            name: "HavenClient",
+            dependencies: [
+                "HavenAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+            ]
+        ),
+
+        // The `haven` command: server-side commands and the API client commands.
         .executableTarget(
             name: "HavenCLI",
             dependencies: [
+                "HavenClient",
                 "HavenServer",
                 "HavenStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +111,7 @@ let package = Package(
             name: "HavenServerTests",
             dependencies: [
                 "HavenAPI",
+                "HavenClient",
                 "HavenServer",
                 "HavenStorage",
                 "HavenTestSupport",

@@ -6,12 +6,19 @@ struct Haven: AsyncParsableCommand {
         commandName: "haven",
         abstract: "Haven: a family-advocacy and peer-support referral directory.",
         discussion: """
-            Server-side commands run the API and look after its database. Without DATABASE_URL, \
-            Haven runs its own PostgreSQL cluster under .haven/postgres, started on demand.
+            Server-side commands (serve, migrate, seed, db, admin, audit, keys) run the API and \
+            look after its database. Without DATABASE_URL, Haven runs its own PostgreSQL cluster \
+            under .haven/postgres, started on demand.
+
+            Client commands (login, whoami, logout) talk to a Haven server only through its JSON \
+            API, with the token stored by `haven login` or given in HAVEN_SERVER and HAVEN_TOKEN.
 
             Every option can also be set with the environment variable named in its help; \
             a flag wins over the variable.
             """,
-        subcommands: [Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self]
+        subcommands: [
+            Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self, Login.self,
+            Whoami.self, Logout.self,
+        ]
     )
 }

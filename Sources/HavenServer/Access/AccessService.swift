@@ -36,12 +36,19 @@ struct AccessService: Sendable {
 
     // MARK: Caller
 
-    func whoami(_ scope: RequestScope) async throws -> (User, tokenID: String) {
+    func whoami(_ scope: RequestScope) async throws -> (User, organizationName: String?, tokenID: String) {
         let caller = try scope.requireCaller()
-        guard let id = UUID(uuidString: caller.userID),
-            let user = try await postgres.withConnection({ try await users.find(id: id, on: $0) })
-        else { throw AccessFailure.notFound }
-        return (user, caller.tokenID)
+        guard let id = UUID(uuidString: caller.userID) else { throw AccessFailure.notFound }
+        return try await postgres.withConnection { connection in
+            guard let user = try await users.find(id: id, on: connection) else { throw AccessFailure.notFound }
+            let organizationName: String? =
+                if let organization = user.organizationID {
+                    try await users.organizationName(organization, on: connection)
+                } else {
+                    nil
+                }
+            return (user, organizationName, caller.tokenID)
+        }
     }
 
     // MARK: Users

@@ -16,8 +16,14 @@ struct AccessHandler: Sendable {
     }
 
     func whoami(_ input: Operations.Whoami.Input) async throws -> Operations.Whoami.Output {
-        let (user, tokenID) = try await service.whoami(try scope)
-        return .ok(.init(body: .json(.init(user: .init(user), tokenId: tokenID))))
+        let (user, organizationName, tokenID) = try await service.whoami(try scope)
+        let organization: Components.Schemas.OrganizationSummary? =
+            if let id = user.organizationID, let organizationName {
+                .init(id: id.apiString, name: organizationName)
+            } else {
+                nil
+            }
+        return .ok(.init(body: .json(.init(user: .init(user), organization: organization, tokenId: tokenID))))
     }
 
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {

@@ -78,6 +78,12 @@ public struct UserRepository: Sendable {
         return try await Self.users(from: rows).first
     }
 
+    public func organizationName(_ id: UUID, on connection: PostgresConnection) async throws -> String? {
+        let rows = try await connection.query("SELECT name FROM organizations WHERE id = \(id)", logger: logger)
+        for try await name in rows.decode(String.self) { return name }
+        return nil
+    }
+
     public func organizationExists(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
         try await connection.query("SELECT 1 FROM organizations WHERE id = \(id)", logger: logger)
             .collect().isEmpty == false

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import HavenAPI
+import OpenAPIRuntime
+import OpenAPIURLSession
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Talks to a Haven server through its JSON API only, with the generated OpenAPI client.
+public struct HavenAPIClient: Sendable {
+    public let login: ClientLogin
+    private let client: Client
+
+    public init(login: ClientLogin) {
+        self.login = login
+        client = Client(
+            serverURL: login.server.url,
+            transport: URLSessionTransport(),
+            middlewares: [BearerTokenMiddleware(token: login.token)]
+        )
+    }
+
+    public func whoami() async throws -> Components.Schemas.Whoami {
+        try await call {
+            switch try await client.whoami() {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    /// Revokes a token: the caller's own, or any token for an admin.
+    public func revokeToken(id: String) async throws {
+        try await call {
+            switch try await client.revokeToken(path: .init(id: id)) {
+            case .noContent: return
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    /// Turns the generated client's transport and decoding failures into one-line errors.
+    private func call<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as HavenClient.ClientError {
+            throw error
+        } catch let error as OpenAPIRuntime.ClientError {
+            if let status = error.response?.status.code {
+                throw HavenClient.ClientError.unexpectedResponse(status: status)
+            }
+            throw HavenClient.ClientError.unreachable(
+                server: login.server.description, reason: Self.reason(error.underlyingError))
+        }
+    }
+
+    static func refusal(_ status: Int, _ body: Components.Responses.Problem.Body) -> HavenClient.ClientError {
+        guard case .applicationProblemJson(let problem) = body else { return .unexpectedResponse(status: status) }
+        var detail = problem.detail
+        if let fields = problem.errors, !fields.isEmpty {
+            let listed = fields.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; ")
+            detail = [detail, listed].compactMap { $0 }.joined(separator: " — ")
+        }
+        return .problem(status: problem.status, title: problem.title, detail: detail)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        guard let urlError = error as? URLError else { return "\(type(of: error))" }
+        return switch urlError.code {
+        case .cannotConnectToHost: "connection refused; is the server running?"
+        case .cannotFindHost, .dnsLookupFailed: "unknown host"
+        case .timedOut: "timed out"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            "the TLS connection failed (certificate not trusted?)"
+        case .notConnectedToInternet, .networkConnectionLost: "the network connection failed"
+        default: urlError.localizedDescription
+        }
+    }
+}
+
+/// Sends the API token on every request.
+struct BearerTokenMiddleware: ClientMiddleware {
+    let token: String
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        baseURL: URL,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[.authorization] = "Bearer \(token)"
+        request.headerFields[.userAgent] = "haven-cli"
+        return try await next(request, body, baseURL)
+    }
+}
