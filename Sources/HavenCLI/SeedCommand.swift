@@ -6,9 +6,13 @@ import PostgresNIO
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load the demo data in Seeds/ (fictional, flagged as demo).",
-        discussion:
-            "Each Seeds/*.sql file loads in one transaction, in name order. Seeds are idempotent: run it as often as you like."
+        abstract: "Load the reference data and the demo data in Seeds/.",
+        discussion: """
+            First the reference data in Seeds/reference/: the ZIP table, the needs and audience \
+            taxonomies and the national crisis contacts (real, with their sources). Then each \
+            Seeds/*.sql file, in one transaction each, in name order. Everything is an upsert by \
+            stable ids: run it as often as you like.
+            """
     )
 
     @Option(help: "Directory of seed files. [env: HAVEN_SEEDS_DIR] (default: Seeds)")
@@ -27,11 +31,20 @@ struct Seed: AsyncParsableCommand {
             guard plan.isCurrent else {
                 throw ConfigurationError("The database schema is not current: run `haven migrate` before `haven seed`.")
             }
+            let started = ContinuousClock.now
+            let counts = try await ReferenceData(
+                client: client, directory: directory.appendingPathComponent("reference"), logger: logger.forPostgres()
+            ).load { part in say("seeding  \(part)") }
+            say(
+                "Reference data: \(counts.zipCodes) ZIP codes, \(counts.needs) needs, \(counts.audiences) audiences, "
+                    + "\(counts.crisisContacts) crisis contacts with \(counts.crisisChannels) channels "
+                    + "(\(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))."
+            )
             let loader = SeedLoader(client: client, directory: directory, logger: logger.forPostgres())
             let loaded = try await loader.load { name in say("seeding  \(name)") }
             say(
                 loaded.isEmpty
-                    ? "No seed files in \(directory.path); nothing to load." : "Loaded \(loaded.count) seed file(s).")
+                    ? "No demo seed files (*.sql) in \(directory.path)." : "Loaded \(loaded.count) demo seed file(s).")
         }
     }
 }

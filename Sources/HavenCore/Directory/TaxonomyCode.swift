@@ -1,0 +1,16 @@
+/// Codes of the needs and audience taxonomies: lowercase words joined by `-`, levels joined by
+/// `.` (`mental-health.trauma-therapy`). A parent code matches its descendants.
+public enum TaxonomyCode {
+    public static func isValid(_ code: String) -> Bool {
+        guard !code.isEmpty, code.utf8.count <= 100 else { return false }
+        return code.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { level in
+            !level.isEmpty && level.first != "-" && level.last != "-" && !level.contains("--")
+                && level.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        }
+    }
+
+    /// Whether `code` is `ancestor` or lies beneath it.
+    public static func code(_ code: String, isWithin ancestor: String) -> Bool {
+        code == ancestor || code.hasPrefix(ancestor + ".")
+    }
+}
