@@ -31,6 +31,32 @@ public struct HavenAPIClient: Sendable {
         }
     }
 
+    public func place(_ zip: String) async throws -> Components.Schemas.Place {
+        try await call {
+            switch try await client.getPlace(path: .init(zip: zip)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    /// Every need (following every page), optionally only those within a code.
+    public func needs(within ancestor: String? = nil) async throws -> [Components.Schemas.Need] {
+        var all: [Components.Schemas.Need] = []
+        var cursor: String?
+        repeat {
+            let page = try await call {
+                switch try await client.listNeeds(query: .init(within: ancestor, limit: 100, cursor: cursor)) {
+                case .ok(let ok): return try ok.body.json
+                case .default(let status, let response): throw Self.refusal(status, response.body)
+                }
+            }
+            all += page.data
+            cursor = page.nextCursor
+        } while cursor != nil
+        return all
+    }
+
     /// Revokes a token: the caller's own, or any token for an admin.
     public func revokeToken(id: String) async throws {
         try await call {

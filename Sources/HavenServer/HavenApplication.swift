@@ -54,7 +54,9 @@ public enum HavenApplication {
                 document: try APIDocument.load(),
                 logger: dependencies.logger
             ),
-            access: AccessHandler(service: AccessService(postgres: dependencies.postgres, logger: databaseLogger))
+            access: AccessHandler(service: AccessService(postgres: dependencies.postgres, logger: databaseLogger)),
+            directory: DirectoryHandler(
+                service: DirectoryService(postgres: dependencies.postgres, logger: databaseLogger))
         )
         try handler.registerHandlers(
             on: router,

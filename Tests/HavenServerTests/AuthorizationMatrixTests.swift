@@ -148,6 +148,19 @@ struct MatrixRequest {
             }
             return .init(method: .delete, path: "/v1/tokens/\(spare.id.uuidString.lowercased())")
         case .listAudit: return .init(method: .get, path: "/v1/audit")
+        case .getPlace:
+            try await database.withClient { client in
+                _ = try await client.query(
+                    """
+                    INSERT INTO zip_codes (zip, kind, city, state, county, time_zone, point, active)
+                    VALUES ('60614', 'standard', 'Chicago', 'IL', 'Cook County', 'America/Chicago',
+                            ST_SetSRID(ST_MakePoint(-87.6483, 41.9229), 4326)::geography, true)
+                    ON CONFLICT (zip) DO NOTHING
+                    """,
+                    logger: database.logger)
+            }
+            return .init(method: .get, path: "/v1/places/60614")
+        case .listNeeds: return .init(method: .get, path: "/v1/needs")
         }
     }
 }

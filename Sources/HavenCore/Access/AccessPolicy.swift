@@ -12,6 +12,8 @@ public enum Operation: String, Sendable, CaseIterable {
     case createToken
     case revokeToken
     case listAudit
+    case getPlace
+    case listNeeds
 }
 
 /// How a caller relates to the record an operation touches.
@@ -57,6 +59,9 @@ public enum AccessPolicy {
         case .whoami, .listTokens, .revokeToken:
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
+        case .getPlace, .listNeeds:
+            // The public directory, read with a token of any role (docs/directory.md says why).
+            return .authenticated
         case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
             return .roles([.admin])
         }
@@ -92,7 +97,7 @@ public enum AccessPolicy {
         case .revokeToken, .listTokens:
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
-            .updateUser, .createToken, .listAudit:
+            .updateUser, .createToken, .listAudit, .getPlace, .listNeeds:
             return .allow
         }
     }

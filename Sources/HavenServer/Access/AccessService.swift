@@ -8,6 +8,8 @@ import PostgresNIO
 enum AccessFailure: Error {
     /// Missing, or outside the caller's scope: the two are indistinguishable on purpose.
     case notFound
+    /// Public reference data (a ZIP code) that does not exist: saying which is safe and kind.
+    case unknownReference(String)
     case invalid([FieldError])
     case badRequest(String)
 }
@@ -27,11 +29,6 @@ struct AccessService: Sendable {
         self.users = UserRepository(logger: logger)
         self.tokens = TokenRepository(logger: logger)
         self.audit = AuditLog(logger: logger)
-    }
-
-    struct Page<Item> {
-        var items: [Item]
-        var nextCursor: String?
     }
 
     // MARK: Caller
@@ -246,30 +243,5 @@ extension RequestScope {
             requestID: requestID,
             clientAddress: clientAddress
         )
-    }
-}
-
-/// Page sizes and cursors, the same for every list.
-enum Paging {
-    static let defaultLimit = 20
-    static let maximumLimit = 100
-
-    static func parse(limit: Int?, cursor: String?) throws -> (Int, PageCursor?) {
-        let limit = limit ?? defaultLimit
-        guard (1...maximumLimit).contains(limit) else {
-            throw AccessFailure.badRequest("limit must be between 1 and \(maximumLimit)")
-        }
-        guard let cursor else { return (limit, nil) }
-        guard let decoded = PageCursor(encoded: cursor) else {
-            throw AccessFailure.badRequest("cursor is not one Haven gave out")
-        }
-        return (limit, decoded)
-    }
-
-    /// Trims the one extra row fetched to learn whether another page exists.
-    static func page<Item>(_ items: [Item], limit: Int, cursor: (Item) -> String) -> AccessService.Page<Item> {
-        guard items.count > limit else { return .init(items: items, nextCursor: nil) }
-        let shown = Array(items.prefix(limit))
-        return .init(items: shown, nextCursor: shown.last.map(cursor))
     }
 }

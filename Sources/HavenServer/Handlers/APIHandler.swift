@@ -6,6 +6,7 @@ import OpenAPIRuntime
 struct APIHandler: APIProtocol {
     let operations: OperationsHandler
     let access: AccessHandler
+    let directory: DirectoryHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -55,5 +56,13 @@ struct APIHandler: APIProtocol {
 
     func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
         try await access.listAudit(input)
+    }
+
+    func getPlace(_ input: Operations.GetPlace.Input) async throws -> Operations.GetPlace.Output {
+        try await directory.getPlace(input)
+    }
+
+    func listNeeds(_ input: Operations.ListNeeds.Input) async throws -> Operations.ListNeeds.Output {
+        try await directory.listNeeds(input)
     }
 }

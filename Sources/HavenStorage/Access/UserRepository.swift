@@ -175,3 +175,20 @@ extension Data {
         self.init(base64Encoded: base64)
     }
 }
+
+/// A keyset cursor of one or more text values (the sort key of the last row shown), opaque to
+/// callers: base64url of the values joined by a unit separator.
+public struct OpaqueCursor: Sendable, Equatable {
+    public let values: [String]
+
+    public init(values: [String]) { self.values = values }
+
+    public var encoded: String { Data(values.joined(separator: "\u{1F}").utf8).base64URLEncoded }
+
+    public init?(encoded: String) {
+        guard let data = Data(base64URLEncoded: encoded), let text = String(data: data, encoding: .utf8),
+            !text.isEmpty
+        else { return nil }
+        values = text.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    }
+}
