@@ -6,17 +6,26 @@ import PostgresNIO
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load the reference data and the demo data in Seeds/.",
+        abstract: "Load the reference data and the demo directory in Seeds/.",
         discussion: """
-            First the reference data in Seeds/reference/: the ZIP table, the needs and audience \
-            taxonomies and the national crisis contacts (real, with their sources). Then each \
-            Seeds/*.sql file, in one transaction each, in name order. Everything is an upsert by \
-            stable ids: run it as often as you like.
+            1. Reference data in Seeds/reference/: the ZIP table, the needs and audience \
+            taxonomies and the national crisis contacts (real, with their sources).
+            2. The fictional demo directory, Seeds/demo/directory.json, flagged as demo.
+            3. Any Seeds/*.sql file, one transaction each, in name order.
+
+            Everything is an upsert by stable ids: run it as often as you like. \
+            --remove-demo deletes exactly the demo records and nothing else.
             """
     )
 
     @Option(help: "Directory of seed files. [env: HAVEN_SEEDS_DIR] (default: Seeds)")
     var seedsDir: String?
+
+    @Flag(help: "Remove the demo records (and what hangs off them) instead of loading anything.")
+    var removeDemo = false
+
+    @Flag(help: "Load only the reference data, not the demo directory.")
+    var noDemo = false
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
@@ -31,20 +40,44 @@ struct Seed: AsyncParsableCommand {
             guard plan.isCurrent else {
                 throw ConfigurationError("The database schema is not current: run `haven migrate` before `haven seed`.")
             }
-            let started = ContinuousClock.now
+            let demo = DemoDirectory(
+                client: client, file: directory.appendingPathComponent("demo/directory.json"),
+                logger: logger.forPostgres())
+            if removeDemo {
+                let removed = try await demo.remove()
+                say(
+                    "Removed \(removed.organizations) demo organizations (with their services and locations) and "
+                        + "\(removed.crisisContacts) demo crisis contacts.")
+                return
+            }
+
+            var started = ContinuousClock.now
             let counts = try await ReferenceData(
                 client: client, directory: directory.appendingPathComponent("reference"), logger: logger.forPostgres()
             ).load { part in say("seeding  \(part)") }
             say(
                 "Reference data: \(counts.zipCodes) ZIP codes, \(counts.needs) needs, \(counts.audiences) audiences, "
                     + "\(counts.crisisContacts) crisis contacts with \(counts.crisisChannels) channels "
-                    + "(\(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))."
+                    + "(\(Self.seconds(since: started)))."
             )
+            if !noDemo {
+                say("seeding  demo directory")
+                started = .now
+                let loaded = try await demo.load()
+                say(
+                    "Demo directory: \(loaded.organizations) organizations, \(loaded.locations) locations, "
+                        + "\(loaded.services) services, all fictional and flagged demo (\(Self.seconds(since: started)))."
+                )
+            }
             let loader = SeedLoader(client: client, directory: directory, logger: logger.forPostgres())
             let loaded = try await loader.load { name in say("seeding  \(name)") }
-            say(
-                loaded.isEmpty
-                    ? "No demo seed files (*.sql) in \(directory.path)." : "Loaded \(loaded.count) demo seed file(s).")
+            if !loaded.isEmpty { say("Loaded \(loaded.count) SQL seed file(s).") }
         }
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> String {
+        let duration = start.duration(to: .now)
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.1f s", seconds)
     }
 }

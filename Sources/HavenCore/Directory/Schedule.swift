@@ -1,0 +1,141 @@
+import Foundation
+
+/// A day of the week, as HSDS writes it in `byday` (RFC 5545 codes).
+public enum Weekday: String, Sendable, CaseIterable, Codable, Comparable {
+    case monday = "MO"
+    case tuesday = "TU"
+    case wednesday = "WE"
+    case thursday = "TH"
+    case friday = "FR"
+    case saturday = "SA"
+    case sunday = "SU"
+
+    /// Gregorian calendar numbering: Sunday is 1.
+    public init?(gregorian weekday: Int) {
+        let days: [Weekday] = [.sunday, .monday, .tuesday, .wednesday, .thursday, .friday, .saturday]
+        guard (1...7).contains(weekday) else { return nil }
+        self = days[weekday - 1]
+    }
+
+    var order: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.order < rhs.order }
+
+    /// `MO,TU,WE`, or nil when any part is not a day.
+    public static func parseList(_ text: String) -> [Weekday]? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        guard !parts.isEmpty else { return nil }
+        var days: [Weekday] = []
+        for part in parts {
+            guard let day = Weekday(rawValue: part) else { return nil }
+            if !days.contains(day) { days.append(day) }
+        }
+        return days.sorted()
+    }
+}
+
+/// A wall-clock time of day, minute precision; `24:00` is allowed as a closing time.
+public struct LocalTime: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let minutes: Int
+
+    public init?(minutes: Int) {
+        guard (0...1440).contains(minutes) else { return nil }
+        self.minutes = minutes
+    }
+
+    /// `HH:MM` or `HH:MM:SS` (seconds must be zero).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
+            let hours = Int(parts[0]), let minutes = Int(parts[1]), (0...59).contains(minutes),
+            parts.count == 2 || parts[2] == "00"
+        else { return nil }
+        guard (0...23).contains(hours) || (hours == 24 && minutes == 0) else { return nil }
+        self.minutes = hours * 60 + minutes
+    }
+
+    public var description: String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.minutes < rhs.minutes }
+}
+
+/// Opening hours on some weekdays. A closing time before the opening time runs past midnight.
+public struct OpeningHours: Sendable, Equatable {
+    public var days: [Weekday]
+    public var opens: LocalTime
+    public var closes: LocalTime
+
+    public init(days: [Weekday], opens: LocalTime, closes: LocalTime) {
+        self.days = days
+        self.opens = opens
+        self.closes = closes
+    }
+}
+
+/// A dated exception: closed (a holiday, a temporary closure) or open at special hours.
+public struct ScheduleException: Sendable, Equatable {
+    public var startsOn: CalendarDate
+    public var endsOn: CalendarDate
+    public var closed: Bool
+    public var opens: LocalTime?
+    public var closes: LocalTime?
+    public var reason: String?
+
+    public init(
+        startsOn: CalendarDate, endsOn: CalendarDate, closed: Bool, opens: LocalTime? = nil, closes: LocalTime? = nil,
+        reason: String? = nil
+    ) {
+        self.startsOn = startsOn
+        self.endsOn = endsOn
+        self.closed = closed
+        self.opens = opens
+        self.closes = closes
+        self.reason = reason
+    }
+}
+
+/// A date without a time or zone, `YYYY-MM-DD`.
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        var components = DateComponents(year: year, month: month, day: day)
+        components.calendar = Calendar(identifier: .gregorian)
+        components.timeZone = TimeZone(identifier: "UTC")
+        guard (1...12).contains(month), (1...31).contains(day), components.isValidDate else { return nil }
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+}
+
+/// When a service, a location or a crisis channel is open: weekly hours in an IANA time zone,
+/// or round the clock, with dated exceptions.
+public struct WeeklySchedule: Sendable, Equatable {
+    public var timeZone: String
+    public var alwaysOpen: Bool
+    public var hours: [OpeningHours]
+    public var exceptions: [ScheduleException]
+
+    public init(timeZone: String, alwaysOpen: Bool, hours: [OpeningHours], exceptions: [ScheduleException] = []) {
+        self.timeZone = timeZone
+        self.alwaysOpen = alwaysOpen
+        self.hours = hours
+        self.exceptions = exceptions
+    }
+
+    public static func isKnownTimeZone(_ identifier: String) -> Bool {
+        identifier.contains("/") && TimeZone(identifier: identifier) != nil
+            || identifier == "UTC"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What every curated directory record shares: freshness and retirement.
+public enum DirectoryRecordKind: String, Sendable, CaseIterable {
+    case organization, service, location
+    case crisisContact = "crisis_contact"
+
+    /// Trusted table names, never input.
+    var table: String {
+        switch self {
+        case .organization: "organizations"
+        case .service: "services"
+        case .location: "locations"
+        case .crisisContact: "crisis_contacts"
+        }
+    }
+}
+
+public struct DirectoryRecords: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Records that a curator (or a source) confirmed the record at `time`; false when there is
+    /// no such record.
+    @discardableResult
+    public func markVerified(
+        _ kind: DirectoryRecordKind, id: UUID, at time: Date, by verifiedBy: String, on connection: PostgresConnection
+    ) async throws -> Bool {
+        // Unchanged rows are not rewritten, so a reseed leaves them exactly as they were.
+        try await connection.query(
+            """
+            UPDATE \(unescaped: kind.table) SET last_verified_at = \(time), verified_by = \(verifiedBy)
+            WHERE id = \(id) AND (last_verified_at, verified_by) IS DISTINCT FROM (\(time), \(verifiedBy))
+            """,
+            logger: logger)
+        return try await exists(kind, id: id, on: connection)
+    }
+
+    public func exists(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            "SELECT 1 FROM \(unescaped: kind.table) WHERE id = \(id)", logger: logger
+        ).collect().isEmpty == false
+    }
+
+    /// Removes exactly the demo records: demo organizations take their services, locations and
+    /// everything hanging off them along (foreign keys cascade); demo crisis contacts go too.
+    public func removeDemo(on connection: PostgresConnection) async throws -> (organizations: Int, crisisContacts: Int)
+    {
+        let contacts = try await connection.query("DELETE FROM crisis_contacts WHERE demo RETURNING id", logger: logger)
+            .collect().count
+        // Services and locations flagged demo under a real organization go on their own.
+        _ = try await connection.query("DELETE FROM services WHERE demo", logger: logger).collect()
+        _ = try await connection.query("DELETE FROM locations WHERE demo", logger: logger).collect()
+        let organizations = try await connection.query(
+            "DELETE FROM organizations WHERE demo RETURNING id", logger: logger
+        )
+        .collect().count
+        return (organizations, contacts)
+    }
+}

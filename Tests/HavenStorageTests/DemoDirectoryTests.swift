@@ -1,0 +1,111 @@
+import Foundation
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import PostgresNIO
+import Testing
+
+@Suite("Demo directory")
+struct DemoDirectoryTests {
+    static let seeds = TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds")
+    static let tables = [
+        "organizations", "services", "locations", "addresses", "phones", "languages", "schedules",
+        "schedule_exceptions", "service_areas", "service_at_locations", "attributes", "cost_options",
+    ]
+
+    @Test("the demo directory loads twice with identical rows, holds what a demo needs, and removal takes exactly it")
+    func loadTwiceAndRemove() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                _ = try await ReferenceData(
+                    client: client, directory: Self.seeds.appendingPathComponent("reference"), logger: logger
+                ).load()
+                // A real (non-demo) organization with a service, which removal must leave alone.
+                let keptOrganization = UUID()
+                let keptService = UUID()
+                try await client.transaction(logger: logger) { connection in
+                    try await OrganizationRepository(logger: logger).save(
+                        id: keptOrganization, OrganizationDraft(name: "Kept organization"), on: connection)
+                    var service = ServiceDraft(organizationID: keptOrganization, name: "Kept service")
+                    service.needs = ["safety.crisis-line"]
+                    try await ServiceRepository(logger: logger).save(id: keptService, service, on: connection)
+                }
+
+                let demo = DemoDirectory(
+                    client: client, file: Self.seeds.appendingPathComponent("demo/directory.json"), logger: logger)
+                let first = try await demo.load()
+                #expect(first.organizations >= 120)
+                #expect(first.services >= 300)
+                let rows = try await snapshot(client, logger)
+                let second = try await demo.load()
+                #expect(second == first)
+                #expect(try await snapshot(client, logger) == rows, "a second load changes no row")
+
+                let facts = try await client.query(
+                    """
+                    SELECT
+                      (SELECT count(DISTINCT a.state_province) FROM addresses a JOIN locations l ON l.id = a.location_id WHERE l.demo),
+                      (SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM languages g WHERE g.service_id = s.id AND g.code = 'es'))::float8
+                              / count(*) FROM services s WHERE s.demo),
+                      (SELECT count(DISTINCT kind) FROM service_areas sa JOIN services s ON s.id = sa.service_id WHERE s.demo),
+                      (SELECT count(*) FROM locations WHERE demo AND confidential),
+                      (SELECT count(*) FROM services WHERE demo AND status = 'temporarily closed'),
+                      (SELECT count(*) FROM services WHERE demo AND last_verified_at < now() - interval '12 months'),
+                      (SELECT count(*) FROM services WHERE demo AND minimum_age IS NOT NULL),
+                      (SELECT count(*) FROM schedules sc JOIN services s ON s.id = sc.service_id WHERE s.demo AND sc.open_24_7),
+                      (SELECT count(*) FROM schedule_exceptions)
+                    """,
+                    logger: logger)
+                for try await (states, spanish, areaKinds, confidential, closed, stale, aged, allDay, exceptions)
+                    in facts.decode(
+                        (Int, Double, Int, Int, Int, Int, Int, Int, Int).self)
+                {
+                    #expect(states >= 10, "metro areas in at least 10 states")
+                    #expect(spanish >= 0.25)
+                    #expect(areaKinds == 6, "service areas of every kind")
+                    #expect(confidential >= 3)
+                    #expect(closed > 0)
+                    #expect(stale > 0)
+                    #expect(aged > 0)
+                    #expect(allDay > 0)
+                    #expect(exceptions > 0)
+                }
+
+                let removed = try await demo.remove()
+                #expect(removed.organizations == first.organizations)
+                let left = try await client.query(
+                    """
+                    SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM services),
+                           (SELECT count(*) FROM attributes), (SELECT count(*) FROM services WHERE id = \(keptService)),
+                           (SELECT count(*) FROM zip_codes), (SELECT count(*) FROM crisis_contacts)
+                    """,
+                    logger: logger)
+                for try await (organizations, services, attributes, kept, zips, contacts) in left.decode(
+                    (Int, Int, Int, Int, Int, Int).self)
+                {
+                    #expect(organizations == 1)
+                    #expect(services == 1)
+                    #expect(kept == 1)
+                    #expect(attributes == 1, "the kept service's need stays; no demo attribute is left behind")
+                    #expect(zips > 40_000)
+                    #expect(contacts >= 15)
+                }
+            }
+        }
+    }
+
+    private func snapshot(_ client: PostgresClient, _ logger: Logger) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for table in Self.tables {
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(table) t"
+                ),
+                logger: logger)
+            for try await value in rows.decode(String.self) { result[table] = value }
+        }
+        return result
+    }
+}
