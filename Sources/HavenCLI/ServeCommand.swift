@@ -45,6 +45,12 @@ struct Serve: AsyncParsableCommand {
     )
     var rateLimitAuthFailures: Int?
 
+    @Option(
+        help:
+            "Days after which an unverified directory record is flagged stale. [env: HAVEN_STALE_AFTER_DAYS] (default: 365)"
+    )
+    var staleAfterDays: Int?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
@@ -62,7 +68,8 @@ struct Serve: AsyncParsableCommand {
                 rateLimitAuthFailures,
                 "HAVEN_RATE_LIMIT_AUTH_FAILURES",
                 default: 20
-            )
+            ),
+            staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365)
         )
         let migrations = try database.migrations()
         // Keys before the database: a server that could not open protected fields never starts.

@@ -56,7 +56,9 @@ public enum HavenApplication {
             ),
             access: AccessHandler(service: AccessService(postgres: dependencies.postgres, logger: databaseLogger)),
             directory: DirectoryHandler(
-                service: DirectoryService(postgres: dependencies.postgres, logger: databaseLogger))
+                service: DirectoryService(
+                    postgres: dependencies.postgres, logger: databaseLogger,
+                    staleAfterDays: configuration.staleAfterDays))
         )
         try handler.registerHandlers(
             on: router,

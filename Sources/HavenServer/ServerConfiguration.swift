@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var requestsPerMinutePerToken: Int
     /// Failed authentications a minute from one client address; past it, 429 instead of 401.
     public var authenticationFailuresPerMinute: Int
+    /// Directory records not verified for this many days are flagged stale.
+    public var staleAfterDays: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -23,7 +25,8 @@ public struct ServerConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(2),
         requestsPerMinutePerAddress: Int = 1200,
         requestsPerMinutePerToken: Int = 600,
-        authenticationFailuresPerMinute: Int = 20
+        authenticationFailuresPerMinute: Int = 20,
+        staleAfterDays: Int = 365
     ) {
         self.host = host
         self.port = port
@@ -33,5 +36,6 @@ public struct ServerConfiguration: Sendable {
         self.requestsPerMinutePerAddress = requestsPerMinutePerAddress
         self.requestsPerMinutePerToken = requestsPerMinutePerToken
         self.authenticationFailuresPerMinute = authenticationFailuresPerMinute
+        self.staleAfterDays = staleAfterDays
     }
 }

@@ -52,6 +52,7 @@ struct AuthorizationMatrixTests {
                                 headers[.authorization] = "Bearer \(member.token)"
                             }
                             if request.body != nil { headers[.contentType] = "application/json" }
+                            headers.append(contentsOf: request.headers)
                             let response = try await client.execute(
                                 uri: request.path,
                                 method: request.method,
@@ -108,6 +109,7 @@ struct MatrixRequest {
     var method: HTTPRequest.Method
     var path: String
     var body: String?
+    var headers: HTTPFields = [:]
 
     static func make(
         _ operation: HavenCore.Operation,
@@ -161,6 +163,39 @@ struct MatrixRequest {
             }
             return .init(method: .get, path: "/v1/places/60614")
         case .listNeeds: return .init(method: .get, path: "/v1/needs")
+        case .listServices: return .init(method: .get, path: "/v1/services")
+        case .createService:
+            let organization = try await directoryRecords(database).organization
+            return .init(
+                method: .post, path: "/v1/services",
+                body: #"{"organization_id": "\#(organization)", "name": "Matrix service"}"#)
+        case .getService:
+            return .init(method: .get, path: "/v1/services/\(try await directoryRecords(database).service)")
+        case .replaceService:
+            let records = try await directoryRecords(database)
+            return .init(
+                method: .put, path: "/v1/services/\(records.service)",
+                body: #"{"organization_id": "\#(records.organization)", "name": "Matrix service, renamed"}"#,
+                headers: [.ifMatch: #""v1""#])
+        case .retireService:
+            return .init(method: .delete, path: "/v1/services/\(try await directoryRecords(database).service)")
+        case .verifyService:
+            return .init(method: .post, path: "/v1/services/\(try await directoryRecords(database).service)/verify")
         }
+    }
+
+    /// A fresh organization and service for one cell.
+    static func directoryRecords(_ database: TestDatabase) async throws -> (organization: String, service: String) {
+        let organization = UUID()
+        let service = UUID()
+        try await database.withClient { client in
+            try await client.transaction(logger: database.logger) { connection in
+                try await OrganizationRepository(logger: database.logger).save(
+                    id: organization, OrganizationDraft(name: "Matrix organization"), on: connection)
+                try await ServiceRepository(logger: database.logger).save(
+                    id: service, ServiceDraft(organizationID: organization, name: "Matrix service"), on: connection)
+            }
+        }
+        return (organization.uuidString.lowercased(), service.uuidString.lowercased())
     }
 }

@@ -14,6 +14,12 @@ public enum Operation: String, Sendable, CaseIterable {
     case listAudit
     case getPlace
     case listNeeds
+    case listServices
+    case createService
+    case getService
+    case replaceService
+    case retireService
+    case verifyService
 }
 
 /// How a caller relates to the record an operation touches.
@@ -59,9 +65,11 @@ public enum AccessPolicy {
         case .whoami, .listTokens, .revokeToken:
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
-        case .getPlace, .listNeeds:
+        case .getPlace, .listNeeds, .listServices, .getService:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
+        case .createService, .replaceService, .retireService, .verifyService:
+            return .roles([.curator, .admin])
         case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
             return .roles([.admin])
         }
@@ -97,8 +105,18 @@ public enum AccessPolicy {
         case .revokeToken, .listTokens:
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
-            .updateUser, .createToken, .listAudit, .getPlace, .listNeeds:
+            .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
+            .replaceService, .retireService, .verifyService:
             return .allow
         }
+    }
+}
+
+extension AccessPolicy {
+    /// Who sees a confidential location whole (address, exact point). Everyone else gets the
+    /// intake phone and an approximate area: a shelter's address must never reach the wrong
+    /// hands through a referral directory.
+    public static func seesConfidentialLocations(_ role: Role) -> Bool {
+        role == .curator || role == .admin
     }
 }

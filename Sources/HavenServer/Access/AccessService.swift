@@ -12,6 +12,10 @@ enum AccessFailure: Error {
     case unknownReference(String)
     case invalid([FieldError])
     case badRequest(String)
+    /// A write to a versioned record without `If-Match`: 428.
+    case preconditionRequired
+    /// `If-Match` names a version that is no longer current: 412.
+    case preconditionFailed(current: Int)
 }
 
 /// Users, tokens and the audit log: the rules behind the Access endpoints. Every change is

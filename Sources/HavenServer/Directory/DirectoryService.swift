@@ -8,13 +8,27 @@ import PostgresNIO
 /// catalog of resources.
 struct DirectoryService: Sendable {
     let postgres: PostgresClient
+    let logger: Logger
     let places: PlaceRepository
     let taxonomies: TaxonomyRepository
+    let organizations: OrganizationRepository
+    let services: ServiceRepository
+    let documents: ServiceDocuments
+    let records: DirectoryRecords
+    let users: UserRepository
+    let audit: AuditLog
 
-    init(postgres: PostgresClient, logger: Logger) {
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
         self.postgres = postgres
+        self.logger = logger
         places = PlaceRepository(logger: logger)
         taxonomies = TaxonomyRepository(logger: logger)
+        organizations = OrganizationRepository(logger: logger)
+        services = ServiceRepository(logger: logger)
+        documents = ServiceDocuments(logger: logger, staleAfterDays: staleAfterDays)
+        records = DirectoryRecords(logger: logger)
+        users = UserRepository(logger: logger)
+        audit = AuditLog(logger: logger)
     }
 
     func place(_ text: String) async throws -> Place {
@@ -43,5 +57,155 @@ struct DirectoryService: Sendable {
             try await taxonomies.terms(of: .needs, within: ancestor, after: after, limit: limit + 1, on: connection)
         }
         return Paging.page(terms, limit: limit) { OpaqueCursor(values: [$0.code]).encoded }
+    }
+
+    // MARK: Services
+
+    func service(_ scope: RequestScope, id: String) async throws -> ServiceDocuments.Document {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        let view = try Self.view(for: scope)
+        guard let document = try await postgres.withConnection({ try await documents.find(id, view: view, on: $0) })
+        else { throw AccessFailure.notFound }
+        return document
+    }
+
+    func services(_ scope: RequestScope, organization: String?, limit: Int?, cursor: String?) async throws
+        -> Page<ServiceDocuments.Document>
+    {
+        let (limit, after) = try Paging.parse(limit: limit, cursor: cursor)
+        let view = try Self.view(for: scope)
+        let found = try await postgres.withConnection { connection in
+            try await documents.list(
+                organization: organization.flatMap(UUID.init(uuidString:)), after: after, limit: limit + 1, view: view,
+                on: connection)
+        }
+        let page = Paging.page(found, limit: limit) { $0.1.encoded }
+        return Page(items: page.items.map(\.0), nextCursor: page.nextCursor)
+    }
+
+    func createService(_ scope: RequestScope, _ input: ServiceInput) async throws -> ServiceDocuments.Document {
+        let draft = try Self.valid(input.validate())
+        let id = UUID()
+        return try await write(scope, action: "createService", id: id) { connection in
+            try await checkReferences(of: draft, on: connection)
+            try await save(id: id, draft, on: connection)
+        }
+    }
+
+    func replaceService(_ scope: RequestScope, id: String, ifMatch: String?, _ input: ServiceInput) async throws
+        -> ServiceDocuments.Document
+    {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        let draft = try Self.valid(input.validate())
+        return try await write(scope, action: "replaceService", id: id) { connection in
+            guard let version = try await services.lockVersion(id, on: connection) else { throw AccessFailure.notFound }
+            try ETag.check(ifMatch, current: version)
+            try await checkReferences(of: draft, on: connection)
+            try await save(id: id, draft, on: connection)
+            try await services.touch(id, on: connection)
+        }
+    }
+
+    func retireService(_ scope: RequestScope, id: String) async throws {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        try await postgres.transaction(logger: logger) { connection in
+            guard try await services.retire(id, on: connection) else { throw AccessFailure.notFound }
+            try await audit.record(scope.event("retireService", record: ("service", id)), on: connection)
+        }
+    }
+
+    func verifyService(_ scope: RequestScope, id: String) async throws -> ServiceDocuments.Document {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        return try await write(scope, action: "verifyService", id: id) { connection in
+            let caller = try scope.requireCaller()
+            let name = try await UUID(uuidString: caller.userID).asyncFlatMap {
+                try await users.find(id: $0, on: connection)
+            }?.name
+            guard try await records.markVerified(.service, id: id, at: Date(), by: name ?? "a curator", on: connection)
+            else { throw AccessFailure.notFound }
+            try await services.touch(id, on: connection)
+        }
+    }
+
+    /// Runs a write and its audit record in one transaction, then reads the service back as the
+    /// caller may see it.
+    private func write(
+        _ scope: RequestScope, action: String, id: UUID, _ body: (PostgresConnection) async throws -> Void
+    ) async throws -> ServiceDocuments.Document {
+        let view = try Self.view(for: scope)
+        return try await postgres.transaction(logger: logger) { connection in
+            try await body(connection)
+            try await audit.record(scope.event(action, record: ("service", id)), on: connection)
+            guard let document = try await documents.find(id, view: view, on: connection) else {
+                throw AccessFailure.notFound
+            }
+            return document
+        }
+    }
+
+    /// What only the database can tell: the organization, taxonomy codes and locations exist.
+    private func checkReferences(of draft: ServiceDraft, on connection: PostgresConnection) async throws {
+        var errors: [FieldError] = []
+        if !(try await organizations.exists(draft.organizationID, on: connection)) {
+            errors.append(FieldError(pointer: "/organization_id", detail: "names no organization in the directory"))
+        }
+        for (codes, taxonomy, pointer) in [
+            (draft.needs, TaxonomyRepository.Taxonomy.needs, "/needs"),
+            (draft.audiences, .audiences, "/audiences"),
+        ] {
+            let unknown = Set(try await taxonomies.unknownCodes(codes, in: taxonomy, on: connection))
+            for (index, code) in codes.enumerated() where unknown.contains(code) {
+                errors.append(FieldError(pointer: "\(pointer)/\(index)", detail: "'\(code)' is not in the taxonomy"))
+            }
+        }
+        let missing = Set(try await services.unknownLocations(draft.locationIDs, on: connection))
+        for (index, id) in draft.locationIDs.enumerated() where missing.contains(id) {
+            errors.append(FieldError(pointer: "/location_ids/\(index)", detail: "names no location in the directory"))
+        }
+        if !errors.isEmpty { throw AccessFailure.invalid(errors) }
+    }
+
+    /// A polygon PostGIS cannot read is the curator's error, not the server's.
+    private func save(id: UUID, _ draft: ServiceDraft, on connection: PostgresConnection) async throws {
+        do {
+            try await services.save(id: id, draft, on: connection)
+        } catch let error as PSQLError
+            where error.serverInfo?[.sqlState]?.hasPrefix("XX") == true
+            || error.serverInfo?[.message]?.localizedCaseInsensitiveContains("geojson") == true
+        {
+            let index = draft.serviceAreas.firstIndex { if case .polygon = $0 { true } else { false } } ?? 0
+            throw AccessFailure.invalid([
+                FieldError(pointer: "/service_areas/\(index)/extent", detail: "is not a polygon PostGIS can read")
+            ])
+        }
+    }
+
+    static func view(for scope: RequestScope) throws -> ServiceDocuments.View {
+        AccessPolicy.seesConfidentialLocations(try scope.requireCaller().role) ? .full : .redacted
+    }
+
+    static func valid<Draft>(_ result: Result<Draft, ValidationFailure>) throws -> Draft {
+        switch result {
+        case .success(let draft): return draft
+        case .failure(let failure): throw AccessFailure.invalid(failure.errors)
+        }
+    }
+}
+
+/// Versions on the wire: `"v3"`. Writes to versioned records must name the version they edit.
+enum ETag {
+    static func value(_ version: Int) -> String { "\"v\(version)\"" }
+
+    static func check(_ ifMatch: String?, current: Int) throws {
+        guard let ifMatch, !ifMatch.isEmpty else { throw AccessFailure.preconditionRequired }
+        let offered = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard offered.contains(value(current)) else { throw AccessFailure.preconditionFailed(current: current) }
+    }
+}
+
+extension Optional {
+    fileprivate func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

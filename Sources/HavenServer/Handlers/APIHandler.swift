@@ -65,4 +65,28 @@ struct APIHandler: APIProtocol {
     func listNeeds(_ input: Operations.ListNeeds.Input) async throws -> Operations.ListNeeds.Output {
         try await directory.listNeeds(input)
     }
+
+    func listServices(_ input: Operations.ListServices.Input) async throws -> Operations.ListServices.Output {
+        try await directory.listServices(input)
+    }
+
+    func createService(_ input: Operations.CreateService.Input) async throws -> Operations.CreateService.Output {
+        try await directory.createService(input)
+    }
+
+    func getService(_ input: Operations.GetService.Input) async throws -> Operations.GetService.Output {
+        try await directory.getService(input)
+    }
+
+    func replaceService(_ input: Operations.ReplaceService.Input) async throws -> Operations.ReplaceService.Output {
+        try await directory.replaceService(input)
+    }
+
+    func retireService(_ input: Operations.RetireService.Input) async throws -> Operations.RetireService.Output {
+        try await directory.retireService(input)
+    }
+
+    func verifyService(_ input: Operations.VerifyService.Input) async throws -> Operations.VerifyService.Output {
+        try await directory.verifyService(input)
+    }
 }

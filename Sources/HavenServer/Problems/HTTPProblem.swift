@@ -119,6 +119,14 @@ extension HTTPProblem {
         case .unknownReference(let detail): self = HTTPProblem(.notFound, detail: detail)
         case .invalid(let errors): self = .validation(errors)
         case .badRequest(let detail): self = HTTPProblem(.badRequest, detail: detail)
+        case .preconditionRequired:
+            self = HTTPProblem(
+                .preconditionRequired,
+                detail: "Send If-Match with the ETag of the version you edited (GET the record to learn it).")
+        case .preconditionFailed:
+            self = HTTPProblem(
+                .preconditionFailed,
+                detail: "The record changed since you read it. GET it again, reapply your edit, and retry.")
         }
     }
 
