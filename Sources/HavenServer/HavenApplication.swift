@@ -64,6 +64,7 @@ public enum HavenApplication {
             on: router,
             configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [
+                EntityTagMiddleware(),
                 AccessMiddleware(
                     postgres: dependencies.postgres,
                     tokens: TokenRepository(logger: databaseLogger),
@@ -71,7 +72,7 @@ public enum HavenApplication {
                     tokenLimiter: RateLimiter(limit: configuration.requestsPerMinutePerToken),
                     failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
                     logger: dependencies.logger
-                )
+                ),
             ]
         )
         return HavenRouter(router: router, routes: routes)

@@ -219,6 +219,17 @@ public struct AddressDraft: Sendable, Equatable {
     public var state: String
     public var postalCode: ZIPCode
     public var country: String
+
+    public init(
+        address1: String, address2: String? = nil, city: String, state: String, postalCode: ZIPCode, country: String
+    ) {
+        self.address1 = address1
+        self.address2 = address2
+        self.city = city
+        self.state = state
+        self.postalCode = postalCode
+        self.country = country
+    }
 }
 
 public struct LocationDraft: Sendable, Equatable {

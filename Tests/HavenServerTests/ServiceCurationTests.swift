@@ -1,0 +1,243 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+@Suite("Services over HTTP")
+struct ServiceCurationTests {
+    static let reference = TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")
+
+    struct World {
+        let fixture: AccessFixture
+        let organization: UUID
+        let openLocation: UUID
+        let shelter: UUID
+    }
+
+    /// Reference data, the access fixture, an organization, an ordinary location and a
+    /// confidential one (a shelter).
+    static func world(_ database: TestDatabase) async throws -> World {
+        try await database.withClient { client in
+            let logger = database.logger
+            _ = try await ReferenceData(client: client, directory: reference, logger: logger).load()
+            let fixture = try await AccessFixture.make(on: client, logger: logger)
+            let organization = UUID()
+            let openLocation = UUID()
+            let shelter = UUID()
+            try await client.transaction(logger: logger) { connection in
+                try await OrganizationRepository(logger: logger).save(
+                    id: organization, OrganizationDraft(name: "Demo Youth Services"), on: connection)
+                var office = LocationDraft(locationType: "physical")
+                office.organizationID = organization
+                office.name = "Drop-in office"
+                (office.latitude, office.longitude) = (41.92, -87.65)
+                office.address = AddressDraft(
+                    address1: "100 Example Ave", city: "Chicago", state: "IL", postalCode: ZIPCode("60614")!,
+                    country: "US")
+                try await LocationRepository(logger: logger).save(id: openLocation, office, on: connection)
+                var safeHouse = office
+                safeHouse.name = "Safe house"
+                safeHouse.confidential = true
+                safeHouse.intakePhone = "+13125550190"
+                (safeHouse.latitude, safeHouse.longitude) = (41.9401, -87.6702)
+                safeHouse.address = AddressDraft(
+                    address1: "742 Hidden Lane", city: "Chicago", state: "IL", postalCode: ZIPCode("60657")!,
+                    country: "US")
+                try await LocationRepository(logger: logger).save(id: shelter, safeHouse, on: connection)
+            }
+            return World(fixture: fixture, organization: organization, openLocation: openLocation, shelter: shelter)
+        }
+    }
+
+    static func body(_ world: World, name: String = "Emergency shelter for youth") -> String {
+        """
+        {
+          "organization_id": "\(world.organization.uuidString.lowercased())",
+          "name": "\(name)",
+          "description": "Beds and case management for young people with no safe place to stay.",
+          "minimum_age": 12, "maximum_age": 17,
+          "needs": ["housing.youth-shelter", "safety.safety-planning"],
+          "audiences": ["youth"],
+          "languages": ["en", "es"],
+          "phones": [{"number": "+13125550142", "type": "voice"}],
+          "schedule": {"time_zone": "America/Chicago",
+                       "hours": [{"byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "21:00"}],
+                       "exceptions": [{"starts_on": "2026-12-25", "closed": true, "reason": "Holiday"}]},
+          "service_areas": [{"kind": "zip", "zip_codes": ["60614", "60657"]}, {"kind": "radius", "radius_km": 15}],
+          "cost_options": [{"option": "Free", "amount": 0, "currency": "USD"}],
+          "location_ids": ["\(world.openLocation.uuidString.lowercased())", "\(world.shelter.uuidString.lowercased())"]
+        }
+        """
+    }
+
+    static func headers(_ token: String, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(token)"]
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+
+    @Test("a curator adds a service with hours and service areas, reads it back, and edits it with If-Match")
+    func createReadReplace() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let world = try await Self.world(database)
+            let curator = try #require(world.fixture.members[.curator]).token
+            try await ServerHarness.withServer(database: database) { client in
+                let created = try await client.execute(
+                    uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(string: Self.body(world)))
+                #expect(created.status == .created)
+                #expect(created.headers[.eTag] == #""v1""#)
+                let id = try #require(created.json["id"] as? String)
+
+                let read = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .get, headers: Self.headers(curator))
+                #expect(read.status == .ok)
+                let service = read.json
+                #expect(service["name"] as? String == "Emergency shelter for youth")
+                #expect(service["needs"] as? [String] == ["housing.youth-shelter", "safety.safety-planning"])
+                #expect(service["languages"] as? [String] == ["en", "es"])
+                #expect(service["minimum_age"] as? Int == 12)
+                let schedule = try #require(service["schedule"] as? [String: Any])
+                #expect(schedule["time_zone"] as? String == "America/Chicago")
+                let hours = try #require(schedule["hours"] as? [[String: Any]])
+                #expect(hours.first?["byday"] as? String == "MO,TU,WE,TH,FR")
+                #expect(hours.first?["closes_at"] as? String == "21:00")
+                #expect((schedule["exceptions"] as? [[String: Any]])?.first?["starts_on"] as? String == "2026-12-25")
+                let areas = try #require(service["service_areas"] as? [[String: Any]])
+                #expect(Set(areas.compactMap { $0["kind"] as? String }) == ["zip", "radius"])
+                #expect(service["stale"] as? Bool == true, "never verified")
+
+                let unconditional = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .put, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(string: Self.body(world, name: "Renamed")))
+                expectProblem(unconditional, .preconditionRequired)
+
+                var stale = Self.headers(curator, json: true)
+                stale[.ifMatch] = #""v7""#
+                let conflicting = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .put, headers: stale,
+                    body: ByteBuffer(string: Self.body(world, name: "Renamed")))
+                expectProblem(conflicting, .preconditionFailed)
+
+                var current = Self.headers(curator, json: true)
+                current[.ifMatch] = try #require(read.headers[.eTag])
+                let replaced = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .put, headers: current,
+                    body: ByteBuffer(string: Self.body(world, name: "Emergency shelter for young people")))
+                #expect(replaced.status == .ok)
+                #expect(replaced.json["name"] as? String == "Emergency shelter for young people")
+                #expect(replaced.headers[.eTag] != read.headers[.eTag])
+
+                let verified = try await client.execute(
+                    uri: "/v1/services/\(id)/verify", method: .post, headers: Self.headers(curator))
+                #expect(verified.status == .ok)
+                #expect(verified.json["stale"] as? Bool == false)
+                #expect(verified.json["verified_by"] as? String == world.fixture.members[.curator]?.user.name)
+
+                let retired = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .delete, headers: Self.headers(curator))
+                #expect(retired.status == .noContent)
+                let list = try await client.execute(uri: "/v1/services", method: .get, headers: Self.headers(curator))
+                let ids = (list.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                #expect(!ids.contains(id), "a retired service leaves the directory")
+            }
+        }
+    }
+
+    @Test("bad input is answered with every bad field at once, and nothing is written")
+    func invalidInputChangesNothing() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let world = try await Self.world(database)
+            let curator = try #require(world.fixture.members[.curator]).token
+            try await ServerHarness.withServer(database: database) { client in
+                let bad = """
+                    {"organization_id": "\(UUID().uuidString)", "name": "",
+                     "minimum_age": 18, "maximum_age": 12, "needs": ["housing.castles"], "languages": ["klingon"],
+                     "schedule": {"time_zone": "Mars/Olympus", "hours": [{"byday": "MO", "opens_at": "9", "closes_at": "17:00"}]},
+                     "service_areas": [{"kind": "radius", "radius_km": -3}]}
+                    """
+                let response = try await client.execute(
+                    uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(string: bad))
+                expectProblem(response, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (response.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(
+                    pointers.isSuperset(of: [
+                        "/name", "/maximum_age", "/languages/0", "/schedule/time_zone", "/schedule/hours/0/opens_at",
+                        "/service_areas/0/radius_km",
+                    ]), "\(pointers)")
+
+                // Only the database knows these: an organization and taxonomy codes that do not exist.
+                let unknown = """
+                    {"organization_id": "\(UUID().uuidString)", "name": "Somewhere", "needs": ["housing.castles"]}
+                    """
+                let missing = try await client.execute(
+                    uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(string: unknown))
+                expectProblem(missing, .unprocessableContent, type: "urn:haven:problem:validation")
+                let missingPointers = (missing.json["errors"] as? [[String: Any]])?.compactMap {
+                    $0["pointer"] as? String
+                }
+                #expect(Set(missingPointers ?? []) == ["/organization_id", "/needs/0"])
+
+                let extraField = try await client.execute(
+                    uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(
+                        string: #"{"organization_id": "\#(world.organization)", "name": "X", "colour": "blue"}"#))
+                #expect(extraField.status == .unprocessableContent)
+            }
+            let services = try await database.withClient { client in
+                var total = 0
+                for try await value in try await client.query(
+                    "SELECT count(*)::int FROM services", logger: database.logger
+                )
+                .decode(Int.self) { total = value }
+                return total
+            }
+            #expect(services == 0, "no failed request wrote a service")
+        }
+    }
+
+    @Test("a confidential location's address and exact point reach curators and admins only")
+    func confidentialLocations() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let world = try await Self.world(database)
+            let curator = try #require(world.fixture.members[.curator]).token
+            try await ServerHarness.withServer(database: database) { client in
+                let created = try await client.execute(
+                    uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(string: Self.body(world)))
+                let id = try #require(created.json["id"] as? String)
+                let shelter = world.shelter.uuidString.lowercased()
+
+                for role in Role.allCases {
+                    let token = try #require(world.fixture.members[role]).token
+                    for uri in [
+                        "/v1/services/\(id)", "/v1/services", "/v1/services?organization_id=\(world.organization)",
+                    ] {
+                        let response = try await client.execute(uri: uri, method: .get, headers: Self.headers(token))
+                        #expect(response.status == .ok)
+                        let text = String(buffer: response.body)
+                        let privileged = role == .curator || role == .admin
+                        #expect(text.contains("742 Hidden Lane") == privileged, "\(role) \(uri)")
+                        #expect(text.contains("41.9401") == privileged, "\(role) \(uri): exact latitude")
+                        #expect(text.contains("+13125550190"), "\(role) \(uri): the intake phone is always shown")
+                        #expect(text.contains("100 Example Ave"), "\(role) \(uri): ordinary addresses are shown")
+                        let services =
+                            uri.hasPrefix("/v1/services/")
+                            ? [response.json] : (response.json["data"] as? [[String: Any]] ?? [])
+                        let location = services.first?["locations"].flatMap { $0 as? [[String: Any]] }?
+                            .first { $0["id"] as? String == shelter }
+                        #expect(location?["approximate"] as? Bool == !privileged, "\(role) \(uri)")
+                    }
+                }
+            }
+        }
+    }
+}
