@@ -58,6 +58,41 @@ public actor TestDatabaseCluster {
         return try await withDatabase(prepared, template: prepared.template, body)
     }
 
+    /// Runs `body` against a fresh database migrated and holding the reference data of
+    /// `Seeds/reference` (ZIP codes, taxonomies, national crisis contacts), loaded once per test
+    /// process into a second template.
+    public func withReferenceDatabase<T: Sendable>(
+        _ body: @Sendable (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let prepared = try await prepare()
+        let template = try await referenceTemplate(prepared)
+        return try await withDatabase(prepared, template: template, body)
+    }
+
+    private var referencePreparation: Task<String, any Error>?
+
+    private func referenceTemplate(_ prepared: Prepared) async throws -> String {
+        if let referencePreparation { return try await referencePreparation.value }
+        let logger = self.logger
+        let task = Task {
+            let name = "haven_template_\(getpid())_reference"
+            try await Self.execute(
+                "CREATE DATABASE \(SQLIdentifier.quote(name)) TEMPLATE \(SQLIdentifier.quote(prepared.template))",
+                on: prepared.maintenanceURL, logger: logger)
+            var url = prepared.maintenanceURL
+            url.database = name
+            _ = try await PostgresClient.withClient(url: url, maximumConnections: 2, logger: logger) { client in
+                try await ReferenceData(
+                    client: client, directory: Self.repositoryRoot.appendingPathComponent("Seeds/reference"),
+                    logger: logger
+                ).load()
+            }
+            return name
+        }
+        referencePreparation = task
+        return try await task.value
+    }
+
     /// Runs `body` against a fresh database with no migrations applied.
     public func withEmptyDatabase<T: Sendable>(
         _ body: @Sendable (TestDatabase) async throws -> T

@@ -8,14 +8,11 @@ import Testing
 
 @Suite("Places and needs over HTTP")
 struct DirectoryReferenceTests {
-    static let reference = TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")
-
     @Test("a ZIP resolves to its place; an unknown one is a 404 naming it; a malformed one a 422 on /zip")
     func places() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let fixture = try await database.withClient { client in
-                _ = try await ReferenceData(client: client, directory: Self.reference, logger: database.logger).load()
-                return try await AccessFixture.make(on: client, logger: database.logger)
+                try await AccessFixture.make(on: client, logger: database.logger)
             }
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.partner]).token)"]
             try await ServerHarness.withServer(database: database) { client in
@@ -43,10 +40,9 @@ struct DirectoryReferenceTests {
 
     @Test("needs page in code order with a stable cursor, narrow to a branch, and refuse a forged cursor")
     func needs() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let fixture = try await database.withClient { client in
-                _ = try await ReferenceData(client: client, directory: Self.reference, logger: database.logger).load()
-                return try await AccessFixture.make(on: client, logger: database.logger)
+                try await AccessFixture.make(on: client, logger: database.logger)
             }
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             try await ServerHarness.withServer(database: database) { client in

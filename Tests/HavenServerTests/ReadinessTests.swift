@@ -11,11 +11,13 @@ import Testing
 @Suite("Readiness")
 struct ReadinessTests {
     let cluster = TestDatabaseCluster.shared
+    static let patient = ServerConfiguration(port: 0, readinessTimeout: .seconds(60))
 
     @Test("GET /readyz is 200 when the database answers and the schema is current")
     func ready() async throws {
         try await cluster.withMigratedDatabase { database in
-            try await ServerHarness.withServer(database: database) { client in
+            // The answer is under test, not its speed: a busy test machine may take seconds.
+            try await ServerHarness.withServer(database: database, configuration: Self.patient) { client in
                 let response = try await client.execute(uri: "/readyz", method: .get)
                 #expect(response.status == .ok)
                 #expect(response.json["status"] as? String == "ready")
@@ -27,7 +29,7 @@ struct ReadinessTests {
     @Test("GET /readyz is 503 problem+json while migrations are pending")
     func schemaBehind() async throws {
         try await cluster.withEmptyDatabase { database in
-            try await ServerHarness.withServer(database: database) { client in
+            try await ServerHarness.withServer(database: database, configuration: Self.patient) { client in
                 let response = try await client.execute(uri: "/readyz", method: .get)
                 let problem = expectProblem(response, .serviceUnavailable, type: "urn:haven:problem:not-ready")
                 let detail = problem["detail"] as? String ?? ""

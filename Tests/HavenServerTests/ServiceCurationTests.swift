@@ -10,8 +10,6 @@ import Testing
 
 @Suite("Services over HTTP")
 struct ServiceCurationTests {
-    static let reference = TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")
-
     struct World {
         let fixture: AccessFixture
         let organization: UUID
@@ -24,7 +22,6 @@ struct ServiceCurationTests {
     static func world(_ database: TestDatabase) async throws -> World {
         try await database.withClient { client in
             let logger = database.logger
-            _ = try await ReferenceData(client: client, directory: reference, logger: logger).load()
             let fixture = try await AccessFixture.make(on: client, logger: logger)
             let organization = UUID()
             let openLocation = UUID()
@@ -83,7 +80,7 @@ struct ServiceCurationTests {
 
     @Test("a curator adds a service with hours and service areas, reads it back, and edits it with If-Match")
     func createReadReplace() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
             let curator = try #require(world.fixture.members[.curator]).token
             try await ServerHarness.withServer(database: database) { client in
@@ -151,7 +148,7 @@ struct ServiceCurationTests {
 
     @Test("bad input is answered with every bad field at once, and nothing is written")
     func invalidInputChangesNothing() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
             let curator = try #require(world.fixture.members[.curator]).token
             try await ServerHarness.withServer(database: database) { client in
@@ -206,7 +203,7 @@ struct ServiceCurationTests {
 
     @Test("a confidential location's address and exact point reach curators and admins only")
     func confidentialLocations() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
             let curator = try #require(world.fixture.members[.curator]).token
             try await ServerHarness.withServer(database: database) { client in

@@ -15,12 +15,9 @@ struct DemoDirectoryTests {
 
     @Test("the demo directory loads twice with identical rows, holds what a demo needs, and removal takes exactly it")
     func loadTwiceAndRemove() async throws {
-        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             try await database.withClient { client in
                 let logger = database.logger
-                _ = try await ReferenceData(
-                    client: client, directory: Self.seeds.appendingPathComponent("reference"), logger: logger
-                ).load()
                 // A real (non-demo) organization with a service, which removal must leave alone.
                 let keptOrganization = UUID()
                 let keptService = UUID()
