@@ -57,6 +57,72 @@ public struct HavenAPIClient: Sendable {
         return all
     }
 
+    // MARK: Directory
+
+    /// A service and its ETag.
+    public func service(_ id: String) async throws -> (Components.Schemas.Service, eTag: String?) {
+        try await call {
+            switch try await client.getService(path: .init(id: id)) {
+            case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func services(organization: String? = nil, limit: Int? = nil, cursor: String? = nil) async throws
+        -> Components.Schemas.ServiceList
+    {
+        try await call {
+            switch try await client.listServices(
+                query: .init(organizationId: organization, limit: limit, cursor: cursor))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func createService(_ input: Components.Schemas.ServiceInput) async throws -> Components.Schemas.Service {
+        try await call {
+            switch try await client.createService(body: .json(input)) {
+            case .created(let created): return try created.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    /// Replaces the service as of `eTag`; a 412 means someone changed it since.
+    public func replaceService(_ id: String, eTag: String?, _ input: Components.Schemas.ServiceInput) async throws
+        -> Components.Schemas.Service
+    {
+        try await call {
+            switch try await client.replaceService(
+                path: .init(id: id), headers: .init(ifMatch: eTag), body: .json(input))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func verifyService(_ id: String) async throws -> Components.Schemas.Service {
+        try await call {
+            switch try await client.verifyService(path: .init(id: id)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func retireService(_ id: String) async throws {
+        try await call {
+            switch try await client.retireService(path: .init(id: id)) {
+            case .noContent: return
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
     /// Revokes a token: the caller's own, or any token for an admin.
     public func revokeToken(id: String) async throws {
         try await call {

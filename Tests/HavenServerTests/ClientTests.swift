@@ -1,6 +1,7 @@
 import Foundation
 import HavenClient
 import HavenCore
+import HavenStorage
 import HavenTestSupport
 import HummingbirdTesting
 import Testing
@@ -140,6 +141,64 @@ struct ClientTests {
                     refused.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
                 #expect(refused.stderr.contains("401"))
                 #expect(!refused.stderr.contains(coordinator.token))
+            }
+        }
+    }
+
+    @Test("a curator adds a service with hours and a service area through haven directory, and reads it back")
+    func directoryCommands() async throws {
+        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
+        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        try await cluster.withReferenceDatabase { database in
+            let organization = UUID()
+            let fixture = try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    try await OrganizationRepository(logger: database.logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Family Center"), on: connection)
+                }
+                return try await AccessFixture.make(on: client, logger: database.logger)
+            }
+            let curator = try #require(fixture.members[.curator])
+            try await ServerHarness.withServer(database: database) { client in
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "haven-cli-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: home) }
+                let environment = [
+                    "XDG_CONFIG_HOME": home.path, "HAVEN_SERVER": "http://127.0.0.1:\(try #require(client.port))",
+                    "HAVEN_TOKEN": curator.token,
+                ]
+                let file = home.appendingPathComponent("service.json")
+                try Data(
+                    """
+                    {"organization_id": "\(organization.uuidString.lowercased())", "name": "Evening group for parents",
+                     "needs": ["peer-support.support-group"], "languages": ["en", "es"],
+                     "schedule": {"time_zone": "America/Chicago",
+                                  "hours": [{"byday": "TU", "opens_at": "18:30", "closes_at": "20:00"}]},
+                     "service_areas": [{"kind": "county", "counties": ["IL:Cook County"]}]}
+                    """.utf8
+                ).write(to: file)
+
+                let added = try await run(
+                    haven, ["directory", "add", "service", "--file", file.path, "--json"], environment)
+                #expect(added.status == 0, "\(added.stderr)")
+                let created = try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any]
+                let id = try #require(created?["id"] as? String)
+
+                let shown = try await run(haven, ["directory", "show", "service", id], environment)
+                #expect(shown.status == 0)
+                #expect(shown.stdout.contains("Evening group for parents"))
+                #expect(shown.stdout.contains("TU 18:30–20:00 (America/Chicago)"))
+                #expect(shown.stdout.contains("counties IL:Cook County"))
+
+                try Data(
+                    #"{"organization_id": "\#(organization)", "name": "", "minimum_age": 9, "maximum_age": 3}"#.utf8
+                )
+                .write(to: file)
+                let refused = try await run(haven, ["directory", "add", "service", "--file", file.path], environment)
+                #expect(refused.status == 1)
+                #expect(refused.stderr.contains("/name"))
+                #expect(refused.stderr.contains("/maximum_age"))
             }
         }
     }
