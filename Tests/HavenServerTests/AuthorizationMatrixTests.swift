@@ -181,21 +181,63 @@ struct MatrixRequest {
             return .init(method: .delete, path: "/v1/services/\(try await directoryRecords(database).service)")
         case .verifyService:
             return .init(method: .post, path: "/v1/services/\(try await directoryRecords(database).service)/verify")
+        case .listOrganizations: return .init(method: .get, path: "/v1/organizations")
+        case .createOrganization:
+            return .init(method: .post, path: "/v1/organizations", body: #"{"name": "Matrix organization"}"#)
+        case .getOrganization:
+            return .init(method: .get, path: "/v1/organizations/\(try await directoryRecords(database).organization)")
+        case .replaceOrganization:
+            return .init(
+                method: .put, path: "/v1/organizations/\(try await directoryRecords(database).organization)",
+                body: #"{"name": "Matrix organization, renamed"}"#, headers: [.ifMatch: #""v1""#])
+        case .retireOrganization:
+            return .init(
+                method: .delete, path: "/v1/organizations/\(try await directoryRecords(database).organization)")
+        case .verifyOrganization:
+            return .init(
+                method: .post, path: "/v1/organizations/\(try await directoryRecords(database).organization)/verify")
+        case .listLocations: return .init(method: .get, path: "/v1/locations?confidential=true")
+        case .createLocation:
+            return .init(
+                method: .post, path: "/v1/locations",
+                body:
+                    #"{"name": "Matrix office", "latitude": 41.9, "longitude": -87.6, "time_zone": "America/Chicago"}"#)
+        case .getLocation:
+            return .init(method: .get, path: "/v1/locations/\(try await directoryRecords(database).location)")
+        case .replaceLocation:
+            return .init(
+                method: .put, path: "/v1/locations/\(try await directoryRecords(database).location)",
+                body:
+                    #"{"name": "Matrix office, moved", "latitude": 41.8, "longitude": -87.6, "time_zone": "America/Chicago"}"#,
+                headers: [.ifMatch: #""v1""#])
+        case .retireLocation:
+            return .init(method: .delete, path: "/v1/locations/\(try await directoryRecords(database).location)")
+        case .verifyLocation:
+            return .init(method: .post, path: "/v1/locations/\(try await directoryRecords(database).location)/verify")
         }
     }
 
-    /// A fresh organization and service for one cell.
-    static func directoryRecords(_ database: TestDatabase) async throws -> (organization: String, service: String) {
+    /// A fresh organization, location and service for one cell.
+    static func directoryRecords(_ database: TestDatabase) async throws -> (
+        organization: String, service: String, location: String
+    ) {
         let organization = UUID()
         let service = UUID()
+        let location = UUID()
         try await database.withClient { client in
             try await client.transaction(logger: database.logger) { connection in
                 try await OrganizationRepository(logger: database.logger).save(
                     id: organization, OrganizationDraft(name: "Matrix organization"), on: connection)
                 try await ServiceRepository(logger: database.logger).save(
                     id: service, ServiceDraft(organizationID: organization, name: "Matrix service"), on: connection)
+                var office = LocationDraft(locationType: "physical")
+                office.organizationID = organization
+                (office.latitude, office.longitude, office.timeZone) = (41.9, -87.6, "America/Chicago")
+                try await LocationRepository(logger: database.logger).save(id: location, office, on: connection)
             }
         }
-        return (organization.uuidString.lowercased(), service.uuidString.lowercased())
+        return (
+            organization.uuidString.lowercased(), service.uuidString.lowercased(), location.uuidString.lowercased()
+        )
     }
 }

@@ -72,6 +72,23 @@ struct ServiceCurationTests {
         """
     }
 
+    /// Where a location appears in an answer.
+    enum Shape {
+        case service, serviceList, location, locationList
+
+        func shelter(in json: [String: Any], id: String) -> [String: Any]? {
+            let list = json["data"] as? [[String: Any]] ?? []
+            switch self {
+            case .location: return json
+            case .locationList: return list.first { $0["id"] as? String == id }
+            case .service, .serviceList:
+                let services = self == .service ? [json] : list
+                return services.compactMap { $0["locations"] as? [[String: Any]] }.joined()
+                    .first { $0["id"] as? String == id }
+            }
+        }
+    }
+
     static func headers(_ token: String, json: Bool = false) -> HTTPFields {
         var fields: HTTPFields = [.authorization: "Bearer \(token)"]
         if json { fields[.contentType] = "application/json" }
@@ -201,7 +218,7 @@ struct ServiceCurationTests {
         }
     }
 
-    @Test("a confidential location's address and exact point reach curators and admins only")
+    @Test("a confidential location's address and exact point reach curators and admins only, on every endpoint")
     func confidentialLocations() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
@@ -215,9 +232,15 @@ struct ServiceCurationTests {
 
                 for role in Role.allCases {
                     let token = try #require(world.fixture.members[role]).token
-                    for uri in [
-                        "/v1/services/\(id)", "/v1/services", "/v1/services?organization_id=\(world.organization)",
-                    ] {
+                    // Each endpoint, and where the shelter sits in its answer.
+                    let endpoints: [(String, Shape)] = [
+                        ("/v1/services/\(id)", .service), ("/v1/services", .serviceList),
+                        ("/v1/services?organization_id=\(world.organization)", .serviceList),
+                        ("/v1/locations/\(shelter)", .location), ("/v1/locations", .locationList),
+                        ("/v1/locations?confidential=true", .locationList),
+                        ("/v1/locations?organization_id=\(world.organization)", .locationList),
+                    ]
+                    for (uri, shape) in endpoints {
                         let response = try await client.execute(uri: uri, method: .get, headers: Self.headers(token))
                         #expect(response.status == .ok)
                         let text = String(buffer: response.body)
@@ -225,15 +248,66 @@ struct ServiceCurationTests {
                         #expect(text.contains("742 Hidden Lane") == privileged, "\(role) \(uri)")
                         #expect(text.contains("41.9401") == privileged, "\(role) \(uri): exact latitude")
                         #expect(text.contains("+13125550190"), "\(role) \(uri): the intake phone is always shown")
-                        #expect(text.contains("100 Example Ave"), "\(role) \(uri): ordinary addresses are shown")
-                        let services =
-                            uri.hasPrefix("/v1/services/")
-                            ? [response.json] : (response.json["data"] as? [[String: Any]] ?? [])
-                        let location = services.first?["locations"].flatMap { $0 as? [[String: Any]] }?
-                            .first { $0["id"] as? String == shelter }
+                        let location = shape.shelter(in: response.json, id: shelter)
                         #expect(location?["approximate"] as? Bool == !privileged, "\(role) \(uri)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test("organizations and locations: created, validated field by field, replaced only with the current ETag")
+    func organizationsAndLocations() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let curator = try #require(world.fixture.members[.curator]).token
+            let advocate = try #require(world.fixture.members[.advocate]).token
+            try await ServerHarness.withServer(database: database) { client in
+                let organization = try await client.execute(
+                    uri: "/v1/organizations", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(
+                        string: #"{"name": "Demo Family Resource Center", "website": "https://demo.example.org"}"#))
+                #expect(organization.status == .created)
+                let organizationID = try #require(organization.json["id"] as? String)
+
+                let advocateWrite = try await client.execute(
+                    uri: "/v1/organizations", method: .post, headers: Self.headers(advocate, json: true),
+                    body: ByteBuffer(string: #"{"name": "Not allowed"}"#))
+                expectProblem(advocateWrite, .forbidden)
+
+                let badLocation = try await client.execute(
+                    uri: "/v1/locations", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(
+                        string:
+                            #"{"organization_id": "\#(organizationID)", "latitude": 95, "longitude": -87.6, "confidential": true, "time_zone": "Chicago"}"#
+                    ))
+                expectProblem(badLocation, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (badLocation.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(pointers == ["/latitude", "/intake_phone", "/time_zone"])
+
+                let location = try await client.execute(
+                    uri: "/v1/locations", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(
+                        string:
+                            #"{"organization_id": "\#(organizationID)", "name": "Main office", "latitude": 41.88, "longitude": -87.63}"#
+                    ))
+                #expect(location.status == .created)
+                #expect(location.json["time_zone"] as? String == "America/Chicago", "taken from the nearest ZIP code")
+
+                let read = try await client.execute(
+                    uri: "/v1/organizations/\(organizationID)", method: .get, headers: Self.headers(advocate))
+                #expect(read.json["location_count"] as? Int == 1)
+                var current = Self.headers(curator, json: true)
+                current[.ifMatch] = try #require(read.headers[.eTag])
+                let renamed = try await client.execute(
+                    uri: "/v1/organizations/\(organizationID)", method: .put, headers: current,
+                    body: ByteBuffer(string: #"{"name": "Demo Family Resource Center of Chicago"}"#))
+                #expect(renamed.status == .ok)
+                let again = try await client.execute(
+                    uri: "/v1/organizations/\(organizationID)", method: .put, headers: current,
+                    body: ByteBuffer(string: #"{"name": "A stale edit"}"#))
+                expectProblem(again, .preconditionFailed)
             }
         }
     }

@@ -20,6 +20,18 @@ public enum Operation: String, Sendable, CaseIterable {
     case replaceService
     case retireService
     case verifyService
+    case listOrganizations
+    case createOrganization
+    case getOrganization
+    case replaceOrganization
+    case retireOrganization
+    case verifyOrganization
+    case listLocations
+    case createLocation
+    case getLocation
+    case replaceLocation
+    case retireLocation
+    case verifyLocation
 }
 
 /// How a caller relates to the record an operation touches.
@@ -65,10 +77,13 @@ public enum AccessPolicy {
         case .whoami, .listTokens, .revokeToken:
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
-        case .getPlace, .listNeeds, .listServices, .getService:
+        case .getPlace, .listNeeds, .listServices, .getService, .listOrganizations, .getOrganization, .listLocations,
+            .getLocation:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
-        case .createService, .replaceService, .retireService, .verifyService:
+        case .createService, .replaceService, .retireService, .verifyService, .createOrganization, .replaceOrganization,
+            .retireOrganization, .verifyOrganization, .createLocation, .replaceLocation, .retireLocation,
+            .verifyLocation:
             return .roles([.curator, .admin])
         case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
             return .roles([.admin])
@@ -106,7 +121,10 @@ public enum AccessPolicy {
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
-            .replaceService, .retireService, .verifyService:
+            .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,
+            .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,
+            .getLocation,
+            .replaceLocation, .retireLocation, .verifyLocation:
             return .allow
         }
     }

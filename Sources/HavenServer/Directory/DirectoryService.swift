@@ -15,8 +15,10 @@ struct DirectoryService: Sendable {
     let services: ServiceRepository
     let documents: ServiceDocuments
     let records: DirectoryRecords
+    let locations: LocationRepository
     let users: UserRepository
     let audit: AuditLog
+    let staleAfterDays: Int
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
         self.postgres = postgres
@@ -27,7 +29,9 @@ struct DirectoryService: Sendable {
         services = ServiceRepository(logger: logger)
         documents = ServiceDocuments(logger: logger, staleAfterDays: staleAfterDays)
         records = DirectoryRecords(logger: logger)
+        locations = LocationRepository(logger: logger)
         users = UserRepository(logger: logger)
+        self.staleAfterDays = staleAfterDays
         audit = AuditLog(logger: logger)
     }
 
@@ -61,7 +65,7 @@ struct DirectoryService: Sendable {
 
     // MARK: Services
 
-    func service(_ scope: RequestScope, id: String) async throws -> ServiceDocuments.Document {
+    func service(_ scope: RequestScope, id: String) async throws -> RecordDocument {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let view = try Self.view(for: scope)
         guard let document = try await postgres.withConnection({ try await documents.find(id, view: view, on: $0) })
@@ -70,7 +74,7 @@ struct DirectoryService: Sendable {
     }
 
     func services(_ scope: RequestScope, organization: String?, limit: Int?, cursor: String?) async throws
-        -> Page<ServiceDocuments.Document>
+        -> Page<RecordDocument>
     {
         let (limit, after) = try Paging.parse(limit: limit, cursor: cursor)
         let view = try Self.view(for: scope)
@@ -83,7 +87,7 @@ struct DirectoryService: Sendable {
         return Page(items: page.items.map(\.0), nextCursor: page.nextCursor)
     }
 
-    func createService(_ scope: RequestScope, _ input: ServiceInput) async throws -> ServiceDocuments.Document {
+    func createService(_ scope: RequestScope, _ input: ServiceInput) async throws -> RecordDocument {
         let draft = try Self.valid(input.validate())
         let id = UUID()
         return try await write(scope, action: "createService", id: id) { connection in
@@ -93,37 +97,29 @@ struct DirectoryService: Sendable {
     }
 
     func replaceService(_ scope: RequestScope, id: String, ifMatch: String?, _ input: ServiceInput) async throws
-        -> ServiceDocuments.Document
+        -> RecordDocument
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
         return try await write(scope, action: "replaceService", id: id) { connection in
-            guard let version = try await services.lockVersion(id, on: connection) else { throw AccessFailure.notFound }
+            guard let version = try await records.lockVersion(.service, id: id, on: connection) else {
+                throw AccessFailure.notFound
+            }
             try ETag.check(ifMatch, current: version)
             try await checkReferences(of: draft, on: connection)
             try await save(id: id, draft, on: connection)
-            try await services.touch(id, on: connection)
+            try await records.touch(.service, id: id, on: connection)
         }
     }
 
     func retireService(_ scope: RequestScope, id: String) async throws {
-        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
-        try await postgres.transaction(logger: logger) { connection in
-            guard try await services.retire(id, on: connection) else { throw AccessFailure.notFound }
-            try await audit.record(scope.event("retireService", record: ("service", id)), on: connection)
-        }
+        try await retire(scope, .service, action: "retireService", id: id)
     }
 
-    func verifyService(_ scope: RequestScope, id: String) async throws -> ServiceDocuments.Document {
+    func verifyService(_ scope: RequestScope, id: String) async throws -> RecordDocument {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await write(scope, action: "verifyService", id: id) { connection in
-            let caller = try scope.requireCaller()
-            let name = try await UUID(uuidString: caller.userID).asyncFlatMap {
-                try await users.find(id: $0, on: connection)
-            }?.name
-            guard try await records.markVerified(.service, id: id, at: Date(), by: name ?? "a curator", on: connection)
-            else { throw AccessFailure.notFound }
-            try await services.touch(id, on: connection)
+            guard try await markVerified(scope, .service, id: id, on: connection) else { throw AccessFailure.notFound }
         }
     }
 
@@ -131,7 +127,7 @@ struct DirectoryService: Sendable {
     /// caller may see it.
     private func write(
         _ scope: RequestScope, action: String, id: UUID, _ body: (PostgresConnection) async throws -> Void
-    ) async throws -> ServiceDocuments.Document {
+    ) async throws -> RecordDocument {
         let view = try Self.view(for: scope)
         return try await postgres.transaction(logger: logger) { connection in
             try await body(connection)
@@ -180,6 +176,21 @@ struct DirectoryService: Sendable {
         }
     }
 
+    /// Records that the caller confirmed the record today, under the caller's name, and bumps
+    /// its version; false when there is no such record.
+    func markVerified(
+        _ scope: RequestScope, _ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection
+    ) async throws -> Bool {
+        let caller = try scope.requireCaller()
+        var name = "a curator"
+        if let userID = UUID(uuidString: caller.userID), let user = try await users.find(id: userID, on: connection) {
+            name = user.name
+        }
+        guard try await records.markVerified(kind, id: id, at: Date(), by: name, on: connection) else { return false }
+        try await records.touch(kind, id: id, on: connection)
+        return true
+    }
+
     static func view(for scope: RequestScope) throws -> ServiceDocuments.View {
         AccessPolicy.seesConfidentialLocations(try scope.requireCaller().role) ? .full : .redacted
     }
@@ -200,12 +211,5 @@ enum ETag {
         guard let ifMatch, !ifMatch.isEmpty else { throw AccessFailure.preconditionRequired }
         let offered = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard offered.contains(value(current)) else { throw AccessFailure.preconditionFailed(current: current) }
-    }
-}
-
-extension Optional {
-    fileprivate func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -89,4 +89,62 @@ struct APIHandler: APIProtocol {
     func verifyService(_ input: Operations.VerifyService.Input) async throws -> Operations.VerifyService.Output {
         try await directory.verifyService(input)
     }
+
+    func listOrganizations(_ input: Operations.ListOrganizations.Input) async throws
+        -> Operations.ListOrganizations.Output
+    {
+        try await directory.listOrganizations(input)
+    }
+
+    func createOrganization(_ input: Operations.CreateOrganization.Input) async throws
+        -> Operations.CreateOrganization.Output
+    {
+        try await directory.createOrganization(input)
+    }
+
+    func getOrganization(_ input: Operations.GetOrganization.Input) async throws -> Operations.GetOrganization.Output {
+        try await directory.getOrganization(input)
+    }
+
+    func replaceOrganization(_ input: Operations.ReplaceOrganization.Input) async throws
+        -> Operations.ReplaceOrganization.Output
+    {
+        try await directory.replaceOrganization(input)
+    }
+
+    func retireOrganization(_ input: Operations.RetireOrganization.Input) async throws
+        -> Operations.RetireOrganization.Output
+    {
+        try await directory.retireOrganization(input)
+    }
+
+    func verifyOrganization(_ input: Operations.VerifyOrganization.Input) async throws
+        -> Operations.VerifyOrganization.Output
+    {
+        try await directory.verifyOrganization(input)
+    }
+
+    func listLocations(_ input: Operations.ListLocations.Input) async throws -> Operations.ListLocations.Output {
+        try await directory.listLocations(input)
+    }
+
+    func createLocation(_ input: Operations.CreateLocation.Input) async throws -> Operations.CreateLocation.Output {
+        try await directory.createLocation(input)
+    }
+
+    func getLocation(_ input: Operations.GetLocation.Input) async throws -> Operations.GetLocation.Output {
+        try await directory.getLocation(input)
+    }
+
+    func replaceLocation(_ input: Operations.ReplaceLocation.Input) async throws -> Operations.ReplaceLocation.Output {
+        try await directory.replaceLocation(input)
+    }
+
+    func retireLocation(_ input: Operations.RetireLocation.Input) async throws -> Operations.RetireLocation.Output {
+        try await directory.retireLocation(input)
+    }
+
+    func verifyLocation(_ input: Operations.VerifyLocation.Input) async throws -> Operations.VerifyLocation.Output {
+        try await directory.verifyLocation(input)
+    }
 }

@@ -31,7 +31,7 @@ struct DirectoryHandler: Sendable {
 }
 
 extension DirectoryHandler {
-    private var scope: RequestScope {
+    var scope: RequestScope {
         get throws {
             guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }
             return scope

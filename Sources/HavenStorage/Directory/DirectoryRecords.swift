@@ -16,6 +16,9 @@ public enum DirectoryRecordKind: String, Sendable, CaseIterable {
         case .crisisContact: "crisis_contacts"
         }
     }
+
+    /// Services follow HSDS (`last_modified`); the other tables say `updated_at`.
+    var modifiedColumn: String { self == .service ? "last_modified" : "updated_at" }
 }
 
 public struct DirectoryRecords: Sendable {
@@ -42,6 +45,38 @@ public struct DirectoryRecords: Sendable {
     public func exists(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
         try await connection.query(
             "SELECT 1 FROM \(unescaped: kind.table) WHERE id = \(id)", logger: logger
+        ).collect().isEmpty == false
+    }
+
+    /// The record's version, locking its row for the rest of the transaction (for If-Match).
+    public func lockVersion(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws
+        -> Int?
+    {
+        let rows = try await connection.query(
+            "SELECT version FROM \(unescaped: kind.table) WHERE id = \(id) FOR UPDATE", logger: logger)
+        for try await version in rows.decode(Int.self) { return version }
+        return nil
+    }
+
+    /// Bumps the version even when no column changed, so every accepted write yields a new ETag.
+    public func touch(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE \(unescaped: kind.table) SET version = version + 1, \(unescaped: kind.modifiedColumn) = now()
+            WHERE id = \(id)
+            """,
+            logger: logger)
+    }
+
+    /// Takes a record out of the directory, keeping it for history; false when there is none.
+    public func retire(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            """
+            UPDATE \(unescaped: kind.table)
+            SET retired_at = COALESCE(retired_at, now()), version = version + 1, \(unescaped: kind.modifiedColumn) = now()
+            WHERE id = \(id) RETURNING id
+            """,
+            logger: logger
         ).collect().isEmpty == false
     }
 

@@ -12,12 +12,6 @@ public struct ServiceDocuments: Sendable {
         case full, redacted
     }
 
-    public struct Document: Sendable {
-        public let id: UUID
-        public let version: Int
-        public let json: Data
-    }
-
     let logger: Logger
     let staleAfterDays: Int
 
@@ -26,14 +20,14 @@ public struct ServiceDocuments: Sendable {
         self.staleAfterDays = staleAfterDays
     }
 
-    public func find(_ id: UUID, view: View, on connection: PostgresConnection) async throws -> Document? {
+    public func find(_ id: UUID, view: View, on connection: PostgresConnection) async throws -> RecordDocument? {
         try await documents([id], view: view, on: connection).first
     }
 
     /// Services in creation order after the cursor, retired ones left out.
     public func list(
         organization: UUID?, after cursor: PageCursor?, limit: Int, view: View, on connection: PostgresConnection
-    ) async throws -> [(Document, PageCursor)] {
+    ) async throws -> [(RecordDocument, PageCursor)] {
         let rows = try await connection.query(
             """
             SELECT s.id, s.created_at FROM services s
@@ -54,7 +48,7 @@ public struct ServiceDocuments: Sendable {
 
     /// Child lists are ordered by their natural keys (phones by type and number, areas by kind,
     /// hours by days), so a document reads the same however it was written.
-    func documents(_ ids: [UUID], view: View, on connection: PostgresConnection) async throws -> [Document] {
+    func documents(_ ids: [UUID], view: View, on connection: PostgresConnection) async throws -> [RecordDocument] {
         let full = view == .full
         let rows = try await connection.query(
             """
@@ -136,10 +130,6 @@ public struct ServiceDocuments: Sendable {
             FROM services s WHERE s.id = ANY(\(ids))
             """,
             logger: logger)
-        var documents: [Document] = []
-        for try await (id, version, json) in rows.decode((UUID, Int, String).self) {
-            documents.append(Document(id: id, version: version, json: Data(json.utf8)))
-        }
-        return documents
+        return try await RecordDocuments.documents(rows)
     }
 }

@@ -153,31 +153,6 @@ public struct ServiceRepository: Sendable {
             logger: logger)
     }
 
-    /// The service's version, locking the row for the rest of the transaction (for If-Match).
-    public func lockVersion(_ id: UUID, on connection: PostgresConnection) async throws -> Int? {
-        let rows = try await connection.query(
-            "SELECT version FROM services WHERE id = \(id) FOR UPDATE", logger: logger)
-        for try await version in rows.decode(Int.self) { return version }
-        return nil
-    }
-
-    /// Bumps the version even when no column changed, so every accepted write yields a new ETag.
-    public func touch(_ id: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "UPDATE services SET version = version + 1, last_modified = now() WHERE id = \(id)", logger: logger)
-    }
-
-    /// Takes a service out of the directory; false when there is no such service.
-    public func retire(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query(
-            """
-            UPDATE services SET retired_at = COALESCE(retired_at, now()), version = version + 1, last_modified = now()
-            WHERE id = \(id) RETURNING id
-            """,
-            logger: logger
-        ).collect().isEmpty == false
-    }
-
     /// The ids in `ids` that are not current (unretired) locations.
     public func unknownLocations(_ ids: [UUID], on connection: PostgresConnection) async throws -> [UUID] {
         guard !ids.isEmpty else { return [] }

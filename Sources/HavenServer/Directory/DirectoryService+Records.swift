@@ -1,0 +1,171 @@
+import Foundation
+import HavenCore
+import HavenStorage
+import PostgresNIO
+
+/// Organizations and locations: the same rules as services (validation, If-Match, audit in
+/// the write's transaction, confidential redaction), with their own checks.
+extension DirectoryService {
+    var recordDocuments: RecordDocuments { RecordDocuments(logger: logger, staleAfterDays: staleAfterDays) }
+
+    // MARK: Organizations
+
+    func organization(_ scope: RequestScope, id: String) async throws -> RecordDocument {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        guard
+            let document = try await postgres.withConnection({
+                try await recordDocuments.organizations([id], on: $0).first
+            })
+        else { throw AccessFailure.notFound }
+        return document
+    }
+
+    func organizations(_ scope: RequestScope, limit: Int?, cursor: String?) async throws -> Page<RecordDocument> {
+        let (limit, after) = try Paging.parse(limit: limit, cursor: cursor)
+        let found = try await postgres.withConnection {
+            try await recordDocuments.organizationPage(after: after, limit: limit + 1, on: $0)
+        }
+        let page = Paging.page(found, limit: limit) { $0.1.encoded }
+        return Page(items: page.items.map(\.0), nextCursor: page.nextCursor)
+    }
+
+    func createOrganization(_ scope: RequestScope, _ input: OrganizationInput) async throws -> RecordDocument {
+        let draft = try Self.valid(input.validate())
+        let id = UUID()
+        return try await writeRecord(scope, .organization, action: "createOrganization", id: id) { connection in
+            try await checkParent(of: draft, on: connection)
+            try await organizations.save(id: id, draft, on: connection)
+        }
+    }
+
+    func replaceOrganization(_ scope: RequestScope, id: String, ifMatch: String?, _ input: OrganizationInput)
+        async throws -> RecordDocument
+    {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        let draft = try Self.valid(input.validate())
+        return try await writeRecord(scope, .organization, action: "replaceOrganization", id: id) { connection in
+            guard let version = try await records.lockVersion(.organization, id: id, on: connection) else {
+                throw AccessFailure.notFound
+            }
+            try ETag.check(ifMatch, current: version)
+            if draft.parentOrganizationID == id {
+                throw AccessFailure.invalid([
+                    FieldError(pointer: "/parent_organization_id", detail: "must not be the organization itself")
+                ])
+            }
+            try await checkParent(of: draft, on: connection)
+            var kept = draft
+            kept.demo = false
+            try await organizations.save(id: id, kept, on: connection)
+            try await records.touch(.organization, id: id, on: connection)
+        }
+    }
+
+    private func checkParent(of draft: OrganizationDraft, on connection: PostgresConnection) async throws {
+        if let parent = draft.parentOrganizationID, !(try await organizations.exists(parent, on: connection)) {
+            throw AccessFailure.invalid([
+                FieldError(pointer: "/parent_organization_id", detail: "names no organization in the directory")
+            ])
+        }
+    }
+
+    // MARK: Locations
+
+    func location(_ scope: RequestScope, id: String) async throws -> RecordDocument {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        let full = try Self.view(for: scope) == .full
+        guard
+            let document = try await postgres.withConnection({
+                try await recordDocuments.locations([id], full: full, on: $0).first
+            })
+        else { throw AccessFailure.notFound }
+        return document
+    }
+
+    func locations(
+        _ scope: RequestScope, organization: String?, confidential: Bool?, limit: Int?, cursor: String?
+    ) async throws -> Page<RecordDocument> {
+        let (limit, after) = try Paging.parse(limit: limit, cursor: cursor)
+        let full = try Self.view(for: scope) == .full
+        let found = try await postgres.withConnection {
+            try await recordDocuments.locationPage(
+                organization: organization.flatMap(UUID.init(uuidString:)), confidential: confidential, after: after,
+                limit: limit + 1, full: full, on: $0)
+        }
+        let page = Paging.page(found, limit: limit) { $0.1.encoded }
+        return Page(items: page.items.map(\.0), nextCursor: page.nextCursor)
+    }
+
+    func createLocation(_ scope: RequestScope, _ input: LocationInput) async throws -> RecordDocument {
+        let draft = try Self.valid(input.validate())
+        let id = UUID()
+        return try await writeRecord(scope, .location, action: "createLocation", id: id) { connection in
+            try await checkOrganization(of: draft, on: connection)
+            try await locations.save(id: id, draft, on: connection)
+        }
+    }
+
+    func replaceLocation(_ scope: RequestScope, id: String, ifMatch: String?, _ input: LocationInput) async throws
+        -> RecordDocument
+    {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        let draft = try Self.valid(input.validate())
+        return try await writeRecord(scope, .location, action: "replaceLocation", id: id) { connection in
+            guard let version = try await records.lockVersion(.location, id: id, on: connection) else {
+                throw AccessFailure.notFound
+            }
+            try ETag.check(ifMatch, current: version)
+            try await checkOrganization(of: draft, on: connection)
+            try await locations.save(id: id, draft, on: connection)
+            try await records.touch(.location, id: id, on: connection)
+        }
+    }
+
+    private func checkOrganization(of draft: LocationDraft, on connection: PostgresConnection) async throws {
+        if let organization = draft.organizationID, !(try await organizations.exists(organization, on: connection)) {
+            throw AccessFailure.invalid([
+                FieldError(pointer: "/organization_id", detail: "names no organization in the directory")
+            ])
+        }
+    }
+
+    // MARK: Shared
+
+    func retire(_ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: String) async throws {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        try await postgres.transaction(logger: logger) { connection in
+            guard try await records.retire(kind, id: id, on: connection) else { throw AccessFailure.notFound }
+            try await audit.record(scope.event(action, record: (kind.rawValue, id)), on: connection)
+        }
+    }
+
+    func verify(_ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: String) async throws
+        -> RecordDocument
+    {
+        guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
+        return try await writeRecord(scope, kind, action: action, id: id) { connection in
+            guard try await markVerified(scope, kind, id: id, on: connection) else { throw AccessFailure.notFound }
+        }
+    }
+
+    /// Runs a write and its audit record in one transaction, then reads the record back as the
+    /// caller may see it.
+    private func writeRecord(
+        _ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: UUID,
+        _ body: (PostgresConnection) async throws -> Void
+    ) async throws -> RecordDocument {
+        let full = try Self.view(for: scope) == .full
+        return try await postgres.transaction(logger: logger) { connection in
+            try await body(connection)
+            try await audit.record(scope.event(action, record: (kind.rawValue, id)), on: connection)
+            let document: RecordDocument? =
+                switch kind {
+                case .organization: try await recordDocuments.organizations([id], on: connection).first
+                case .location: try await recordDocuments.locations([id], full: full, on: connection).first
+                case .service, .crisisContact: nil
+                }
+            guard let document else { throw AccessFailure.notFound }
+            return document
+        }
+    }
+}
