@@ -201,12 +201,12 @@ enum ServiceText {
 
     static func areaText(_ area: Components.Schemas.ServiceArea) -> String {
         switch area.kind {
-        case .national: "nationwide"
-        case .state: "states " + (area.states ?? []).joined(separator: ", ")
-        case .county: "counties " + (area.counties ?? []).joined(separator: ", ")
-        case .zip: "ZIP codes " + (area.zipCodes ?? []).joined(separator: ", ")
-        case .radius: "within \(area.radiusKm.map { String(format: "%g", $0) } ?? "?") km of its locations"
-        case .polygon: "a mapped area (GeoJSON polygon)"
+        case "national": "nationwide"
+        case "state": "states " + (area.states ?? []).joined(separator: ", ")
+        case "county": "counties " + (area.counties ?? []).joined(separator: ", ")
+        case "zip": "ZIP codes " + (area.zipCodes ?? []).joined(separator: ", ")
+        case "radius": "within \(area.radiusKm.map { String(format: "%g", $0) } ?? "?") km of its locations"
+        default: "a mapped area (GeoJSON polygon)"
         }
     }
 

@@ -214,7 +214,42 @@ struct MatrixRequest {
             return .init(method: .delete, path: "/v1/locations/\(try await directoryRecords(database).location)")
         case .verifyLocation:
             return .init(method: .post, path: "/v1/locations/\(try await directoryRecords(database).location)/verify")
+        case .listCrisisContacts: return .init(method: .get, path: "/v1/crisis-contacts")
+        case .createCrisisContact:
+            return .init(
+                method: .post, path: "/v1/crisis-contacts",
+                body:
+                    #"{"slug": "matrix-\#(UUID().uuidString.prefix(8).lowercased())", "name": "Matrix line", "channels": [{"channel": "voice", "value": "+13125550111"}]}"#
+            )
+        case .getCrisisContact:
+            return .init(method: .get, path: "/v1/crisis-contacts/\(try await crisisContact(database))")
+        case .replaceCrisisContact:
+            let id = try await crisisContact(database)
+            return .init(
+                method: .put, path: "/v1/crisis-contacts/\(id)",
+                body:
+                    #"{"slug": "matrix-\#(id.prefix(8))", "name": "Matrix line, renamed", "channels": [{"channel": "sms", "value": "55511"}]}"#,
+                headers: [.ifMatch: #""v1""#])
+        case .retireCrisisContact:
+            return .init(method: .delete, path: "/v1/crisis-contacts/\(try await crisisContact(database))")
+        case .verifyCrisisContact:
+            return .init(method: .post, path: "/v1/crisis-contacts/\(try await crisisContact(database))/verify")
         }
+    }
+
+    /// A fresh crisis contact for one cell.
+    static func crisisContact(_ database: TestDatabase) async throws -> String {
+        let id = UUID()
+        let slug = "matrix-\(id.uuidString.prefix(8).lowercased())"
+        var draft = CrisisContactDraft(slug: slug, name: "Matrix line")
+        draft.channels = [CrisisChannelDraft(kind: .voice, value: "+13125550111")]
+        let contact = draft
+        try await database.withClient { client in
+            try await client.transaction(logger: database.logger) { connection in
+                try await CrisisContactRepository(logger: database.logger).save(id: id, contact, on: connection)
+            }
+        }
+        return id.uuidString.lowercased()
     }
 
     /// A fresh organization, location and service for one cell.

@@ -32,6 +32,12 @@ public enum Operation: String, Sendable, CaseIterable {
     case replaceLocation
     case retireLocation
     case verifyLocation
+    case listCrisisContacts
+    case createCrisisContact
+    case getCrisisContact
+    case replaceCrisisContact
+    case retireCrisisContact
+    case verifyCrisisContact
 }
 
 /// How a caller relates to the record an operation touches.
@@ -78,12 +84,12 @@ public enum AccessPolicy {
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
         case .getPlace, .listNeeds, .listServices, .getService, .listOrganizations, .getOrganization, .listLocations,
-            .getLocation:
+            .getLocation, .listCrisisContacts, .getCrisisContact:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
         case .createService, .replaceService, .retireService, .verifyService, .createOrganization, .replaceOrganization,
             .retireOrganization, .verifyOrganization, .createLocation, .replaceLocation, .retireLocation,
-            .verifyLocation:
+            .verifyLocation, .createCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact:
             return .roles([.curator, .admin])
         case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
             return .roles([.admin])
@@ -124,7 +130,8 @@ public enum AccessPolicy {
             .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,
             .getLocation,
-            .replaceLocation, .retireLocation, .verifyLocation:
+            .replaceLocation, .retireLocation, .verifyLocation, .listCrisisContacts, .createCrisisContact,
+            .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact:
             return .allow
         }
     }

@@ -147,4 +147,39 @@ struct APIHandler: APIProtocol {
     func verifyLocation(_ input: Operations.VerifyLocation.Input) async throws -> Operations.VerifyLocation.Output {
         try await directory.verifyLocation(input)
     }
+
+    func listCrisisContacts(_ input: Operations.ListCrisisContacts.Input) async throws
+        -> Operations.ListCrisisContacts.Output
+    {
+        try await directory.listCrisisContacts(input)
+    }
+
+    func createCrisisContact(_ input: Operations.CreateCrisisContact.Input) async throws
+        -> Operations.CreateCrisisContact.Output
+    {
+        try await directory.createCrisisContact(input)
+    }
+
+    func getCrisisContact(_ input: Operations.GetCrisisContact.Input) async throws -> Operations.GetCrisisContact.Output
+    {
+        try await directory.getCrisisContact(input)
+    }
+
+    func replaceCrisisContact(_ input: Operations.ReplaceCrisisContact.Input) async throws
+        -> Operations.ReplaceCrisisContact.Output
+    {
+        try await directory.replaceCrisisContact(input)
+    }
+
+    func retireCrisisContact(_ input: Operations.RetireCrisisContact.Input) async throws
+        -> Operations.RetireCrisisContact.Output
+    {
+        try await directory.retireCrisisContact(input)
+    }
+
+    func verifyCrisisContact(_ input: Operations.VerifyCrisisContact.Input) async throws
+        -> Operations.VerifyCrisisContact.Output
+    {
+        try await directory.verifyCrisisContact(input)
+    }
 }

@@ -184,6 +184,8 @@ public struct ReferenceData: Sendable {
 
     // MARK: Crisis contacts
 
+    /// Each contact is validated and saved exactly as a curator's would be; rows of the list
+    /// that share an id are the channels of one contact.
     func loadCrisisContacts() async throws -> (contacts: Int, channels: Int) {
         let file = "national-crisis-contacts.csv"
         let rows = try Self.rows(try read(file), file: file)
@@ -194,83 +196,57 @@ public struct ReferenceData: Sendable {
             if channels[slug] == nil { order.append(slug) }
             channels[slug, default: []].append(row)
         }
+        let repository = CrisisContactRepository(logger: logger)
+        let records = DirectoryRecords(logger: logger)
         try await client.transaction(logger: logger) { connection in
             for slug in order {
                 let rows = channels[slug]!
                 let first = rows[0]
-                let contactID = Self.stableID("crisis-contact", slug)
-                let verifiedOn = first["verified_on"].flatMap(Self.date)
-                try await connection.query(
-                    """
-                    INSERT INTO crisis_contacts (id, slug, name, operator, url, audience, what_to_expect, coverage,
-                                                 source_url, verified_on, last_verified_at, verified_by)
-                    VALUES (\(contactID), \(slug), \(first["name"] ?? slug), \(first["operator"]), \(first["url"]),
-                            \(first["audience"]), \(first["what_to_expect"]), 'national', \(first["source_url"]),
-                            \(verifiedOn)::date, \(verifiedOn)::timestamptz, 'national crisis-contacts list')
-                    ON CONFLICT (id) DO UPDATE SET
-                        slug = EXCLUDED.slug, name = EXCLUDED.name, operator = EXCLUDED.operator, url = EXCLUDED.url,
-                        audience = EXCLUDED.audience, what_to_expect = EXCLUDED.what_to_expect,
-                        source_url = EXCLUDED.source_url, verified_on = EXCLUDED.verified_on,
-                        last_verified_at = EXCLUDED.last_verified_at, verified_by = EXCLUDED.verified_by,
-                        version = crisis_contacts.version + 1, updated_at = now()
-                    WHERE (crisis_contacts.name, crisis_contacts.operator, crisis_contacts.url, crisis_contacts.audience,
-                           crisis_contacts.what_to_expect, crisis_contacts.source_url, crisis_contacts.verified_on)
-                          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.operator, EXCLUDED.url, EXCLUDED.audience,
-                           EXCLUDED.what_to_expect, EXCLUDED.source_url, EXCLUDED.verified_on)
-                    """,
-                    logger: logger
-                )
-                for (position, row) in rows.enumerated() {
-                    try await upsertChannel(row, position: position, contactID: contactID, slug: slug, on: connection)
+                var input = CrisisContactInput(
+                    slug: slug, name: first["name"] ?? slug, channels: rows.map(Self.channel))
+                input.operatorName = first["operator"]
+                input.url = first["url"]
+                input.audience = first["audience"]
+                input.whatToExpect = first["what_to_expect"]
+                input.sourceURL = first["source_url"]
+                input.verifiedOn = first["verified_on"]
+                input.coverage = .init(kind: "national")
+                let draft: CrisisContactDraft
+                switch input.validate() {
+                case .success(let valid): draft = valid
+                case .failure(let failure):
+                    let fields = failure.errors.map { "\($0.pointer) \($0.detail)" }.joined(separator: "; ")
+                    throw Failure(description: "\(file): \(slug) is invalid: \(fields)")
                 }
-                try await connection.query(
-                    "DELETE FROM crisis_channels WHERE crisis_contact_id = \(contactID) AND position >= \(rows.count)",
-                    logger: logger
-                )
+                let id = Self.stableID("crisis-contact", slug)
+                try await repository.save(id: id, draft, on: connection)
+                if let verifiedOn = first["verified_on"].flatMap(Self.date) {
+                    try await records.markVerified(
+                        .crisisContact, id: id, at: verifiedOn, by: "national crisis-contacts list", on: connection)
+                }
             }
         }
         return (order.count, rows.count)
     }
 
-    private func upsertChannel(
-        _ row: [String: String], position: Int, contactID: UUID, slug: String, on connection: PostgresConnection
-    ) async throws {
-        let channelID = Self.stableID("crisis-channel", "\(slug):\(position)")
-        let channel = row["channel"] ?? ""
-        guard ["voice", "sms", "chat", "web_report"].contains(channel), let value = row["value"], !value.isEmpty else {
-            throw Failure(description: "national-crisis-contacts.csv: \(slug) has a channel without a kind or value")
-        }
+    /// A row of the list as a channel. 24/7 channels get an evaluable schedule; the others keep
+    /// the source's note and no hours, so nothing claims a line is open when the list could not
+    /// confirm it.
+    static func channel(_ row: [String: String]) -> CrisisContactInput.Channel {
         let languages = CrisisChannelSource.languages(row["languages"] ?? "")
         let hours = row["hours"] ?? ""
-        let keyword = row["keyword"].flatMap { $0.isEmpty ? nil : $0 }
-        try await connection.query(
-            """
-            INSERT INTO crisis_channels (id, crisis_contact_id, position, channel, label, value, keyword, hours_note,
-                                         languages, interpretation, language_note, what_to_expect)
-            VALUES (\(channelID), \(contactID), \(position), \(channel)::crisis_channel_kind, \(row["name"]), \(value),
-                    \(keyword), \(hours), \(languages.codes)::text[], \(languages.interpretation), \(languages.note),
-                    \(row["what_to_expect"]))
-            ON CONFLICT (id) DO UPDATE SET
-                position = EXCLUDED.position, channel = EXCLUDED.channel, label = EXCLUDED.label,
-                value = EXCLUDED.value, keyword = EXCLUDED.keyword, hours_note = EXCLUDED.hours_note,
-                languages = EXCLUDED.languages, interpretation = EXCLUDED.interpretation,
-                language_note = EXCLUDED.language_note, what_to_expect = EXCLUDED.what_to_expect
-            """,
-            logger: logger
-        )
-        // 24/7 channels get an evaluable schedule; others keep the source's note and no hours,
-        // so nothing claims a line is open when the list could not confirm it.
-        try await connection.query("DELETE FROM schedules WHERE crisis_channel_id = \(channelID)", logger: logger)
+        var channel = CrisisContactInput.Channel(channel: row["channel"] ?? "", value: row["value"] ?? "")
+        channel.keyword = row["keyword"]
+        channel.label = row["name"]
+        channel.hoursNote = hours
+        channel.languages = languages.codes
+        channel.interpretation = languages.interpretation
+        channel.languageNote = languages.note
+        channel.whatToExpect = row["what_to_expect"]
         if CrisisChannelSource.isAlwaysOpen(hours) {
-            try await connection.query(
-                """
-                INSERT INTO schedules (id, crisis_channel_id, time_zone, open_24_7, description)
-                VALUES (\(Self.stableID("crisis-schedule", "\(slug):\(position)")), \(channelID), 'America/New_York',
-                        true, 'Open 24 hours, 7 days a week')
-                """,
-                logger: logger
-            )
+            channel.schedule = .init(timeZone: "America/New_York", open247: true)
         }
+        return channel
     }
 
     // MARK: Helpers

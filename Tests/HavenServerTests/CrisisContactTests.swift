@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Crisis contacts over HTTP")
+struct CrisisContactTests {
+    @Test("the national lines are listed with channels, languages, hours and sources; curators add and correct lines")
+    func listAndCurate() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let partner: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.partner]).token)"]
+            let curator: HTTPFields = [
+                .authorization: "Bearer \(try #require(fixture.members[.curator]).token)",
+                .contentType: "application/json",
+            ]
+            try await ServerHarness.withServer(database: database) { client in
+                var contacts: [[String: Any]] = []
+                var cursor: String?
+                repeat {
+                    let page = try await client.execute(
+                        uri: "/v1/crisis-contacts?limit=5" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get,
+                        headers: partner)
+                    #expect(page.status == .ok)
+                    contacts += page.json["data"] as? [[String: Any]] ?? []
+                    cursor = page.json["next_cursor"] as? String
+                } while cursor != nil && contacts.count < 100
+                #expect(contacts.count >= 15)
+                let lifeline = try #require(contacts.first { $0["slug"] as? String == "988-lifeline" })
+                #expect(lifeline["source_url"] as? String != nil)
+                #expect(lifeline["verified_on"] as? String != nil)
+                let channels = try #require(lifeline["channels"] as? [[String: Any]])
+                let voice = try #require(channels.first { $0["channel"] as? String == "voice" })
+                #expect(voice["languages"] as? [String] == ["en", "es"])
+                #expect(voice["interpretation"] as? Bool == true)
+                #expect((voice["schedule"] as? [String: Any])?["open_24_7"] as? Bool == true)
+                #expect(channels.contains { $0["keyword"] as? String == "AYUDA" })
+                let transLine = try #require(contacts.first { $0["slug"] as? String == "trans-lifeline" })
+                let transVoice = (transLine["channels"] as? [[String: Any]])?.first
+                #expect(transVoice?["schedule"] == nil, "hours the source could not confirm are not made up")
+                #expect((transVoice?["hours_note"] as? String)?.contains("NOT 24/7") == true)
+
+                let bad = try await client.execute(
+                    uri: "/v1/crisis-contacts", method: .post, headers: curator,
+                    body: ByteBuffer(
+                        string:
+                            #"{"slug": "Local Line", "name": "", "channels": [{"channel": "fax", "value": "x"}, {"channel": "chat", "value": "not a url"}, {"channel": "voice", "value": "+13125550150", "languages": ["zz"]}]}"#
+                    ))
+                expectProblem(bad, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (bad.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(
+                    pointers == [
+                        "/slug", "/name", "/channels/0/channel", "/channels/1/value", "/channels/2/languages/0",
+                    ])
+
+                let local = """
+                    {"slug": "demo-county-youth-line", "name": "Demo County Youth Crisis Line",
+                     "coverage": {"kind": "county", "counties": ["IL:Cook County"]},
+                     "what_to_expect": "A counselor answers; police are involved only if someone is in immediate danger.",
+                     "channels": [{"channel": "voice", "value": "+13125550160", "languages": ["en", "es"],
+                                   "schedule": {"time_zone": "America/Chicago", "open_24_7": true}},
+                                  {"channel": "sms", "value": "55516", "keyword": "YOUTH",
+                                   "schedule": {"time_zone": "America/Chicago",
+                                                "hours": [{"byday": "MO,TU,WE,TH,FR", "opens_at": "16:00", "closes_at": "23:00"}]}}]}
+                    """
+                let created = try await client.execute(
+                    uri: "/v1/crisis-contacts", method: .post, headers: curator, body: ByteBuffer(string: local))
+                #expect(created.status == .created)
+                let id = try #require(created.json["id"] as? String)
+                #expect((created.json["coverage"] as? [String: Any])?["counties"] as? [String] == ["IL:Cook County"])
+                let sms = (created.json["channels"] as? [[String: Any]])?.last
+                let hours = ((sms?["schedule"] as? [String: Any])?["hours"] as? [[String: Any]])?.first
+                #expect(hours?["opens_at"] as? String == "16:00")
+
+                let duplicate = try await client.execute(
+                    uri: "/v1/crisis-contacts", method: .post, headers: curator, body: ByteBuffer(string: local))
+                expectProblem(duplicate, .unprocessableContent, type: "urn:haven:problem:validation")
+
+                var conditional = curator
+                conditional[.ifMatch] = try #require(created.headers[.eTag])
+                let corrected = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .put, headers: conditional,
+                    body: ByteBuffer(string: local.replacingOccurrences(of: "+13125550160", with: "+13125550161")))
+                #expect(corrected.status == .ok)
+                #expect(String(buffer: corrected.body).contains("+13125550161"))
+            }
+        }
+    }
+}
