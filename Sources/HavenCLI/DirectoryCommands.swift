@@ -7,10 +7,10 @@ import HavenClient
 struct DirectoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directory",
-        abstract: "Look up and curate the directory (services).",
+        abstract: "Look up and curate the directory: services, organizations, locations, crisis contacts.",
         discussion: """
             Reading needs any role; add, edit, verify and retire need curator or admin. Records are \
-            written as JSON files with HSDS field names (see docs/directory.md for an example): \
+            JSON files with HSDS field names (examples in docs/directory.md): \
             `haven directory show service ID --json > service.json`, edit the file, then \
             `haven directory edit service ID --file service.json`.
             """,
@@ -18,53 +18,103 @@ struct DirectoryCommand: AsyncParsableCommand {
     )
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case service
+        case service, organization, location
+        case crisisContact = "crisis-contact"
     }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one record.")
-        @Argument(help: "What to show: service.") var kind: Kind
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Argument(help: "The record's id.") var id: String
         @OptionGroup var output: ClientOutputOptions
 
         func run() async throws {
-            let (service, _) = try await client().service(id)
-            say(output.json ? try jsonText(service) : ServiceText.describe(service))
+            let api = try client()
+            switch kind {
+            case .service:
+                let record = try await api.service(id).0
+                say(output.json ? try jsonText(record) : ServiceText.describe(record))
+            case .organization:
+                let record = try await api.organization(id).0
+                say(output.json ? try jsonText(record) : RecordText.describe(record))
+            case .location:
+                let record = try await api.location(id).0
+                say(output.json ? try jsonText(record) : RecordText.describe(record))
+            case .crisisContact:
+                let record = try await api.crisisContact(id).0
+                say(output.json ? try jsonText(record) : RecordText.describe(record))
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List records, a page at a time.")
-        @Argument(help: "What to list: service.") var kind: Kind
-        @Option(help: "Only this organization's services.") var organization: String?
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
+        @Option(help: "Only this organization's services or locations.") var organization: String?
+        @Flag(help: "Only confidential locations (curators and admins see them whole).") var confidential = false
         @Option(help: "How many (1–100).") var limit = 20
         @Option(help: "Continue after the cursor a previous page printed.") var cursor: String?
         @OptionGroup var output: ClientOutputOptions
 
         func run() async throws {
-            let page = try await client().services(organization: organization, limit: limit, cursor: cursor)
-            if output.json {
-                say(try jsonText(page))
-                return
+            let api = try client()
+            let lines: [String]
+            let next: String?
+            switch kind {
+            case .service:
+                let page = try await api.services(organization: organization, limit: limit, cursor: cursor)
+                if output.json { return say(try jsonText(page)) }
+                lines = page.data.map { "\($0.id)  \($0.name)  [\($0.status.rawValue)\($0.stale ? ", stale" : "")]" }
+                next = page.nextCursor
+            case .organization:
+                let page = try await api.organizations(limit: limit, cursor: cursor)
+                if output.json { return say(try jsonText(page)) }
+                lines = page.data.map {
+                    "\($0.id)  \($0.name)  (\($0.serviceCount) services)\($0.stale ? "  [stale]" : "")"
+                }
+                next = page.nextCursor
+            case .location:
+                let page = try await api.locations(
+                    organization: organization, confidential: confidential ? true : nil, limit: limit, cursor: cursor)
+                if output.json { return say(try jsonText(page)) }
+                lines = page.data.map {
+                    "\($0.id)  \($0.name ?? "(no name)")\($0.confidential ? "  [confidential]" : "")"
+                }
+                next = page.nextCursor
+            case .crisisContact:
+                let page = try await api.crisisContacts(limit: limit, cursor: cursor)
+                if output.json { return say(try jsonText(page)) }
+                lines = page.data.map { "\($0.id)  \($0.slug)  \($0.name)" }
+                next = page.nextCursor
             }
-            for service in page.data {
-                say("\(service.id)  \(service.name)  [\(service.status.rawValue)\(service.stale ? ", stale" : "")]")
-            }
-            if let next = page.nextCursor { say("More: haven directory list service --cursor \(next)") }
+            lines.forEach(say)
+            if let next { say("More: haven directory list \(kind.rawValue) --cursor \(next)") }
         }
     }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a record from a JSON file.", discussion: "Prints the new record; every bad field is listed.")
-        @Argument(help: "What to add: service.") var kind: Kind
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Option(help: "JSON file with the record, or - for standard input.") var file: String
         @OptionGroup var output: ClientOutputOptions
 
         func run() async throws {
-            let input = try RecordFile.read(Components.Schemas.ServiceInput.self, from: file)
-            let service = try await client().createService(input)
-            say(output.json ? try jsonText(service) : "Added service \(service.id).\n" + ServiceText.describe(service))
+            let api = try client()
+            switch kind {
+            case .service:
+                let record = try await api.createService(try RecordFile.read(from: file))
+                say(output.json ? try jsonText(record) : "Added service \(record.id).\n" + ServiceText.describe(record))
+            case .organization:
+                let record = try await api.createOrganization(try RecordFile.read(from: file))
+                say(output.json ? try jsonText(record) : "Added organization \(record.id).")
+            case .location:
+                let record = try await api.createLocation(try RecordFile.read(from: file))
+                say(output.json ? try jsonText(record) : "Added location \(record.id).")
+            case .crisisContact:
+                let record = try await api.createCrisisContact(try RecordFile.read(from: file))
+                say(output.json ? try jsonText(record) : "Added crisis contact \(record.id).")
+            }
         }
     }
 
@@ -73,46 +123,76 @@ struct DirectoryCommand: AsyncParsableCommand {
             abstract: "Replace a record with the contents of a JSON file.",
             discussion: """
                 The file replaces the whole record. Haven refuses (412) when someone changed the \
-                record after you last read it, rather than silently overwriting their change; use \
-                --if-match with the ETag from the read to make sure.
+                record after you last read it, rather than silently overwriting their change; pass \
+                --if-match with the ETag of the version you edited to make sure.
                 """)
-        @Argument(help: "What to edit: service.") var kind: Kind
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Argument(help: "The record's id.") var id: String
         @Option(help: "JSON file with the whole record, or - for standard input.") var file: String
         @Option(help: "The ETag of the version you edited (default: the current one).") var ifMatch: String?
-        @OptionGroup var output: ClientOutputOptions
 
         func run() async throws {
-            let input = try RecordFile.read(Components.Schemas.ServiceInput.self, from: file)
             let api = try client()
-            var eTag = ifMatch
-            if eTag == nil { eTag = try await api.service(id).eTag }
-            let service = try await api.replaceService(id, eTag: eTag, input)
-            say(output.json ? try jsonText(service) : "Saved service \(service.id) (version \(service.version)).")
+            let version: Int
+            switch kind {
+            case .service:
+                let eTag = try await ifMatch.orFetch { try await api.service(id).eTag }
+                version = try await api.replaceService(id, eTag: eTag, try RecordFile.read(from: file)).version
+            case .organization:
+                let eTag = try await ifMatch.orFetch { try await api.organization(id).eTag }
+                version = try await api.replaceOrganization(id, eTag: eTag, try RecordFile.read(from: file)).version
+            case .location:
+                let eTag = try await ifMatch.orFetch { try await api.location(id).eTag }
+                version = try await api.replaceLocation(id, eTag: eTag, try RecordFile.read(from: file)).version
+            case .crisisContact:
+                let eTag = try await ifMatch.orFetch { try await api.crisisContact(id).eTag }
+                version = try await api.replaceCrisisContact(id, eTag: eTag, try RecordFile.read(from: file)).version
+            }
+            say("Saved \(kind.rawValue) \(id) (version \(version)).")
         }
     }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record that you confirmed a record's details today.")
-        @Argument(help: "What to verify: service.") var kind: Kind
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Argument(help: "The record's id.") var id: String
 
         func run() async throws {
-            let service = try await client().verifyService(id)
-            say("Verified \(service.name) (\(service.lastVerifiedAt.map { ServiceText.day($0) } ?? "today")).")
+            let api = try client()
+            switch kind {
+            case .service: _ = try await api.verifyService(id)
+            case .organization: _ = try await api.verifyOrganization(id)
+            case .location: _ = try await api.verifyLocation(id)
+            case .crisisContact: _ = try await api.verifyCrisisContact(id)
+            }
+            say("Verified \(kind.rawValue) \(id) today.")
         }
     }
 
     struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take a record out of the directory; its history stays.")
-        @Argument(help: "What to retire: service.") var kind: Kind
+        @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Argument(help: "The record's id.") var id: String
 
         func run() async throws {
-            try await client().retireService(id)
-            say("Retired service \(id).")
+            let api = try client()
+            switch kind {
+            case .service: try await api.retireService(id)
+            case .organization: try await api.retireOrganization(id)
+            case .location: try await api.retireLocation(id)
+            case .crisisContact: try await api.retireCrisisContact(id)
+            }
+            say("Retired \(kind.rawValue) \(id).")
         }
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The value given, else the one `fetch` reads from the server.
+    fileprivate func orFetch(_ fetch: () async throws -> String?) async throws -> String? {
+        if let self { return self }
+        return try await fetch()
     }
 }
 
@@ -122,7 +202,7 @@ private func client() throws -> HavenAPIClient {
 
 /// Reads a record file the way the API will: a clear line for JSON that does not fit.
 enum RecordFile {
-    static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
+    static func read<T: Decodable>(_ type: T.Type = T.self, from path: String) throws -> T {
         let data: Data
         do {
             data =
@@ -212,5 +292,56 @@ enum ServiceText {
 
     static func day(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day())
+    }
+}
+
+/// Organizations, locations and crisis contacts as a terminal shows them.
+enum RecordText {
+    static func describe(_ organization: Components.Schemas.Organization) -> String {
+        var lines = ["\(organization.name)\(organization.demo ? "  (demo)" : "")"]
+        if !organization.description.isEmpty { lines.append("  \(organization.description)") }
+        lines.append("  id            \(organization.id)")
+        if let website = organization.website { lines.append("  website       \(website)") }
+        lines.append("  services      \(organization.serviceCount), locations \(organization.locationCount)")
+        lines.append(freshness(organization.lastVerifiedAt, organization.verifiedBy, organization.stale))
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ location: Components.Schemas.Location) -> String {
+        var lines = ["\(location.name ?? "(no name)")\(location.confidential ? "  [confidential]" : "")"]
+        lines.append("  id            \(location.id)")
+        if let address = location.address {
+            lines.append(
+                "  address       \(address.address1), \(address.city), \(address.stateProvince) \(address.postalCode)")
+        } else if location.approximate == true {
+            lines.append("  address       withheld; approximate area only")
+        }
+        if let intake = location.intakePhone { lines.append("  intake phone  \(intake)") }
+        if let zone = location.timeZone { lines.append("  time zone     \(zone)") }
+        if !location.languages.isEmpty { lines.append("  languages     \(location.languages.joined(separator: ", "))") }
+        lines.append(freshness(location.lastVerifiedAt, location.verifiedBy, location.stale))
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ contact: Components.Schemas.CrisisContact) -> String {
+        var lines = ["\(contact.name)  (\(contact.slug))"]
+        for channel in contact.channels {
+            let keyword = channel.keyword.map { " text \($0)" } ?? ""
+            let hours = channel.schedule?.open247 == true ? "24/7" : (channel.hoursNote ?? "hours not confirmed")
+            let languages = (channel.languages ?? []).joined(separator: ", ")
+            lines.append(
+                "  \(channel.channel.padding(toLength: 10, withPad: " ", startingAt: 0)) \(channel.value)\(keyword)  \(hours)  \(languages)"
+            )
+        }
+        if let expect = contact.whatToExpect { lines.append("  what to expect: \(expect)") }
+        if let source = contact.sourceUrl {
+            lines.append("  source        \(source) (checked \(contact.verifiedOn ?? "?"))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func freshness(_ verifiedAt: Date?, _ verifiedBy: String?, _ stale: Bool) -> String {
+        let verified = verifiedAt.map { "verified \(ServiceText.day($0))" + (verifiedBy.map { " by \($0)" } ?? "") }
+        return "  freshness     \(verified ?? "never verified")\(stale ? " — STALE" : "")"
     }
 }

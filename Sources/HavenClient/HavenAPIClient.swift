@@ -123,6 +123,194 @@ public struct HavenAPIClient: Sendable {
         }
     }
 
+    public func organization(_ id: String) async throws -> (Components.Schemas.Organization, eTag: String?) {
+        try await call {
+            switch try await client.getOrganization(path: .init(id: id)) {
+            case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func organizations(limit: Int? = nil, cursor: String? = nil) async throws
+        -> Components.Schemas.OrganizationList
+    {
+        try await call {
+            switch try await client.listOrganizations(query: .init(limit: limit, cursor: cursor)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func createOrganization(_ input: Components.Schemas.OrganizationInput) async throws
+        -> Components.Schemas.Organization
+    {
+        try await call {
+            switch try await client.createOrganization(body: .json(input)) {
+            case .created(let created): return try created.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func replaceOrganization(_ id: String, eTag: String?, _ input: Components.Schemas.OrganizationInput)
+        async throws
+        -> Components.Schemas.Organization
+    {
+        try await call {
+            switch try await client.replaceOrganization(
+                path: .init(id: id), headers: .init(ifMatch: eTag), body: .json(input))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func verifyOrganization(_ id: String) async throws -> Components.Schemas.Organization {
+        try await call {
+            switch try await client.verifyOrganization(path: .init(id: id)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func retireOrganization(_ id: String) async throws {
+        try await call {
+            switch try await client.retireOrganization(path: .init(id: id)) {
+            case .noContent: return
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func location(_ id: String) async throws -> (Components.Schemas.Location, eTag: String?) {
+        try await call {
+            switch try await client.getLocation(path: .init(id: id)) {
+            case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func locations(
+        organization: String? = nil, confidential: Bool? = nil, limit: Int? = nil, cursor: String? = nil
+    ) async throws -> Components.Schemas.LocationList {
+        try await call {
+            switch try await client.listLocations(
+                query: .init(organizationId: organization, confidential: confidential, limit: limit, cursor: cursor))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func createLocation(_ input: Components.Schemas.LocationInput) async throws -> Components.Schemas.Location {
+        try await call {
+            switch try await client.createLocation(body: .json(input)) {
+            case .created(let created): return try created.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func replaceLocation(_ id: String, eTag: String?, _ input: Components.Schemas.LocationInput) async throws
+        -> Components.Schemas.Location
+    {
+        try await call {
+            switch try await client.replaceLocation(
+                path: .init(id: id), headers: .init(ifMatch: eTag), body: .json(input))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func verifyLocation(_ id: String) async throws -> Components.Schemas.Location {
+        try await call {
+            switch try await client.verifyLocation(path: .init(id: id)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func retireLocation(_ id: String) async throws {
+        try await call {
+            switch try await client.retireLocation(path: .init(id: id)) {
+            case .noContent: return
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func crisisContact(_ id: String) async throws -> (Components.Schemas.CrisisContact, eTag: String?) {
+        try await call {
+            switch try await client.getCrisisContact(path: .init(id: id)) {
+            case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func crisisContacts(limit: Int? = nil, cursor: String? = nil) async throws
+        -> Components.Schemas.CrisisContactList
+    {
+        try await call {
+            switch try await client.listCrisisContacts(query: .init(limit: limit, cursor: cursor)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func createCrisisContact(_ input: Components.Schemas.CrisisContactInput) async throws
+        -> Components.Schemas.CrisisContact
+    {
+        try await call {
+            switch try await client.createCrisisContact(body: .json(input)) {
+            case .created(let created): return try created.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func replaceCrisisContact(_ id: String, eTag: String?, _ input: Components.Schemas.CrisisContactInput)
+        async throws
+        -> Components.Schemas.CrisisContact
+    {
+        try await call {
+            switch try await client.replaceCrisisContact(
+                path: .init(id: id), headers: .init(ifMatch: eTag), body: .json(input))
+            {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func verifyCrisisContact(_ id: String) async throws -> Components.Schemas.CrisisContact {
+        try await call {
+            switch try await client.verifyCrisisContact(path: .init(id: id)) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
+    public func retireCrisisContact(_ id: String) async throws {
+        try await call {
+            switch try await client.retireCrisisContact(path: .init(id: id)) {
+            case .noContent: return
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
     /// Revokes a token: the caller's own, or any token for an admin.
     public func revokeToken(id: String) async throws {
         try await call {

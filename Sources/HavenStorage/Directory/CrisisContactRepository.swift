@@ -77,8 +77,9 @@ public struct CrisisContactRepository: Sendable {
             try await ScheduleRows(logger: logger).replace(
                 channel.schedule, of: .crisisChannel(channelID), on: connection)
         }
+        let kept = draft.channels.indices.map { LocationRepository.childID(id, "crisis-channel", $0) }
         try await connection.query(
-            "DELETE FROM crisis_channels WHERE crisis_contact_id = \(id) AND position >= \(draft.channels.count)",
+            "DELETE FROM crisis_channels WHERE crisis_contact_id = \(id) AND id <> ALL(\(kept)::uuid[])",
             logger: logger)
     }
 
