@@ -243,7 +243,8 @@ struct ServiceCurationTests {
                         ("/v1/locations?confidential=true", .locationList),
                         ("/v1/locations?organization_id=\(world.organization)", .locationList),
                         ("/v1/organizations/\(world.organization)", .none), ("/v1/organizations", .none),
-                        ("/v1/crisis-contacts", .none), ("/v1/places/60657", .none), ("/v1/needs?within=housing", .none),
+                        ("/v1/crisis-contacts", .none), ("/v1/places/60657", .none),
+                        ("/v1/needs?within=housing", .none),
                     ]
                     for (uri, shape) in endpoints {
                         let response = try await client.execute(uri: uri, method: .get, headers: Self.headers(token))
