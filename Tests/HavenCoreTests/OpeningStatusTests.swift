@@ -1,0 +1,80 @@
+import Foundation
+import HavenCore
+import Testing
+
+@Suite("Opening hours")
+struct OpeningStatusTests {
+    static func instant(_ text: String) -> Date {
+        let formatter = ISO8601DateFormatter()
+        return formatter.date(from: text)!
+    }
+
+    static func hours(_ days: String, _ opens: String, _ closes: String) -> OpeningHours {
+        OpeningHours(days: Weekday.parseList(days)!, opens: LocalTime(opens)!, closes: LocalTime(closes)!)
+    }
+
+    static let weekdays9to5 = [hours("MO,TU,WE,TH,FR", "09:00", "17:00")]
+
+    @Test("the same instant is open in one time zone and closed in the next")
+    func timeZoneBoundary() throws {
+        // Friday 2026-11-20, 22:30 UTC: 16:30 in Chicago, 17:30 in New York.
+        let instant = Self.instant("2026-11-20T22:30:00Z")
+        let chicago = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: false, hours: Self.weekdays9to5)
+        let newYork = WeeklySchedule(timeZone: "America/New_York", alwaysOpen: false, hours: Self.weekdays9to5)
+        #expect(chicago.status(at: instant) == OpeningStatus(isOpen: true, closesAt: LocalTime("17:00")))
+        #expect(newYork.status(at: instant)?.isOpen == false)
+        // Phoenix keeps standard time all year: 15:30 there.
+        let phoenix = WeeklySchedule(timeZone: "America/Phoenix", alwaysOpen: false, hours: Self.weekdays9to5)
+        #expect(phoenix.status(at: instant)?.isOpen == true)
+    }
+
+    @Test("hours that run past midnight are open after midnight and closed once they end")
+    func aroundMidnight() throws {
+        let lateLine = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false, hours: [Self.hours("FR,SA", "20:00", "02:00")])
+        // Saturday 00:30 and 01:59 Chicago time: Friday's opening is still running.
+        #expect(lateLine.status(at: Self.instant("2026-11-21T06:30:00Z"))?.isOpen == true)
+        #expect(lateLine.status(at: Self.instant("2026-11-21T06:30:00Z"))?.closesAt == LocalTime("02:00"))
+        #expect(lateLine.status(at: Self.instant("2026-11-21T07:59:00Z"))?.isOpen == true)
+        // 02:00 sharp: closed.
+        #expect(lateLine.status(at: Self.instant("2026-11-21T08:00:00Z"))?.isOpen == false)
+        // Friday 19:59: not yet open.
+        #expect(lateLine.status(at: Self.instant("2026-11-21T01:59:00Z"))?.isOpen == false)
+        // Monday 00:30: Sunday has no opening, so closed.
+        #expect(lateLine.status(at: Self.instant("2026-11-23T06:30:00Z"))?.isOpen == false)
+
+        let untilMidnight = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false, hours: [Self.hours("MO", "18:00", "24:00")])
+        #expect(untilMidnight.status(at: Self.instant("2026-11-24T05:59:00Z"))?.isOpen == true)  // Mon 23:59
+        #expect(untilMidnight.status(at: Self.instant("2026-11-24T06:00:00Z"))?.isOpen == false)  // Tue 00:00
+    }
+
+    @Test("a holiday closes the day, special hours replace it, and 24/7 stays open unless closed by an exception")
+    func exceptions() throws {
+        let christmas = ScheduleException(
+            startsOn: CalendarDate("2026-12-24")!, endsOn: CalendarDate("2026-12-25")!, closed: true, reason: "Holiday")
+        let shortDay = ScheduleException(
+            startsOn: CalendarDate("2026-12-31")!, endsOn: CalendarDate("2026-12-31")!, closed: false,
+            opens: LocalTime("10:00"), closes: LocalTime("14:00"))
+        let office = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false, hours: Self.weekdays9to5, exceptions: [christmas, shortDay])
+        #expect(office.status(at: Self.instant("2026-12-23T16:00:00Z"))?.isOpen == true)  // Wed 10:00
+        #expect(office.status(at: Self.instant("2026-12-24T16:00:00Z"))?.isOpen == false)  // Thu, holiday
+        #expect(office.status(at: Self.instant("2026-12-25T16:00:00Z"))?.isOpen == false)  // Fri, holiday
+        #expect(office.status(at: Self.instant("2026-12-31T15:00:00Z"))?.isOpen == false)  // 09:00: the short day starts at 10
+        #expect(office.status(at: Self.instant("2026-12-31T17:00:00Z"))?.closesAt == LocalTime("14:00"))  // 11:00
+        #expect(office.status(at: Self.instant("2026-12-31T21:00:00Z"))?.isOpen == false)  // 15:00, after the short day
+
+        let hotline = WeeklySchedule(timeZone: "America/New_York", alwaysOpen: true, hours: [])
+        #expect(
+            hotline.status(at: Self.instant("2026-12-25T04:00:00Z")) == OpeningStatus(isOpen: true, alwaysOpen: true))
+        let closedHotline = WeeklySchedule(
+            timeZone: "America/New_York", alwaysOpen: true, hours: [],
+            exceptions: [
+                ScheduleException(
+                    startsOn: CalendarDate("2026-12-25")!, endsOn: CalendarDate("2026-12-25")!, closed: true)
+            ])
+        #expect(closedHotline.status(at: Self.instant("2026-12-25T17:00:00Z"))?.isOpen == false)
+        #expect(WeeklySchedule(timeZone: "Mars/Olympus", alwaysOpen: true, hours: []).status(at: Date()) == nil)
+    }
+}
