@@ -61,7 +61,8 @@ struct OpeningStatusTests {
         #expect(office.status(at: Self.instant("2026-12-23T16:00:00Z"))?.isOpen == true)  // Wed 10:00
         #expect(office.status(at: Self.instant("2026-12-24T16:00:00Z"))?.isOpen == false)  // Thu, holiday
         #expect(office.status(at: Self.instant("2026-12-25T16:00:00Z"))?.isOpen == false)  // Fri, holiday
-        #expect(office.status(at: Self.instant("2026-12-31T15:00:00Z"))?.isOpen == false)  // 09:00: the short day starts at 10
+        // 09:00: the short day only starts at 10:00.
+        #expect(office.status(at: Self.instant("2026-12-31T15:00:00Z"))?.isOpen == false)
         #expect(office.status(at: Self.instant("2026-12-31T17:00:00Z"))?.closesAt == LocalTime("14:00"))  // 11:00
         #expect(office.status(at: Self.instant("2026-12-31T21:00:00Z"))?.isOpen == false)  // 15:00, after the short day
 
