@@ -1,0 +1,192 @@
+import Foundation
+
+/// What a specialist asked for, as far as ranking cares.
+public struct SearchRequest: Sendable, Equatable {
+    /// Needs taxonomy codes; a parent code is met by any of its descendants.
+    public var needs: [String]
+    public var radiusKm: Double
+    /// ISO 639 code.
+    public var language: String?
+    /// The child's age.
+    public var age: Int?
+    public var audiences: [String]
+
+    public init(
+        needs: [String] = [], radiusKm: Double = 40, language: String? = nil, age: Int? = nil, audiences: [String] = []
+    ) {
+        self.needs = needs
+        self.radiusKm = radiusKm
+        self.language = language
+        self.age = age
+        self.audiences = audiences
+    }
+}
+
+/// One service the database found near the family (or covering their place), with what
+/// ranking needs to know about it.
+public struct SearchCandidate: Sendable, Equatable {
+    public var serviceNeeds: [String]
+    /// From the family's point to the nearest location; nil when only a service area matched.
+    public var distanceKm: Double?
+    /// The distance is to a confidential location's approximate area.
+    public var approximate: Bool
+    /// How the service reaches the place when it is not by distance: national, state, county,
+    /// zip, polygon or radius.
+    public var areaMatch: String?
+    public var languages: Set<String>
+    public var interpretation: Bool
+    public var minimumAge: Int?
+    public var maximumAge: Int?
+    /// At the moment asked; nil when the service publishes no hours.
+    public var opening: OpeningStatus?
+    public var stale: Bool
+
+    public init(
+        serviceNeeds: [String], distanceKm: Double?, approximate: Bool = false, areaMatch: String? = nil,
+        languages: Set<String> = [], interpretation: Bool = false, minimumAge: Int? = nil, maximumAge: Int? = nil,
+        opening: OpeningStatus? = nil, stale: Bool = false
+    ) {
+        self.serviceNeeds = serviceNeeds
+        self.distanceKm = distanceKm
+        self.approximate = approximate
+        self.areaMatch = areaMatch
+        self.languages = languages
+        self.interpretation = interpretation
+        self.minimumAge = minimumAge
+        self.maximumAge = maximumAge
+        self.opening = opening
+        self.stale = stale
+    }
+}
+
+/// Why a service ranks where it does.
+public struct SearchMatch: Sendable, Equatable {
+    /// 0…1, higher is better.
+    public var score: Double
+    /// Sentences a specialist can read to a family.
+    public var reasons: [String]
+    /// Requested needs this service does not meet: the gaps to fill elsewhere.
+    public var unmetNeeds: [String]
+}
+
+/// The one ranking function: needs covered, distance, language, open now, eligibility and
+/// freshness, each worth a fixed share of the score, each explained in a sentence.
+public enum SearchScoring {
+    /// Shares of the score; they add up to 1.
+    public static let weights = (
+        needs: 0.40, distance: 0.25, language: 0.15, open: 0.10, eligibility: 0.05, freshness: 0.05
+    )
+
+    /// Needs a requested code covers: the code itself and its descendants.
+    public static func meets(_ requested: String, _ serviceNeeds: [String]) -> Bool {
+        serviceNeeds.contains { TaxonomyCode.code($0, isWithin: requested) }
+    }
+
+    public static func match(
+        _ candidate: SearchCandidate, for request: SearchRequest, needLabels: [String: String] = [:]
+    ) -> SearchMatch {
+        var score = 0.0
+        var reasons: [String] = []
+
+        // Needs.
+        let met = request.needs.filter { meets($0, candidate.serviceNeeds) }
+        let unmet = request.needs.filter { !meets($0, candidate.serviceNeeds) }
+        if request.needs.isEmpty {
+            score += weights.needs
+        } else {
+            score += weights.needs * Double(met.count) / Double(request.needs.count)
+            let names = met.map { needLabels[$0] ?? $0 }.joined(separator: ", ")
+            reasons.append(
+                met.count == request.needs.count
+                    ? "meets \(met.count == 1 ? "the need" : "all \(met.count) needs"): \(names)"
+                    : "meets \(met.count) of \(request.needs.count) needs: \(names)")
+        }
+
+        // Distance: full marks on the spot, none at the edge of the radius. A service that
+        // reaches the place through its service area (a hotline, a county program) scores as if
+        // it were halfway out.
+        if let distance = candidate.distanceKm {
+            let radius = max(request.radiusKm, 0.1)
+            score += weights.distance * max(0, 1 - distance / radius)
+            let shown = distance < 10 ? String(format: "%.1f", distance) : String(format: "%.0f", distance)
+            reasons.append(
+                candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away")
+        } else {
+            score += weights.distance * 0.5
+            reasons.append(areaReason(candidate.areaMatch))
+        }
+
+        // Language.
+        if let language = request.language {
+            if candidate.languages.contains(language) {
+                score += weights.language
+                reasons.append("offers \(LanguageNames.name(language))")
+            } else if candidate.interpretation {
+                score += weights.language * 0.6
+                reasons.append("offers \(LanguageNames.name(language)) through an interpreter")
+            }
+        } else {
+            score += weights.language
+        }
+
+        // Open now.
+        switch candidate.opening {
+        case .some(let status) where status.alwaysOpen:
+            score += weights.open
+            reasons.append("open 24/7")
+        case .some(let status) where status.isOpen:
+            score += weights.open
+            reasons.append("open now" + (status.closesAt.map { " until \($0)" } ?? ""))
+        case .some:
+            reasons.append("closed now")
+        case .none:
+            score += weights.open * 0.3
+        }
+
+        // Eligibility.
+        if let age = request.age {
+            let fits = (candidate.minimumAge ?? 0) <= age && age <= (candidate.maximumAge ?? 120)
+            if fits { score += weights.eligibility }
+        } else {
+            score += weights.eligibility
+        }
+        if candidate.minimumAge != nil || candidate.maximumAge != nil {
+            let low = candidate.minimumAge.map(String.init) ?? "0"
+            let high = candidate.maximumAge.map(String.init)
+            reasons.append(high.map { "serves ages \(low)–\($0)" } ?? "serves ages \(low) and up")
+        }
+
+        // Freshness.
+        if candidate.stale {
+            reasons.append("details not verified in the last year")
+        } else {
+            score += weights.freshness
+        }
+
+        return SearchMatch(score: (score * 1000).rounded() / 1000, reasons: reasons, unmetNeeds: unmet)
+    }
+
+    static func areaReason(_ kind: String?) -> String {
+        switch kind {
+        case "national": "serves the whole country"
+        case "state": "serves your state"
+        case "county": "serves your county"
+        case "zip": "serves your ZIP code"
+        case "polygon": "serves your area"
+        case "radius": "serves your area (within its radius)"
+        default: "serves your area"
+        }
+    }
+}
+
+/// English names for the language codes specialists meet most; others show as their code.
+public enum LanguageNames {
+    static let names: [String: String] = [
+        "en": "English", "es": "Spanish", "zh": "Chinese", "vi": "Vietnamese", "ar": "Arabic", "so": "Somali",
+        "ko": "Korean", "ru": "Russian", "ht": "Haitian Creole", "tl": "Tagalog", "pl": "Polish", "hmn": "Hmong",
+        "ase": "American Sign Language", "fr": "French", "am": "Amharic", "uk": "Ukrainian", "pt": "Portuguese",
+        "fa": "Persian", "hi": "Hindi", "ur": "Urdu", "nv": "Navajo", "yue": "Cantonese", "cmn": "Mandarin",
+    ]
+
+    public static func name(_ code: String) -> String { names[code] ?? code }
+}

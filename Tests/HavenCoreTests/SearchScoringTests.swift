@@ -1,0 +1,80 @@
+import Foundation
+import HavenCore
+import Testing
+
+@Suite("Search ranking")
+struct SearchScoringTests {
+    static let counseling = ["mental-health.trauma-therapy"]
+
+    @Test("of two otherwise equal services, the one 5 km away ranks above the one 30 km away")
+    func nearerRanksHigher() {
+        let request = SearchRequest(needs: ["mental-health"], radiusKm: 40)
+        let near = SearchScoring.match(SearchCandidate(serviceNeeds: Self.counseling, distanceKm: 5), for: request)
+        let far = SearchScoring.match(SearchCandidate(serviceNeeds: Self.counseling, distanceKm: 30), for: request)
+        #expect(near.score > far.score)
+        #expect(near.reasons.contains("5.0 km away"))
+        #expect(far.reasons.contains("30 km away"))
+    }
+
+    @Test("needs covered count most, a parent need is met by a child-coded service, and gaps are listed")
+    func needsCoverage() {
+        let request = SearchRequest(needs: ["mental-health", "legal.family-law", "housing"])
+        let labels = ["mental-health": "counseling", "legal.family-law": "legal advocacy"]
+        let two = SearchScoring.match(
+            SearchCandidate(serviceNeeds: ["mental-health.trauma-therapy", "legal.family-law"], distanceKm: 20),
+            for: request, needLabels: labels)
+        let one = SearchScoring.match(
+            SearchCandidate(serviceNeeds: ["mental-health.child-therapy"], distanceKm: 1), for: request)
+        #expect(two.score > one.score, "meeting more needs outweighs being nearer")
+        #expect(two.reasons.first == "meets 2 of 3 needs: counseling, legal advocacy")
+        #expect(two.unmetNeeds == ["housing"])
+        #expect(one.unmetNeeds == ["legal.family-law", "housing"])
+        #expect(SearchScoring.meets("mental-health", ["mental-health.trauma-therapy"]))
+        #expect(!SearchScoring.meets("mental-health.trauma-therapy", ["mental-health"]))
+        #expect(!SearchScoring.meets("mental-health", ["mental-healthcare"]))
+    }
+
+    @Test("language, open hours, ages and freshness each add to the score and say so")
+    func otherFactors() {
+        let request = SearchRequest(needs: [], language: "es", age: 14)
+        var candidate = SearchCandidate(
+            serviceNeeds: [], distanceKm: 3.4, languages: ["en", "es"], minimumAge: 12, maximumAge: 17,
+            opening: OpeningStatus(isOpen: true, closesAt: LocalTime("17:00")))
+        let best = SearchScoring.match(candidate, for: request)
+        #expect(best.reasons == ["3.4 km away", "offers Spanish", "open now until 17:00", "serves ages 12–17"])
+        #expect(
+            abs(best.score - (1 - SearchScoring.weights.distance * 3.4 / 40)) < 0.001, "only distance costs anything")
+
+        candidate.languages = ["en"]
+        candidate.interpretation = true
+        let interpreted = SearchScoring.match(candidate, for: request)
+        #expect(interpreted.score < best.score)
+        #expect(interpreted.reasons.contains("offers Spanish through an interpreter"))
+
+        candidate.opening = .closed
+        candidate.stale = true
+        candidate.minimumAge = 18
+        candidate.maximumAge = nil
+        let worse = SearchScoring.match(candidate, for: request)
+        #expect(worse.score < interpreted.score)
+        #expect(worse.reasons.contains("closed now"))
+        #expect(worse.reasons.contains("serves ages 18 and up"))
+        #expect(worse.reasons.contains("details not verified in the last year"))
+    }
+
+    @Test(
+        "a service reaching the place through its area says how, and a confidential one gives only an approximate distance"
+    )
+    func areaAndConfidential() {
+        let request = SearchRequest(needs: ["safety"])
+        let hotline = SearchScoring.match(
+            SearchCandidate(
+                serviceNeeds: ["safety.crisis-line"], distanceKm: nil, areaMatch: "national",
+                opening: OpeningStatus(isOpen: true, alwaysOpen: true)), for: request)
+        #expect(hotline.reasons.contains("serves the whole country"))
+        #expect(hotline.reasons.contains("open 24/7"))
+        let shelter = SearchScoring.match(
+            SearchCandidate(serviceNeeds: ["safety.safety-planning"], distanceKm: 4.2, approximate: true), for: request)
+        #expect(shelter.reasons.contains("about 4.2 km away (confidential location)"))
+    }
+}
