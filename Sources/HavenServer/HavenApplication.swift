@@ -58,6 +58,10 @@ public enum HavenApplication {
             directory: DirectoryHandler(
                 service: DirectoryService(
                     postgres: dependencies.postgres, logger: databaseLogger,
+                    staleAfterDays: configuration.staleAfterDays)),
+            search: SearchHandler(
+                service: SearchService(
+                    postgres: dependencies.postgres, logger: databaseLogger,
                     staleAfterDays: configuration.staleAfterDays))
         )
         try handler.registerHandlers(

@@ -150,7 +150,7 @@ struct MatrixRequest {
             }
             return .init(method: .delete, path: "/v1/tokens/\(spare.id.uuidString.lowercased())")
         case .listAudit: return .init(method: .get, path: "/v1/audit")
-        case .getPlace:
+        case .getPlace, .searchServices:
             try await database.withClient { client in
                 _ = try await client.query(
                     """
@@ -161,7 +161,8 @@ struct MatrixRequest {
                     """,
                     logger: database.logger)
             }
-            return .init(method: .get, path: "/v1/places/60614")
+            return .init(
+                method: .get, path: operation == .getPlace ? "/v1/places/60614" : "/v1/search/services?zip=60614")
         case .listNeeds: return .init(method: .get, path: "/v1/needs")
         case .listServices: return .init(method: .get, path: "/v1/services")
         case .createService:

@@ -38,6 +38,7 @@ public enum Operation: String, Sendable, CaseIterable {
     case replaceCrisisContact
     case retireCrisisContact
     case verifyCrisisContact
+    case searchServices
 }
 
 /// How a caller relates to the record an operation touches.
@@ -84,7 +85,7 @@ public enum AccessPolicy {
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
         case .getPlace, .listNeeds, .listServices, .getService, .listOrganizations, .getOrganization, .listLocations,
-            .getLocation, .listCrisisContacts, .getCrisisContact:
+            .getLocation, .listCrisisContacts, .getCrisisContact, .searchServices:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
         case .createService, .replaceService, .retireService, .verifyService, .createOrganization, .replaceOrganization,
@@ -131,7 +132,7 @@ public enum AccessPolicy {
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,
             .getLocation,
             .replaceLocation, .retireLocation, .verifyLocation, .listCrisisContacts, .createCrisisContact,
-            .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact:
+            .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact, .searchServices:
             return .allow
         }
     }

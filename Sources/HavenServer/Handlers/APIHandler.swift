@@ -7,6 +7,7 @@ struct APIHandler: APIProtocol {
     let operations: OperationsHandler
     let access: AccessHandler
     let directory: DirectoryHandler
+    let search: SearchHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -181,5 +182,9 @@ struct APIHandler: APIProtocol {
         -> Operations.VerifyCrisisContact.Output
     {
         try await directory.verifyCrisisContact(input)
+    }
+
+    func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
+        try await search.searchServices(input)
     }
 }

@@ -70,14 +70,22 @@ public struct DirectoryRecords: Sendable {
 
     /// Takes a record out of the directory, keeping it for history; false when there is none.
     public func retire(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query(
-            """
-            UPDATE \(unescaped: kind.table)
-            SET retired_at = COALESCE(retired_at, now()), version = version + 1, \(unescaped: kind.modifiedColumn) = now()
-            WHERE id = \(id) RETURNING id
-            """,
-            logger: logger
-        ).collect().isEmpty == false
+        let retired =
+            try await connection.query(
+                """
+                UPDATE \(unescaped: kind.table)
+                SET retired_at = COALESCE(retired_at, now()), version = version + 1, \(unescaped: kind.modifiedColumn) = now()
+                WHERE id = \(id) RETURNING id
+                """,
+                logger: logger
+            ).collect().isEmpty == false
+        let index = SearchIndex(logger: logger)
+        switch kind {
+        case .service: try await index.refresh(service: id, on: connection)
+        case .location: try await index.refresh(servicesAt: id, on: connection)
+        case .organization, .crisisContact: break
+        }
+        return retired
     }
 
     /// Removes exactly the demo records: demo organizations take their services, locations and

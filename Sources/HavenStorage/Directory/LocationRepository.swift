@@ -94,6 +94,7 @@ public struct LocationRepository: Sendable {
                 logger: logger)
         }
         try await ScheduleRows(logger: logger).replace(draft.schedule, of: .location(id), on: connection)
+        try await SearchIndex(logger: logger).refresh(servicesAt: id, on: connection)
     }
 
     /// Child rows get ids derived from their parent, so replacing them on a reseed writes the

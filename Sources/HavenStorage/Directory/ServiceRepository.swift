@@ -103,6 +103,7 @@ public struct ServiceRepository: Sendable {
                 """,
                 logger: logger)
         }
+        try await SearchIndex(logger: logger).refresh(service: id, on: connection)
     }
 
     private func replaceAttributes(

@@ -1,0 +1,41 @@
+import Foundation
+import HavenAPI
+import HavenCore
+import HavenStorage
+
+/// Search: translates between the API's types and `SearchService`.
+struct SearchHandler: Sendable {
+    let service: SearchService
+
+    func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
+        guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }
+        let query = input.query
+        let page = try await service.search(
+            scope,
+            SearchParameters(
+                zip: query.zip, near: query.near, radiusKm: query.radiusKm, needs: query.needs ?? [], text: query.q,
+                language: query.language, age: query.age, audiences: query.audience ?? [], openNow: query.openNow,
+                openAt: query.openAt, free: query.free, includeClosed: query.includeClosed,
+                includeStale: query.includeStale, limit: query.limit, cursor: query.cursor))
+        return .ok(.init(body: .json(.init(data: page.items.map(Self.result), nextCursor: page.nextCursor))))
+    }
+
+    static func result(_ hit: SearchHit) -> Components.Schemas.SearchResult {
+        let found = hit.found
+        return .init(
+            serviceId: found.serviceID.apiString, name: found.name, organizationId: found.organizationID.apiString,
+            organizationName: found.organizationName, status: found.status, url: found.url, phone: found.phone,
+            distanceKm: found.distanceKm.map { ($0 * 10).rounded() / 10 },
+            reachesBy: found.distanceKm == nil ? found.areaMatch : nil,
+            location: found.locationID.map {
+                .init(
+                    id: $0.apiString, name: found.locationName, address: found.address, approximate: found.approximate)
+            },
+            open: hit.opening.map {
+                .init(isOpen: $0.isOpen, alwaysOpen: $0.alwaysOpen, closesAt: $0.closesAt?.description)
+            },
+            needs: found.needs, languages: found.languages, minimumAge: found.minimumAge, maximumAge: found.maximumAge,
+            stale: found.stale,
+            match: .init(score: hit.match.score, reasons: hit.match.reasons, unmetNeeds: hit.match.unmetNeeds))
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import HavenCore
+import HavenStorage
+import Logging
+import PostgresNIO
+
+/// The search parameters as they arrive: all text, so one 422 can name every bad one.
+struct SearchParameters: Sendable {
+    var zip: String?
+    var near: String?
+    var radiusKm: String?
+    var needs: [String]
+    var text: String?
+    var language: String?
+    var age: String?
+    var audiences: [String]
+    var openNow: String?
+    var openAt: String?
+    var free: String?
+    var includeClosed: String?
+    var includeStale: String?
+    var limit: Int?
+    var cursor: String?
+}
+
+/// One ranked result.
+struct SearchHit: Sendable {
+    let found: SearchRepository.Found
+    let opening: OpeningStatus?
+    let match: SearchMatch
+}
+
+/// Service search: where, what, who and when, ranked by `SearchScoring` and paged by a cursor
+/// on the ranking itself.
+struct SearchService: Sendable {
+    static let maximumRadiusKm = 500.0
+    /// Nearest candidates looked at per requested need before ranking.
+    static let candidatesPerNeed = 300
+
+    let postgres: PostgresClient
+    let repository: SearchRepository
+    let taxonomies: TaxonomyRepository
+
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
+        self.postgres = postgres
+        repository = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
+        taxonomies = TaxonomyRepository(logger: logger)
+    }
+
+    func search(_ scope: RequestScope, _ parameters: SearchParameters, now: Date = Date()) async throws -> Page<
+        SearchHit
+    > {
+        let query = try Query(parameters)
+        let limit = try Paging.limit(parameters.limit)
+        var after: RankKey?
+        if let cursor = parameters.cursor {
+            guard let key = RankKey(cursor: cursor) else {
+                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+            }
+            after = key
+        }
+        let fullLocations = try DirectoryService.view(for: scope) == .full
+        let (found, labels) = try await postgres.withConnection { connection in
+            let unknown = try await taxonomies.unknownCodes(query.request.needs, in: .needs, on: connection)
+            let unknownAudiences = try await taxonomies.unknownCodes(query.audiences, in: .audiences, on: connection)
+            if !unknown.isEmpty || !unknownAudiences.isEmpty {
+                throw AccessFailure.invalid(
+                    unknown.map { FieldError(pointer: "/needs", detail: "'\($0)' is not a need in the taxonomy") }
+                        + unknownAudiences.map {
+                            FieldError(pointer: "/audience", detail: "'\($0)' is not an audience")
+                        })
+            }
+            let place: SearchRepository.Place
+            switch query.location {
+            case .zip(let zip):
+                guard let known = try await repository.place(zip: zip, on: connection) else {
+                    throw AccessFailure.invalid([FieldError(pointer: "/zip", detail: "Haven knows no ZIP code \(zip)")])
+                }
+                place = known
+            case .point(let latitude, let longitude):
+                place = try await repository.place(latitude: latitude, longitude: longitude, on: connection)
+            }
+            let found = try await repository.find(
+                near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
+                perNeed: Self.candidatesPerNeed, fullLocations: fullLocations, on: connection)
+            let labels = try await taxonomies.terms(
+                of: .needs, within: nil, after: nil, limit: 1000, on: connection
+            ).filter { query.request.needs.contains($0.code) }
+            return (found, Dictionary(uniqueKeysWithValues: labels.map { ($0.code, $0.name.lowercased()) }))
+        }
+        let moment = query.openAt ?? now
+        let hits = found.compactMap { found -> SearchHit? in
+            let opening = found.schedule?.status(at: moment)
+            guard query.admits(found, opening: opening) else { return nil }
+            let candidate = SearchCandidate(
+                serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,
+                areaMatch: found.areaMatch, languages: Set(found.languages), interpretation: found.interpretation,
+                minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale)
+            return SearchHit(
+                found: found, opening: opening,
+                match: SearchScoring.match(candidate, for: query.request, needLabels: labels))
+        }
+        .sorted { RankKey($0) < RankKey($1) }
+        let remaining = after.map { cursor in hits.filter { cursor < RankKey($0) } } ?? hits
+        let page = Array(remaining.prefix(limit))
+        let next = remaining.count > limit ? page.last.map { RankKey($0).cursor } : nil
+        return Page(items: page, nextCursor: next)
+    }
+
+    /// Best first: higher score, then nearer, then id; the cursor is the last key shown.
+    struct RankKey: Comparable {
+        let score: Double
+        let distance: Double
+        let id: String
+
+        init(_ hit: SearchHit) {
+            score = hit.match.score
+            distance = hit.found.distanceKm ?? .greatestFiniteMagnitude
+            id = hit.found.serviceID.uuidString.lowercased()
+        }
+
+        init?(cursor: String) {
+            guard let values = OpaqueCursor(encoded: cursor)?.values, values.count == 3,
+                let score = Double(values[0]), let distance = Double(values[1]), UUID(uuidString: values[2]) != nil
+            else { return nil }
+            (self.score, self.distance, self.id) = (score, distance, values[2])
+        }
+
+        var cursor: String { OpaqueCursor(values: [String(score), String(distance), id]).encoded }
+
+        static func < (lhs: RankKey, rhs: RankKey) -> Bool {
+            if lhs.score != rhs.score { return lhs.score > rhs.score }
+            if lhs.distance != rhs.distance { return lhs.distance < rhs.distance }
+            return lhs.id < rhs.id
+        }
+    }
+
+    /// The parameters, checked: every malformed one is reported by name at once.
+    struct Query {
+        enum Location {
+            case zip(ZIPCode)
+            case point(Double, Double)
+        }
+
+        var location: Location
+        var request: SearchRequest
+        var text: String?
+        var audiences: [String]
+        var openAt: Date?
+        var free: Bool
+        var includeClosed: Bool
+        var includeStale: Bool
+
+        init(_ parameters: SearchParameters) throws {
+            var errors: [FieldError] = []
+            func flag(_ value: String?, _ name: String, default fallback: Bool) -> Bool {
+                guard let value else { return fallback }
+                switch value.lowercased() {
+                case "true", "1", "yes": return true
+                case "false", "0", "no": return false
+                default:
+                    errors.append(FieldError(pointer: "/\(name)", detail: "must be true or false"))
+                    return fallback
+                }
+            }
+            var location: Location?
+            switch (parameters.zip, parameters.near) {
+            case (.some, .some):
+                errors.append(FieldError(pointer: "/near", detail: "give zip or near, not both"))
+            case (.some(let zip), nil):
+                if let parsed = ZIPCode(zip) {
+                    location = .zip(parsed)
+                } else {
+                    errors.append(FieldError(pointer: "/zip", detail: "must be five digits, or ZIP+4"))
+                }
+            case (nil, .some(let near)):
+                let parts = near.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                if parts.count == 2, let latitude = parts[0], let longitude = parts[1], (-90...90).contains(latitude),
+                    (-180...180).contains(longitude)
+                {
+                    location = .point(latitude, longitude)
+                } else {
+                    errors.append(FieldError(pointer: "/near", detail: "must be 'latitude,longitude' in degrees"))
+                }
+            case (nil, nil):
+                errors.append(FieldError(pointer: "/zip", detail: "give the family's ZIP code (or near=lat,lon)"))
+            }
+            var radius = 40.0
+            if let raw = parameters.radiusKm {
+                if let value = Double(raw), value > 0, value <= SearchService.maximumRadiusKm {
+                    radius = value
+                } else {
+                    errors.append(
+                        FieldError(pointer: "/radius_km", detail: "must be a distance above 0 and at most 500 km"))
+                }
+            }
+            let needs = parameters.needs.flatMap { $0.split(separator: ",").map(String.init) }
+            for need in needs where !TaxonomyCode.isValid(need) {
+                errors.append(FieldError(pointer: "/needs", detail: "'\(need.prefix(60))' is not a taxonomy code"))
+            }
+            let audiences = parameters.audiences.flatMap { $0.split(separator: ",").map(String.init) }
+            for audience in audiences where !TaxonomyCode.isValid(audience) {
+                errors.append(
+                    FieldError(pointer: "/audience", detail: "'\(audience.prefix(60))' is not an audience code"))
+            }
+            var language: String?
+            if let raw = parameters.language {
+                if LanguageCodes.isKnown(raw.lowercased()) {
+                    language = raw.lowercased()
+                } else {
+                    errors.append(
+                        FieldError(pointer: "/language", detail: "'\(raw.prefix(20))' is not an ISO 639 code"))
+                }
+            }
+            var age: Int?
+            if let raw = parameters.age {
+                if let value = Int(raw), (0...120).contains(value) {
+                    age = value
+                } else {
+                    errors.append(FieldError(pointer: "/age", detail: "must be an age from 0 to 120"))
+                }
+            }
+            var openAt: Date?
+            if let raw = parameters.openAt {
+                let formatter = ISO8601DateFormatter()
+                if let date = formatter.date(from: raw) {
+                    openAt = date
+                } else {
+                    errors.append(FieldError(pointer: "/open_at", detail: "must be an ISO 8601 date-time with a zone"))
+                }
+            }
+            if flag(parameters.openNow, "open_now", default: false) && openAt == nil { openAt = Date() }
+            if parameters.openNow != nil && parameters.openAt != nil {
+                errors.append(FieldError(pointer: "/open_at", detail: "give open_now or open_at, not both"))
+            }
+            let text = parameters.text?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let text, text.count > 200 {
+                errors.append(FieldError(pointer: "/q", detail: "must be at most 200 characters"))
+            }
+            let free = flag(parameters.free, "free", default: false)
+            let includeClosed = flag(parameters.includeClosed, "include_closed", default: false)
+            let includeStale = flag(parameters.includeStale, "include_stale", default: true)
+            guard errors.isEmpty, let location else { throw AccessFailure.invalid(errors) }
+            self.location = location
+            request = SearchRequest(needs: needs, radiusKm: radius, language: language, age: age, audiences: audiences)
+            self.text = text?.isEmpty == true ? nil : text
+            self.audiences = audiences
+            self.openAt = openAt
+            self.free = free
+            self.includeClosed = includeClosed
+            self.includeStale = includeStale
+        }
+
+        /// The filters: what the family cannot use is left out, not just ranked lower.
+        func admits(_ found: SearchRepository.Found, opening: OpeningStatus?) -> Bool {
+            if !includeClosed && found.status != "active" { return false }
+            if !includeStale && found.stale { return false }
+            if free && !found.free { return false }
+            if let language = request.language, !found.languages.contains(language) && !found.interpretation {
+                return false
+            }
+            if let age = request.age, age < (found.minimumAge ?? 0) || age > (found.maximumAge ?? 120) { return false }
+            for audience in audiences where !SearchScoring.meets(audience, found.audiences) { return false }
+            if openAt != nil && opening?.isOpen != true { return false }
+            if !request.needs.isEmpty && !request.needs.contains(where: { SearchScoring.meets($0, found.needs) }) {
+                return false
+            }
+            return true
+        }
+    }
+}

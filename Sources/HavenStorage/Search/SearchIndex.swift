@@ -1,0 +1,23 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Keeps the search tables (`Migrations/0006_search.sql`) in step with the directory: every
+/// write that changes what a service offers or where refreshes its rows in the same
+/// transaction, so search never shows a state the directory never had.
+public struct SearchIndex: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    public func refresh(service id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT refresh_service_search(\(id))", logger: logger)
+    }
+
+    /// Every service offered at a location whose point, confidentiality or retirement changed.
+    public func refresh(servicesAt location: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT refresh_service_search(service_id) FROM service_at_locations WHERE location_id = \(location)",
+            logger: logger)
+    }
+}

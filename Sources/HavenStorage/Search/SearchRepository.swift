@@ -1,0 +1,234 @@
+import Foundation
+import HavenCore
+import Logging
+import PostgresNIO
+
+/// Finds the services near a point (or reaching it through a service area) that meet the
+/// requested needs, and reads what ranking and filtering need about each. All of search's SQL
+/// lives here.
+public struct SearchRepository: Sendable {
+    /// Where the family is, with the keys of the areas that contain it.
+    public struct Place: Sendable {
+        public var latitude: Double
+        public var longitude: Double
+        /// `national`, `state:IL`, `county:IL:Cook County`, `zip:60614`.
+        public var areaKeys: [String]
+        public var timeZone: String?
+    }
+
+    /// A candidate and the facts about it.
+    public struct Found: Sendable {
+        public var serviceID: UUID
+        public var name: String
+        public var organizationID: UUID
+        public var organizationName: String
+        public var status: String
+        public var url: String?
+        public var phone: String?
+        public var distanceKm: Double?
+        public var approximate: Bool
+        public var areaMatch: String?
+        public var locationID: UUID?
+        public var locationName: String?
+        /// Nil for a confidential location outside the curator and admin roles.
+        public var address: String?
+        public var needs: [String]
+        public var audiences: [String]
+        public var languages: [String]
+        public var interpretation: Bool
+        public var minimumAge: Int?
+        public var maximumAge: Int?
+        public var free: Bool
+        public var stale: Bool
+        public var schedule: WeeklySchedule?
+    }
+
+    let logger: Logger
+    let staleAfterDays: Int
+
+    public init(logger: Logger, staleAfterDays: Int) {
+        self.logger = logger
+        self.staleAfterDays = staleAfterDays
+    }
+
+    /// The place of a ZIP code, or nil when Haven does not know it.
+    public func place(zip: ZIPCode, on connection: PostgresConnection) async throws -> Place? {
+        let rows = try await connection.query(
+            """
+            SELECT ST_Y(point::geometry), ST_X(point::geometry), state, county, zip, time_zone
+            FROM zip_codes WHERE zip = \(zip.digits)
+            """,
+            logger: logger)
+        for try await (latitude, longitude, state, county, zip, zone) in rows.decode(
+            (Double, Double, String, String?, String, String).self)
+        {
+            return Place(
+                latitude: latitude, longitude: longitude,
+                areaKeys: Self.keys(state: state, county: county, zip: zip), timeZone: zone)
+        }
+        return nil
+    }
+
+    /// A point, with the areas of its nearest ZIP centroid.
+    public func place(latitude: Double, longitude: Double, on connection: PostgresConnection) async throws -> Place {
+        let rows = try await connection.query(
+            """
+            SELECT state, county, zip, time_zone FROM zip_codes
+            ORDER BY point <-> ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography LIMIT 1
+            """,
+            logger: logger)
+        for try await (state, county, zip, zone) in rows.decode((String, String?, String, String).self) {
+            return Place(
+                latitude: latitude, longitude: longitude, areaKeys: Self.keys(state: state, county: county, zip: zip),
+                timeZone: zone)
+        }
+        return Place(latitude: latitude, longitude: longitude, areaKeys: ["national"], timeZone: nil)
+    }
+
+    static func keys(state: String, county: String?, zip: String) -> [String] {
+        ["national", "state:\(state)", "zip:\(zip)"] + (county.map { ["county:\(state):\($0)"] } ?? [])
+    }
+
+    /// Services within `radiusKm` that meet any requested need (nearest first, at most
+    /// `perNeed` per need), plus services whose area covers the place; then the facts about
+    /// each, narrowed by free text. `needs` empty means any need.
+    public func find(
+        near place: Place, radiusKm: Double, needs: [String], text: String?, perNeed: Int, fullLocations: Bool,
+        on connection: PostgresConnection
+    ) async throws -> [Found] {
+        let wanted = needs.isEmpty ? ["*"] : needs
+        let rows = try await connection.query(
+            """
+            WITH here AS (
+                SELECT ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326)::geography AS p
+            ), wanted AS (
+                SELECT unnest(\(wanted)::text[]) AS need
+            ), near AS (
+                SELECT DISTINCT ON (k.service_id) k.service_id, k.location_id, k.meters, k.approximate
+                FROM wanted w CROSS JOIN here
+                CROSS JOIN LATERAL (
+                    SELECT sp.service_id, sp.location_id, sp.approximate, ST_Distance(sp.point, here.p) AS meters
+                    FROM search_points sp
+                    WHERE sp.need = w.need AND ST_DWithin(sp.point, here.p, \(radiusKm * 1000))
+                    ORDER BY sp.point <-> here.p
+                    LIMIT \(perNeed)
+                ) k
+                ORDER BY k.service_id, k.meters
+            ), reached AS (
+                SELECT service_id, kind, CASE kind WHEN 'zip' THEN 1 WHEN 'polygon' THEN 2 WHEN 'radius' THEN 2
+                                                   WHEN 'county' THEN 3 WHEN 'state' THEN 4 ELSE 5 END AS rank
+                FROM search_area_keys WHERE area_key = ANY(\(place.areaKeys)) AND need = ANY(\(wanted))
+                UNION ALL
+                SELECT sh.service_id, sh.kind, 2 FROM search_area_shapes sh, here, wanted w
+                WHERE sh.need = w.need AND ST_Covers(sh.area, here.p)
+            ), area AS (
+                SELECT DISTINCT ON (service_id) service_id, kind FROM reached ORDER BY service_id, rank
+            ), candidates AS (
+                SELECT c.service_id, near.location_id, near.meters, COALESCE(near.approximate, false) AS approximate,
+                       area.kind AS area_kind
+                FROM (SELECT service_id FROM near UNION SELECT service_id FROM area) c
+                LEFT JOIN near ON near.service_id = c.service_id
+                LEFT JOIN area ON area.service_id = c.service_id
+            )
+            SELECT s.id, s.name, o.id, o.name, s.status::text, s.url,
+                   (SELECT p.number FROM phones p WHERE p.service_id = s.id ORDER BY p.type, p.number LIMIT 1),
+                   c.meters / 1000.0, c.approximate, c.area_kind, l.id, l.name,
+                   CASE WHEN l.confidential AND NOT \(fullLocations) THEN NULL ELSE
+                       (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
+                        FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END,
+                   ARRAY(SELECT t.code FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
+                         WHERE a.link_entity = 'service' AND a.link_id = s.id AND a.link_type = 'need' ORDER BY t.code),
+                   ARRAY(SELECT t.code FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
+                         WHERE a.link_entity = 'service' AND a.link_id = s.id AND a.link_type = 'audience' ORDER BY t.code),
+                   ARRAY(SELECT g.code FROM languages g WHERE g.service_id = s.id
+                         UNION SELECT g.code FROM languages g JOIN service_at_locations sal ON sal.location_id = g.location_id
+                               WHERE sal.service_id = s.id
+                         UNION SELECT g.code FROM languages g JOIN phones p ON p.id = g.phone_id WHERE p.service_id = s.id),
+                   s.interpretation_services IS NOT NULL, s.minimum_age, s.maximum_age,
+                   EXISTS (SELECT 1 FROM cost_options co WHERE co.service_id = s.id
+                           AND (co.amount = 0 OR co.option ILIKE '%free%')),
+                   s.last_verified_at IS NULL
+                       OR s.last_verified_at < now() - make_interval(days => \(staleAfterDays)::int),
+                   (SELECT jsonb_build_object(
+                        'time_zone', min(sc.time_zone), 'open_24_7', bool_or(sc.open_24_7),
+                        'hours', COALESCE(jsonb_agg(jsonb_build_object(
+                                     'byday', sc.byday, 'opens_at', to_char(sc.opens_at, 'HH24:MI'),
+                                     'closes_at', to_char(sc.closes_at, 'HH24:MI'))) FILTER (WHERE NOT sc.open_24_7), '[]'),
+                        'exceptions', COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                                           'starts_on', e.starts_on, 'ends_on', e.ends_on, 'closed', e.closed,
+                                           'opens_at', to_char(e.opens_at, 'HH24:MI'),
+                                           'closes_at', to_char(e.closes_at, 'HH24:MI')))
+                                       FROM schedule_exceptions e WHERE e.service_id = s.id), '[]'))::text
+                    FROM schedules sc WHERE sc.service_id = s.id HAVING count(*) > 0)
+            FROM candidates c
+            JOIN services s ON s.id = c.service_id AND s.retired_at IS NULL
+            JOIN organizations o ON o.id = s.organization_id
+            LEFT JOIN locations l ON l.id = c.location_id
+            -- Free text runs on the geographic candidates only. Full-text search catches word forms;
+            -- trigram word similarity (0.4) catches misspellings such as "councelling".
+            WHERE \(text)::text IS NULL
+               OR to_tsvector('english', s.name || ' ' || s.description || ' ' || COALESCE(
+                      (SELECT string_agg(t.name, ' ') FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
+                       WHERE a.link_entity = 'service' AND a.link_id = s.id), ''))
+                  @@ websearch_to_tsquery('english', \(text))
+               OR word_similarity(\(text), s.name || ' ' || COALESCE(
+                      (SELECT string_agg(t.name, ' ') FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
+                       WHERE a.link_entity = 'service' AND a.link_id = s.id), '')) >= 0.4
+            """,
+            logger: logger)
+        var found: [Found] = []
+        for try await row in rows {
+            let columns = try row.decode(
+                (
+                    UUID, String, UUID, String, String, String?, String?, Double?, Bool, String?, UUID?, String?,
+                    String?, [String], [String], [String], Bool, Int?, Int?, Bool, Bool, String?
+                ).self)
+            found.append(
+                Found(
+                    serviceID: columns.0, name: columns.1, organizationID: columns.2, organizationName: columns.3,
+                    status: columns.4, url: columns.5, phone: columns.6, distanceKm: columns.7, approximate: columns.8,
+                    areaMatch: columns.9, locationID: columns.10, locationName: columns.11, address: columns.12,
+                    needs: columns.13, audiences: columns.14, languages: columns.15, interpretation: columns.16,
+                    minimumAge: columns.17, maximumAge: columns.18, free: columns.19, stale: columns.20,
+                    schedule: columns.21.flatMap(Self.schedule)))
+        }
+        return found
+    }
+
+    /// The schedule JSON built above, as a `WeeklySchedule`.
+    static func schedule(_ json: String) -> WeeklySchedule? {
+        struct Stored: Decodable {
+            struct Hours: Decodable {
+                let byday: String
+                let opens_at: String
+                let closes_at: String
+            }
+            struct Exception: Decodable {
+                let starts_on: String
+                let ends_on: String
+                let closed: Bool
+                let opens_at: String?
+                let closes_at: String?
+            }
+            let time_zone: String
+            let open_24_7: Bool
+            let hours: [Hours]
+            let exceptions: [Exception]
+        }
+        guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(json.utf8)) else { return nil }
+        let hours = stored.hours.compactMap { row -> OpeningHours? in
+            guard let days = Weekday.parseList(row.byday), let opens = LocalTime(row.opens_at),
+                let closes = LocalTime(row.closes_at)
+            else { return nil }
+            return OpeningHours(days: days, opens: opens, closes: closes)
+        }
+        let exceptions = stored.exceptions.compactMap { row -> ScheduleException? in
+            guard let starts = CalendarDate(row.starts_on), let ends = CalendarDate(row.ends_on) else { return nil }
+            return ScheduleException(
+                startsOn: starts, endsOn: ends, closed: row.closed, opens: row.opens_at.flatMap(LocalTime.init),
+                closes: row.closes_at.flatMap(LocalTime.init))
+        }
+        return WeeklySchedule(
+            timeZone: stored.time_zone, alwaysOpen: stored.open_24_7, hours: hours, exceptions: exceptions)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import HummingbirdTesting
+import Testing
+
+@Suite("Service search over HTTP")
+struct SearchTests {
+    /// Services placed around ZIP 60614 (Chicago, 41.9229 N, 87.6483 W), each with one thing
+    /// that sets it apart.
+    struct World {
+        let fixture: AccessFixture
+        let ids: [String: String]
+    }
+
+    static func world(_ database: TestDatabase) async throws -> World {
+        try await database.withClient { client in
+            let logger = database.logger
+            let fixture = try await AccessFixture.make(on: client, logger: logger)
+            var ids: [String: String] = [:]
+            try await client.transaction(logger: logger) { connection in
+                let organization = UUID()
+                try await OrganizationRepository(logger: logger).save(
+                    id: organization, OrganizationDraft(name: "Demo Search Organization"), on: connection)
+                // One degree of latitude is about 111 km.
+                func add(
+                    _ name: String, northKm: Double?, needs: [String],
+                    configure: (inout ServiceDraft) -> Void = { _ in }
+                ) async throws {
+                    let service = UUID()
+                    var draft = ServiceDraft(organizationID: organization, name: name)
+                    draft.needs = needs
+                    if let northKm {
+                        let location = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
+                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                        draft.locationIDs = [location]
+                    }
+                    configure(&draft)
+                    try await ServiceRepository(logger: logger).save(id: service, draft, on: connection)
+                    try await DirectoryRecords(logger: logger).markVerified(
+                        .service, id: service, at: Date(), by: "tests", on: connection)
+                    ids[name] = service.uuidString.lowercased()
+                }
+                try await add("Near counseling", northKm: 5, needs: ["mental-health.trauma-therapy"])
+                try await add("Far counseling", northKm: 30, needs: ["mental-health.trauma-therapy"])
+                try await add("Spanish legal help", northKm: 3, needs: ["legal.family-law"]) { $0.languages = ["es"] }
+                try await add("Teen group", northKm: 2, needs: ["peer-support.support-group"]) {
+                    ($0.minimumAge, $0.maximumAge) = (13, 17)
+                }
+                try await add("Closed shelter", northKm: 1, needs: ["housing.youth-shelter"]) {
+                    $0.status = .temporarilyClosed
+                }
+                try await add("National line", northKm: nil, needs: ["safety.crisis-line"]) {
+                    $0.serviceAreas = [.national]
+                    $0.schedule = WeeklySchedule(timeZone: "America/New_York", alwaysOpen: true, hours: [])
+                }
+                try await add("Cook County program", northKm: nil, needs: ["victim-services.advocacy"]) {
+                    $0.serviceAreas = [.counties(["IL:Cook County"])]
+                }
+                try await add("Evening clinic", northKm: 4, needs: ["medical.primary-care"]) {
+                    $0.schedule = WeeklySchedule(
+                        timeZone: "America/Chicago", alwaysOpen: false,
+                        hours: [OpeningHours(days: [.monday], opens: LocalTime("18:00")!, closes: LocalTime("22:00")!)],
+                        exceptions: [
+                            ScheduleException(
+                                startsOn: CalendarDate("2026-12-28")!, endsOn: CalendarDate("2026-12-28")!, closed: true
+                            )
+                        ])
+                }
+            }
+            return World(fixture: fixture, ids: ids)
+        }
+    }
+
+    static func names(_ response: TestResponse) -> [String] {
+        (response.json["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+    }
+
+    @Test("distance, service areas, parent needs, language, age, status, hours and typos each shape the results")
+    func results() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(world.fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                func search(_ query: String) async throws -> TestResponse {
+                    let response = try await client.execute(
+                        uri: "/v1/search/services?\(query)", method: .get, headers: headers)
+                    #expect(response.status == .ok, "\(query)")
+                    return response
+                }
+
+                // A parent need finds child-coded services; nearer ranks first, with reasons.
+                let counseling = try await search("zip=60614&needs=mental-health")
+                #expect(Self.names(counseling) == ["Near counseling", "Far counseling"])
+                let first = (counseling.json["data"] as? [[String: Any]])?.first
+                let reasons = (first?["match"] as? [String: Any])?["reasons"] as? [String] ?? []
+                #expect(reasons.contains("5.0 km away"))
+
+                // A national hotline for any ZIP; a county program only inside its county.
+                #expect(Self.names(try await search("zip=60614&needs=safety")) == ["National line"])
+                #expect(Self.names(try await search("zip=90001&needs=safety")) == ["National line"])
+                #expect(Self.names(try await search("zip=60614&needs=victim-services")) == ["Cook County program"])
+                #expect(
+                    Self.names(try await search("zip=60540&needs=victim-services")).isEmpty,
+                    "Naperville is in DuPage County")
+                let far = try await search("zip=90001&needs=mental-health")
+                #expect(Self.names(far).isEmpty, "nothing within 40 km of Los Angeles")
+
+                // Language and age filters.
+                let legal = Self.names(try await search("zip=60614&needs=legal&language=es"))
+                #expect(legal == ["Spanish legal help"])
+                #expect(Self.names(try await search("zip=60614&needs=legal&language=fr")).isEmpty)
+                #expect(Self.names(try await search("zip=60614&needs=peer-support&age=15")) == ["Teen group"])
+                #expect(Self.names(try await search("zip=60614&needs=peer-support&age=9")).isEmpty)
+
+                // Temporarily closed services only when asked.
+                #expect(Self.names(try await search("zip=60614&needs=housing")).isEmpty)
+                #expect(
+                    Self.names(try await search("zip=60614&needs=housing&include_closed=true")) == ["Closed shelter"])
+
+                // Open at a moment, in the service's own time zone, with a holiday exception.
+                // Monday 2026-12-21 19:00 Chicago is 01:00 UTC on Tuesday.
+                #expect(
+                    Self.names(try await search("zip=60614&needs=medical&open_at=2026-12-22T01:00:00Z")) == [
+                        "Evening clinic"
+                    ])
+                #expect(Self.names(try await search("zip=60614&needs=medical&open_at=2026-12-21T23:00:00Z")).isEmpty)
+                #expect(
+                    Self.names(try await search("zip=60614&needs=medical&open_at=2026-12-29T01:00:00Z")).isEmpty,
+                    "closed on the holiday")
+
+                // A misspelling still finds counseling.
+                #expect(Self.names(try await search("zip=60614&q=councelling")).contains("Near counseling"))
+            }
+        }
+    }
+
+    @Test("paging returns every result exactly once, and malformed parameters are named in one 422")
+    func pagingAndErrors() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(world.fixture.members[.partner]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                let all = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&limit=100&include_closed=true", method: .get, headers: headers)
+                let everything = Self.names(all)
+                #expect(everything.count == world.ids.count)
+
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try await client.execute(
+                        uri: "/v1/search/services?zip=60614&limit=3&include_closed=true"
+                            + (cursor.map { "&cursor=\($0)" } ?? ""),
+                        method: .get, headers: headers)
+                    seen += Self.names(page)
+                    cursor = page.json["next_cursor"] as? String
+                } while cursor != nil && seen.count < 50
+                #expect(seen == everything, "the same order, every result once")
+
+                let bad = try await client.execute(
+                    uri:
+                        "/v1/search/services?zip=6061&radius_km=0&age=old&language=xx&needs=Not%20A%20Code&open_now=maybe",
+                    method: .get, headers: headers)
+                expectProblem(bad, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (bad.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(pointers == ["/zip", "/radius_km", "/age", "/language", "/needs", "/open_now"])
+
+                let unknownNeed = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=housing.castles", method: .get, headers: headers)
+                expectProblem(unknownNeed, .unprocessableContent, type: "urn:haven:problem:validation")
+            }
+        }
+    }
+}
