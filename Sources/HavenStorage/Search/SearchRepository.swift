@@ -200,35 +200,37 @@ public struct SearchRepository: Sendable {
         struct Stored: Decodable {
             struct Hours: Decodable {
                 let byday: String
-                let opens_at: String
-                let closes_at: String
+                let opensAt: String
+                let closesAt: String
             }
             struct Exception: Decodable {
-                let starts_on: String
-                let ends_on: String
+                let startsOn: String
+                let endsOn: String
                 let closed: Bool
-                let opens_at: String?
-                let closes_at: String?
+                let opensAt: String?
+                let closesAt: String?
             }
-            let time_zone: String
-            let open_24_7: Bool
+            let timeZone: String
+            let open247: Bool
             let hours: [Hours]
             let exceptions: [Exception]
         }
-        guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(json.utf8)) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let stored = try? decoder.decode(Stored.self, from: Data(json.utf8)) else { return nil }
         let hours = stored.hours.compactMap { row -> OpeningHours? in
-            guard let days = Weekday.parseList(row.byday), let opens = LocalTime(row.opens_at),
-                let closes = LocalTime(row.closes_at)
+            guard let days = Weekday.parseList(row.byday), let opens = LocalTime(row.opensAt),
+                let closes = LocalTime(row.closesAt)
             else { return nil }
             return OpeningHours(days: days, opens: opens, closes: closes)
         }
         let exceptions = stored.exceptions.compactMap { row -> ScheduleException? in
-            guard let starts = CalendarDate(row.starts_on), let ends = CalendarDate(row.ends_on) else { return nil }
+            guard let starts = CalendarDate(row.startsOn), let ends = CalendarDate(row.endsOn) else { return nil }
             return ScheduleException(
-                startsOn: starts, endsOn: ends, closed: row.closed, opens: row.opens_at.flatMap(LocalTime.init),
-                closes: row.closes_at.flatMap(LocalTime.init))
+                startsOn: starts, endsOn: ends, closed: row.closed, opens: row.opensAt.flatMap(LocalTime.init),
+                closes: row.closesAt.flatMap(LocalTime.init))
         }
         return WeeklySchedule(
-            timeZone: stored.time_zone, alwaysOpen: stored.open_24_7, hours: hours, exceptions: exceptions)
+            timeZone: stored.timeZone, alwaysOpen: stored.open247, hours: hours, exceptions: exceptions)
     }
 }
