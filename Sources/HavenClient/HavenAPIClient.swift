@@ -57,6 +57,42 @@ public struct HavenAPIClient: Sendable {
         return all
     }
 
+    // MARK: Search
+
+    public struct SearchOptions: Sendable {
+        public var zip: String?
+        public var near: String?
+        public var radiusKm: String?
+        public var needs: [String] = []
+        public var text: String?
+        public var language: String?
+        public var age: String?
+        public var audiences: [String] = []
+        public var openNow = false
+        public var openAt: String?
+        public var free = false
+        public var includeClosed = false
+        public var limit: Int?
+        public var cursor: String?
+
+        public init() {}
+    }
+
+    public func searchServices(_ options: SearchOptions) async throws -> Components.Schemas.SearchResultList {
+        try await call {
+            let query = Operations.SearchServices.Input.Query(
+                zip: options.zip, near: options.near, radiusKm: options.radiusKm,
+                needs: options.needs.isEmpty ? nil : options.needs, q: options.text, language: options.language,
+                age: options.age, audience: options.audiences.isEmpty ? nil : options.audiences,
+                openNow: options.openNow ? "true" : nil, openAt: options.openAt, free: options.free ? "true" : nil,
+                includeClosed: options.includeClosed ? "true" : nil, limit: options.limit, cursor: options.cursor)
+            switch try await client.searchServices(query: query) {
+            case .ok(let ok): return try ok.body.json
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
     // MARK: Directory
 
     /// A service and its ETag.
