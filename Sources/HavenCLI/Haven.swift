@@ -10,7 +10,7 @@ struct Haven: AsyncParsableCommand {
             look after its database. Without DATABASE_URL, Haven runs its own PostgreSQL cluster \
             under .haven/postgres, started on demand.
 
-            Client commands (login, whoami, logout, place, needs, search, directory) talk to a Haven server only through its JSON \
+            Client commands (login, whoami, logout, place, needs, search, crisis, directory) talk to a Haven server only through its JSON \
             API, with the token stored by `haven login` or given in HAVEN_SERVER and HAVEN_TOKEN.
 
             Every option can also be set with the environment variable named in its help; \
@@ -18,7 +18,8 @@ struct Haven: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self, Login.self,
-            Whoami.self, Logout.self, PlaceCommand.self, NeedsCommand.self, SearchCommand.self, DirectoryCommand.self,
+            Whoami.self, Logout.self, PlaceCommand.self, NeedsCommand.self, SearchCommand.self, CrisisCommand.self,
+            DirectoryCommand.self,
         ]
     )
 }

@@ -93,6 +93,17 @@ public struct HavenAPIClient: Sendable {
         }
     }
 
+    public func crisisContacts(zip: String, at: String? = nil, language: String? = nil) async throws
+        -> [Components.Schemas.CrisisSearchResult]
+    {
+        try await call {
+            switch try await client.searchCrisisContacts(query: .init(zip: zip, at: at, language: language)) {
+            case .ok(let ok): return try ok.body.json.data
+            case .default(let status, let response): throw Self.refusal(status, response.body)
+            }
+        }
+    }
+
     // MARK: Directory
 
     /// A service and its ETag.

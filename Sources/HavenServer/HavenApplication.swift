@@ -62,6 +62,9 @@ public enum HavenApplication {
             search: SearchHandler(
                 service: SearchService(
                     postgres: dependencies.postgres, logger: databaseLogger,
+                    staleAfterDays: configuration.staleAfterDays),
+                crisis: CrisisSearch(
+                    postgres: dependencies.postgres, logger: databaseLogger,
                     staleAfterDays: configuration.staleAfterDays))
         )
         try handler.registerHandlers(

@@ -150,7 +150,7 @@ struct MatrixRequest {
             }
             return .init(method: .delete, path: "/v1/tokens/\(spare.id.uuidString.lowercased())")
         case .listAudit: return .init(method: .get, path: "/v1/audit")
-        case .getPlace, .searchServices:
+        case .getPlace, .searchServices, .searchCrisisContacts:
             try await database.withClient { client in
                 _ = try await client.query(
                     """
@@ -161,8 +161,11 @@ struct MatrixRequest {
                     """,
                     logger: database.logger)
             }
-            return .init(
-                method: .get, path: operation == .getPlace ? "/v1/places/60614" : "/v1/search/services?zip=60614")
+            let paths: [HavenCore.Operation: String] = [
+                .getPlace: "/v1/places/60614", .searchServices: "/v1/search/services?zip=60614",
+                .searchCrisisContacts: "/v1/search/crisis-contacts?zip=60614",
+            ]
+            return .init(method: .get, path: paths[operation]!)
         case .listNeeds: return .init(method: .get, path: "/v1/needs")
         case .listServices: return .init(method: .get, path: "/v1/services")
         case .createService:

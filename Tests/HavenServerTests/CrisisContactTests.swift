@@ -93,4 +93,73 @@ struct CrisisContactTests {
             }
         }
     }
+
+    @Test("for a place and a moment: local lines before state before national, reachable channels first")
+    func crisisForAPlace() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    let repository = CrisisContactRepository(logger: database.logger)
+                    var county = CrisisContactDraft(slug: "demo-cook-county-line", name: "Demo Cook County Youth Line")
+                    county.coverage = .counties(["IL:Cook County"])
+                    var evening = CrisisChannelDraft(kind: .voice, value: "+13125550170")
+                    evening.languages = ["en"]
+                    evening.schedule = WeeklySchedule(
+                        timeZone: "America/Chicago", alwaysOpen: false,
+                        hours: [
+                            OpeningHours(
+                                days: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                                opens: LocalTime("16:00")!, closes: LocalTime("23:00")!)
+                        ])
+                    var spanish = CrisisChannelDraft(kind: .sms, value: "55517")
+                    spanish.languages = ["es"]
+                    spanish.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+                    county.channels = [evening, spanish]
+                    try await repository.save(id: UUID(), county, on: connection)
+                    var state = CrisisContactDraft(slug: "demo-illinois-line", name: "Demo Illinois Family Line")
+                    state.coverage = .states(["IL"])
+                    state.channels = [CrisisChannelDraft(kind: .voice, value: "+12175550180")]
+                    try await repository.save(id: UUID(), state, on: connection)
+                }
+                return try await AccessFixture.make(on: client, logger: database.logger)
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                // Monday 2026-11-23 at 10:00 in Chicago: the evening line is closed, the text line open.
+                let chicago = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=60614&at=2026-11-23T16:00:00Z&language=es", method: .get,
+                    headers: headers)
+                #expect(chicago.status == .ok)
+                let results = try #require(chicago.json["data"] as? [[String: Any]])
+                let order = results.compactMap { $0["slug"] as? String }
+                #expect(Array(order.prefix(2)) == ["demo-cook-county-line", "demo-illinois-line"])
+                #expect(order.contains("988-lifeline"))
+                #expect(results.dropFirst(2).allSatisfy { $0["reaches_by"] as? String == "national" })
+                let local = (results.first?["channels"] as? [[String: Any]]) ?? []
+                #expect(local.first?["value"] as? String == "55517", "the channel open now and in Spanish comes first")
+                #expect((local.last?["open"] as? [String: Any])?["is_open"] as? Bool == false)
+
+                // At 18:00 on the same day both are open; the Spanish one still leads for a Spanish speaker.
+                let evening = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=60614&at=2026-11-24T00:00:00Z", method: .get, headers: headers)
+                let eveningLocal =
+                    ((evening.json["data"] as? [[String: Any]])?.first?["channels"] as? [[String: Any]]) ?? []
+                #expect(eveningLocal.allSatisfy { ($0["open"] as? [String: Any])?["is_open"] as? Bool == true })
+
+                let losAngeles = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=90001", method: .get, headers: headers)
+                let national = (losAngeles.json["data"] as? [[String: Any]])?.compactMap { $0["slug"] as? String } ?? []
+                #expect(!national.contains("demo-cook-county-line"))
+                #expect(!national.contains("demo-illinois-line"))
+                #expect(national.contains("ncmec-the-lost"))
+
+                let bad = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=606&at=soon&language=xx", method: .get, headers: headers)
+                expectProblem(bad, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (bad.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(pointers == ["/zip", "/at", "/language"])
+            }
+        }
+    }
 }

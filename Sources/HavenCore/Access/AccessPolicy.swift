@@ -39,6 +39,7 @@ public enum Operation: String, Sendable, CaseIterable {
     case retireCrisisContact
     case verifyCrisisContact
     case searchServices
+    case searchCrisisContacts
 }
 
 /// How a caller relates to the record an operation touches.
@@ -85,7 +86,8 @@ public enum AccessPolicy {
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
         case .getPlace, .listNeeds, .listServices, .getService, .listOrganizations, .getOrganization, .listLocations,
-            .getLocation, .listCrisisContacts, .getCrisisContact, .searchServices:
+            .getLocation, .listCrisisContacts, .getCrisisContact, .searchServices,
+            .searchCrisisContacts:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
         case .createService, .replaceService, .retireService, .verifyService, .createOrganization, .replaceOrganization,
@@ -132,7 +134,8 @@ public enum AccessPolicy {
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,
             .getLocation,
             .replaceLocation, .retireLocation, .verifyLocation, .listCrisisContacts, .createCrisisContact,
-            .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact, .searchServices:
+            .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact, .searchServices,
+            .searchCrisisContacts:
             return .allow
         }
     }

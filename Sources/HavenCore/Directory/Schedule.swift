@@ -139,3 +139,13 @@ public struct WeeklySchedule: Sendable, Equatable {
             || identifier == "UTC"
     }
 }
+
+extension WeeklySchedule {
+    /// A schedule as written in a record (HSDS field names), or nil when it does not validate.
+    public init?(_ input: ServiceInput.Schedule) {
+        var valid = true
+        let check = DirectoryValidation(errors: { _ in valid = false })
+        guard let schedule = check.schedule(input, at: ""), valid else { return nil }
+        self = schedule
+    }
+}

@@ -187,4 +187,10 @@ struct APIHandler: APIProtocol {
     func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
         try await search.searchServices(input)
     }
+
+    func searchCrisisContacts(
+        _ input: Operations.SearchCrisisContacts.Input
+    ) async throws -> Operations.SearchCrisisContacts.Output {
+        try await search.searchCrisisContacts(input)
+    }
 }

@@ -6,6 +6,14 @@ import HavenStorage
 /// Search: translates between the API's types and `SearchService`.
 struct SearchHandler: Sendable {
     let service: SearchService
+    let crisis: CrisisSearch
+
+    func searchCrisisContacts(
+        _ input: Operations.SearchCrisisContacts.Input
+    ) async throws -> Operations.SearchCrisisContacts.Output {
+        let results = try await crisis.search(zip: input.query.zip, at: input.query.at, language: input.query.language)
+        return .ok(.init(body: .json(.init(data: results, nextCursor: nil))))
+    }
 
     func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
         guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }

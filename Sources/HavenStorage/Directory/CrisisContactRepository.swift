@@ -147,4 +147,29 @@ public struct CrisisContactRepository: Sendable {
             uniqueKeysWithValues: try await documents(keys.map(\.0), on: connection).map { ($0.id, $0) })
         return keys.compactMap { id, slug in byID[id].map { ($0, slug) } }
     }
+
+    /// Contacts whose coverage includes one of `areaKeys` (`national`, `state:IL`,
+    /// `county:IL:Cook County`, `zip:60614`), each with the most specific kind that matched.
+    public func covering(_ areaKeys: [String], on connection: PostgresConnection) async throws -> [(UUID, String)] {
+        let rows = try await connection.query(
+            """
+            SELECT c.id, CASE
+                WHEN c.coverage = 'zip' AND EXISTS (SELECT 1 FROM unnest(c.zip_codes) z WHERE 'zip:' || z = ANY(\(areaKeys)))
+                    THEN 'zip'
+                WHEN c.coverage = 'county'
+                     AND EXISTS (SELECT 1 FROM unnest(c.counties) k WHERE 'county:' || k = ANY(\(areaKeys))) THEN 'county'
+                WHEN c.coverage = 'state' AND EXISTS (SELECT 1 FROM unnest(c.states) t WHERE 'state:' || t = ANY(\(areaKeys)))
+                    THEN 'state'
+                WHEN c.coverage = 'national' THEN 'national'
+            END AS reach
+            FROM crisis_contacts c
+            WHERE c.retired_at IS NULL
+            """,
+            logger: logger)
+        var found: [(UUID, String)] = []
+        for try await (id, reach) in rows.decode((UUID, String?).self) {
+            if let reach { found.append((id, reach)) }
+        }
+        return found
+    }
 }
