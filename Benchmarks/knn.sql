@@ -5,10 +5,12 @@
 SELECT k.service_id, k.meters
 FROM bench_queries bq
 CROSS JOIN LATERAL (
-    SELECT sp.service_id, ST_Distance(sp.point, bq.p) AS meters
+    SELECT sp.service_id, ST_Distance(sp.point::geography, bq.p) AS meters
     FROM search_points sp
-    WHERE sp.need = bq.need AND ST_DWithin(sp.point, bq.p, 40000)
-    ORDER BY sp.point <-> bq.p
-    LIMIT 300
+    WHERE sp.need = bq.need
+      AND sp.point && ST_Expand(bq.g, 0.36 / cos(radians(ST_Y(bq.g))), 0.36)
+      AND ST_DWithin(sp.point::geography, bq.p, 40000, false)
+    ORDER BY sp.point <-> bq.g
+    LIMIT 100
 ) k
 WHERE bq.id = :q;

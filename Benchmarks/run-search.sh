@@ -33,10 +33,10 @@ export HAVEN_BENCH_PATHS="$work/paths.txt"
 
 # The same requests for pgbench: the ZIP's point and the first need of each path.
 psql "$url" -q -c "DROP TABLE IF EXISTS bench_queries" \
-  -c "CREATE TABLE bench_queries (id int PRIMARY KEY, zip text, need text, p geography)"
+  -c "CREATE TABLE bench_queries (id int PRIMARY KEY, zip text, need text, p geography, g geometry)"
 awk -F'[=&]' '{print NR "," $2 "," $4}' "$work/paths.txt" > "$work/queries.csv"
 psql "$url" -q -c "\\copy bench_queries (id, zip, need) FROM '$work/queries.csv' CSV" \
-  -c "UPDATE bench_queries b SET p = z.point FROM zip_codes z WHERE z.zip = b.zip" -c "ANALYZE bench_queries"
+  -c "UPDATE bench_queries b SET p = z.point, g = z.point::geometry FROM zip_codes z WHERE z.zip = b.zip" -c "ANALYZE bench_queries"
 
 HAVEN_PORT=$PORT HAVEN_LOG_LEVEL=warning HAVEN_RATE_LIMIT_TOKEN=100000000 HAVEN_RATE_LIMIT_ADDRESS=100000000 \
   HAVEN_DB_POOL_SIZE=${POOL:-16} $HAVEN serve > "$work/server.log" 2>&1 &

@@ -35,7 +35,7 @@ struct SearchHit: Sendable {
 struct SearchService: Sendable {
     static let maximumRadiusKm = 500.0
     /// Nearest candidates looked at per requested need before ranking.
-    static let candidatesPerNeed = 300
+    static let candidatesPerNeed = 100
 
     let postgres: PostgresClient
     let repository: SearchRepository
@@ -82,11 +82,9 @@ struct SearchService: Sendable {
             }
             let found = try await repository.find(
                 near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
-                perNeed: Self.candidatesPerNeed, fullLocations: fullLocations, on: connection)
-            let labels = try await taxonomies.terms(
-                of: .needs, within: nil, after: nil, limit: 1000, on: connection
-            ).filter { query.request.needs.contains($0.code) }
-            return (found, Dictionary(uniqueKeysWithValues: labels.map { ($0.code, $0.name.lowercased()) }))
+                perNeed: Self.candidatesPerNeed, on: connection)
+            let labels = try await taxonomies.names(of: query.request.needs, on: connection)
+            return (found, labels)
         }
         let moment = query.openAt ?? now
         let hits = found.compactMap { found -> SearchHit? in
@@ -102,8 +100,21 @@ struct SearchService: Sendable {
         }
         .sorted { RankKey($0) < RankKey($1) }
         let remaining = after.map { cursor in hits.filter { cursor < RankKey($0) } } ?? hits
-        let page = Array(remaining.prefix(limit))
+        var page = Array(remaining.prefix(limit))
         let next = remaining.count > limit ? page.last.map { RankKey($0).cursor } : nil
+        // Location names and addresses for the page only (a confidential address stays hidden
+        // outside the curator and admin roles).
+        let details = try await postgres.withConnection { connection in
+            try await repository.locationDetails(
+                page.compactMap(\.found.locationID), fullLocations: fullLocations, on: connection)
+        }
+        page = page.map { hit in
+            var found = hit.found
+            if let id = found.locationID, let detail = details[id] {
+                (found.locationName, found.address) = (detail.name, detail.address)
+            }
+            return SearchHit(found: found, opening: hit.opening, match: hit.match)
+        }
         return Page(items: page, nextCursor: next)
     }
 

@@ -33,6 +33,7 @@ public struct OrganizationRepository: Sendable {
                    EXCLUDED.legal_status, EXCLUDED.parent_organization_id, EXCLUDED.demo)
             """,
             logger: logger)
+        try await SearchIndex(logger: logger).refresh(servicesOf: id, on: connection)
     }
 
     public func exists(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {

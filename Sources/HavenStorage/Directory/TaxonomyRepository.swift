@@ -65,4 +65,14 @@ public struct TaxonomyRepository: Sendable {
         for try await code in rows.decode(String.self) { unknown.append(code) }
         return unknown
     }
+
+    /// English names of `codes`, lowercased for use in a sentence.
+    public func names(of codes: [String], on connection: PostgresConnection) async throws -> [String: String] {
+        guard !codes.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            "SELECT code, lower(name) FROM taxonomy_terms WHERE code = ANY(\(codes))", logger: logger)
+        var names: [String: String] = [:]
+        for try await (code, name) in rows.decode((String, String).self) { names[code] = name }
+        return names
+    }
 }

@@ -20,4 +20,11 @@ public struct SearchIndex: Sendable {
             "SELECT refresh_service_search(service_id) FROM service_at_locations WHERE location_id = \(location)",
             logger: logger)
     }
+
+    /// An organization's services show its name in results.
+    public func refresh(servicesOf organization: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT refresh_search_services(ARRAY(SELECT id FROM services WHERE organization_id = \(organization)))",
+            logger: logger)
+    }
 }

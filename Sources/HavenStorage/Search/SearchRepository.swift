@@ -93,24 +93,30 @@ public struct SearchRepository: Sendable {
     /// `perNeed` per need), plus services whose area covers the place; then the facts about
     /// each, narrowed by free text. `needs` empty means any need.
     public func find(
-        near place: Place, radiusKm: Double, needs: [String], text: String?, perNeed: Int, fullLocations: Bool,
+        near place: Place, radiusKm: Double, needs: [String], text: String?, perNeed: Int,
         on connection: PostgresConnection
     ) async throws -> [Found] {
         let wanted = needs.isEmpty ? ["*"] : needs
+        let box = Self.degrees(kilometres: radiusKm, atLatitude: place.latitude)
         let rows = try await connection.query(
             """
             WITH here AS (
-                SELECT ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326)::geography AS p
+                SELECT ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326) AS g,
+                       ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326)::geography AS p
             ), wanted AS (
                 SELECT unnest(\(wanted)::text[]) AS need
             ), near AS (
                 SELECT DISTINCT ON (k.service_id) k.service_id, k.location_id, k.meters, k.approximate
                 FROM wanted w CROSS JOIN here
                 CROSS JOIN LATERAL (
-                    SELECT sp.service_id, sp.location_id, sp.approximate, ST_Distance(sp.point, here.p) AS meters
+                    -- Planar KNN inside a box that holds the radius, then the exact check on the sphere.
+                    SELECT sp.service_id, sp.location_id, sp.approximate,
+                           ST_Distance(sp.point::geography, here.p) AS meters
                     FROM search_points sp
-                    WHERE sp.need = w.need AND ST_DWithin(sp.point, here.p, \(radiusKm * 1000))
-                    ORDER BY sp.point <-> here.p
+                    WHERE sp.need = w.need
+                      AND sp.point && ST_Expand(here.g, \(box.longitude), \(box.latitude))
+                      AND ST_DWithin(sp.point::geography, here.p, \(radiusKm * 1000), false)
+                    ORDER BY sp.point <-> here.g
                     LIMIT \(perNeed)
                 ) k
                 ORDER BY k.service_id, k.meters
@@ -122,7 +128,13 @@ public struct SearchRepository: Sendable {
                 SELECT sh.service_id, sh.kind, 2 FROM search_area_shapes sh, here, wanted w
                 WHERE sh.need = w.need AND ST_Covers(sh.area, here.p)
             ), area AS (
-                SELECT DISTINCT ON (service_id) service_id, kind FROM reached ORDER BY service_id, rank
+                -- The most local reach per service; at most `perNeed` services per need reached only
+                -- by area (national lines alone number thousands at scale), most local first.
+                SELECT service_id, kind FROM (
+                    SELECT DISTINCT ON (service_id) service_id, kind, rank FROM reached ORDER BY service_id, rank
+                ) best
+                ORDER BY rank, service_id
+                LIMIT \(perNeed * wanted.count)
             ), candidates AS (
                 SELECT c.service_id, near.location_id, near.meters, COALESCE(near.approximate, false) AS approximate,
                        area.kind AS area_kind
@@ -130,69 +142,68 @@ public struct SearchRepository: Sendable {
                 LEFT JOIN near ON near.service_id = c.service_id
                 LEFT JOIN area ON area.service_id = c.service_id
             )
-            SELECT s.id, s.name, o.id, o.name, s.status::text, s.url,
-                   (SELECT p.number FROM phones p WHERE p.service_id = s.id ORDER BY p.type, p.number LIMIT 1),
-                   c.meters / 1000.0, c.approximate, c.area_kind, l.id, l.name,
-                   CASE WHEN l.confidential AND NOT \(fullLocations) THEN NULL ELSE
-                       (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
-                        FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END,
-                   ARRAY(SELECT t.code FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
-                         WHERE a.link_entity = 'service' AND a.link_id = s.id AND a.link_type = 'need' ORDER BY t.code),
-                   ARRAY(SELECT t.code FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
-                         WHERE a.link_entity = 'service' AND a.link_id = s.id AND a.link_type = 'audience' ORDER BY t.code),
-                   ARRAY(SELECT g.code FROM languages g WHERE g.service_id = s.id
-                         UNION SELECT g.code FROM languages g JOIN service_at_locations sal ON sal.location_id = g.location_id
-                               WHERE sal.service_id = s.id
-                         UNION SELECT g.code FROM languages g JOIN phones p ON p.id = g.phone_id WHERE p.service_id = s.id),
-                   s.interpretation_services IS NOT NULL, s.minimum_age, s.maximum_age,
-                   EXISTS (SELECT 1 FROM cost_options co WHERE co.service_id = s.id
-                           AND (co.amount = 0 OR co.option ILIKE '%free%')),
-                   s.last_verified_at IS NULL
-                       OR s.last_verified_at < now() - make_interval(days => \(staleAfterDays)::int),
-                   (SELECT jsonb_build_object(
-                        'time_zone', min(sc.time_zone), 'open_24_7', bool_or(sc.open_24_7),
-                        'hours', COALESCE(jsonb_agg(jsonb_build_object(
-                                     'byday', sc.byday, 'opens_at', to_char(sc.opens_at, 'HH24:MI'),
-                                     'closes_at', to_char(sc.closes_at, 'HH24:MI'))) FILTER (WHERE NOT sc.open_24_7), '[]'),
-                        'exceptions', COALESCE((SELECT jsonb_agg(jsonb_build_object(
-                                           'starts_on', e.starts_on, 'ends_on', e.ends_on, 'closed', e.closed,
-                                           'opens_at', to_char(e.opens_at, 'HH24:MI'),
-                                           'closes_at', to_char(e.closes_at, 'HH24:MI')))
-                                       FROM schedule_exceptions e WHERE e.service_id = s.id), '[]'))::text
-                    FROM schedules sc WHERE sc.service_id = s.id HAVING count(*) > 0)
+            SELECT f.service_id, f.name, f.organization_id, f.organization_name, f.status, f.url, f.phone,
+                   c.meters / 1000.0, c.approximate, c.area_kind, c.location_id, f.needs, f.audiences, f.languages,
+                   f.interpretation, f.minimum_age, f.maximum_age, f.free,
+                   f.last_verified_at IS NULL
+                       OR f.last_verified_at < now() - make_interval(days => \(staleAfterDays)::int),
+                   f.schedule::text
             FROM candidates c
-            JOIN services s ON s.id = c.service_id AND s.retired_at IS NULL
-            JOIN organizations o ON o.id = s.organization_id
-            LEFT JOIN locations l ON l.id = c.location_id
+            JOIN search_services f ON f.service_id = c.service_id
             -- Free text runs on the geographic candidates only. Full-text search catches word forms;
             -- trigram word similarity (0.4) catches misspellings such as "councelling".
             WHERE \(text)::text IS NULL
-               OR to_tsvector('english', s.name || ' ' || s.description || ' ' || COALESCE(
-                      (SELECT string_agg(t.name, ' ') FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
-                       WHERE a.link_entity = 'service' AND a.link_id = s.id), ''))
-                  @@ websearch_to_tsquery('english', \(text))
-               OR word_similarity(\(text), s.name || ' ' || COALESCE(
-                      (SELECT string_agg(t.name, ' ') FROM attributes a JOIN taxonomy_terms t ON t.id = a.taxonomy_term_id
-                       WHERE a.link_entity = 'service' AND a.link_id = s.id), '')) >= 0.4
+               OR to_tsvector('english', f.search_text) @@ websearch_to_tsquery('english', \(text))
+               OR word_similarity(\(text), f.search_text) >= 0.4
             """,
             logger: logger)
         var found: [Found] = []
         for try await row in rows {
             let columns = try row.decode(
                 (
-                    UUID, String, UUID, String, String, String?, String?, Double?, Bool, String?, UUID?, String?,
-                    String?, [String], [String], [String], Bool, Int?, Int?, Bool, Bool, String?
+                    UUID, String, UUID, String, String, String?, String?, Double?, Bool, String?, UUID?, [String],
+                    [String], [String], Bool, Int?, Int?, Bool, Bool, String?
                 ).self)
             found.append(
                 Found(
                     serviceID: columns.0, name: columns.1, organizationID: columns.2, organizationName: columns.3,
                     status: columns.4, url: columns.5, phone: columns.6, distanceKm: columns.7, approximate: columns.8,
-                    areaMatch: columns.9, locationID: columns.10, locationName: columns.11, address: columns.12,
-                    needs: columns.13, audiences: columns.14, languages: columns.15, interpretation: columns.16,
-                    minimumAge: columns.17, maximumAge: columns.18, free: columns.19, stale: columns.20,
-                    schedule: columns.21.flatMap(Self.schedule)))
+                    areaMatch: columns.9, locationID: columns.10, locationName: nil, address: nil,
+                    needs: columns.11, audiences: columns.12, languages: columns.13, interpretation: columns.14,
+                    minimumAge: columns.15, maximumAge: columns.16, free: columns.17, stale: columns.18,
+                    schedule: columns.19.flatMap(Self.schedule)))
         }
         return found
+    }
+
+    /// Names and addresses of the locations results are shown with: read for one page only.
+    /// A confidential location's address is left out unless `fullLocations`.
+    public func locationDetails(_ ids: [UUID], fullLocations: Bool, on connection: PostgresConnection) async throws
+        -> [UUID: (name: String?, address: String?)]
+    {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT l.id, l.name,
+                   CASE WHEN l.confidential AND NOT \(fullLocations) THEN NULL ELSE
+                       (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
+                        FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END
+            FROM locations l WHERE l.id = ANY(\(ids))
+            """,
+            logger: logger)
+        var details: [UUID: (name: String?, address: String?)] = [:]
+        for try await (id, name, address) in rows.decode((UUID, String?, String?).self) {
+            details[id] = (name, address)
+        }
+        return details
+    }
+
+    /// Half-widths in degrees of a box holding a circle of `kilometres` around a point at
+    /// `latitude` (a degree of longitude shrinks towards the poles).
+    static func degrees(kilometres: Double, atLatitude latitude: Double) -> (latitude: Double, longitude: Double) {
+        let latitudeDegrees = kilometres / 111.32 * 1.01
+        let shrink = max(cos(latitude * .pi / 180), 0.01)
+        return (latitudeDegrees, min(latitudeDegrees / shrink, 180))
     }
 
     /// The schedule JSON built above, as a `WeeklySchedule`.
