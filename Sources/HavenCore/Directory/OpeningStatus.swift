@@ -26,9 +26,21 @@ extension WeeklySchedule {
     ///   midnight;
     /// - 24/7 is open unless an exception closes that date.
     public func status(at instant: Date) -> OpeningStatus? {
+        guard let calendar = Self.calendar(for: timeZone) else { return nil }
+        return status(at: instant, calendar: calendar)
+    }
+
+    /// A Gregorian calendar in `timeZone`, or nil when the zone is unknown. Making one is costly
+    /// on Linux (it reads the zone's rules): callers evaluating many schedules keep them by zone.
+    public static func calendar(for timeZone: String) -> Calendar? {
         guard let zone = TimeZone(identifier: timeZone) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
+        return calendar
+    }
+
+    /// As `status(at:)`, with a calendar already set to the schedule's time zone.
+    public func status(at instant: Date, calendar: Calendar) -> OpeningStatus? {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)
         guard let year = parts.year, let month = parts.month, let day = parts.day, let hour = parts.hour,
             let minute = parts.minute, let weekdayNumber = parts.weekday,

@@ -87,8 +87,15 @@ struct SearchService: Sendable {
             return (found, labels)
         }
         let moment = query.openAt ?? now
+        var calendars: [String: Calendar?] = [:]
         let hits = found.compactMap { found -> SearchHit? in
-            let opening = found.schedule?.status(at: moment)
+            var opening: OpeningStatus?
+            if let schedule = found.schedule {
+                if calendars[schedule.timeZone] == nil {
+                    calendars[schedule.timeZone] = WeeklySchedule.calendar(for: schedule.timeZone)
+                }
+                opening = calendars[schedule.timeZone]!.flatMap { schedule.status(at: moment, calendar: $0) }
+            }
             guard query.admits(found, opening: opening) else { return nil }
             let candidate = SearchCandidate(
                 serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,

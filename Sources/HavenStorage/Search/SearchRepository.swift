@@ -206,6 +206,12 @@ public struct SearchRepository: Sendable {
         return (latitudeDegrees, min(latitudeDegrees / shrink, 180))
     }
 
+    private static let scheduleDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
     /// The schedule JSON built above, as a `WeeklySchedule`.
     static func schedule(_ json: String) -> WeeklySchedule? {
         struct Stored: Decodable {
@@ -226,9 +232,7 @@ public struct SearchRepository: Sendable {
             let hours: [Hours]
             let exceptions: [Exception]
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let stored = try? decoder.decode(Stored.self, from: Data(json.utf8)) else { return nil }
+        guard let stored = try? scheduleDecoder.decode(Stored.self, from: Data(json.utf8)) else { return nil }
         let hours = stored.hours.compactMap { row -> OpeningHours? in
             guard let days = Weekday.parseList(row.byday), let opens = LocalTime(row.opensAt),
                 let closes = LocalTime(row.closesAt)
