@@ -36,7 +36,7 @@ extension DirectoryService {
     func createCrisisContact(_ scope: RequestScope, _ input: CrisisContactInput) async throws -> RecordDocument {
         let draft = try Self.valid(input.validate())
         let id = UUID()
-        return try await writeCrisisContact(scope, action: "createCrisisContact", id: id) { connection in
+        return try await writeRecord(scope, .crisisContact, action: "createCrisisContact", id: id) { connection in
             try await checkSlug(draft.slug, except: nil, on: connection)
             try await crisisContacts.save(id: id, draft, on: connection)
         }
@@ -47,7 +47,7 @@ extension DirectoryService {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await writeCrisisContact(scope, action: "replaceCrisisContact", id: id) { connection in
+        return try await writeRecord(scope, .crisisContact, action: "replaceCrisisContact", id: id) { connection in
             guard let version = try await records.lockVersion(.crisisContact, id: id, on: connection) else {
                 throw AccessFailure.notFound
             }
@@ -60,7 +60,7 @@ extension DirectoryService {
 
     func verifyCrisisContact(_ scope: RequestScope, id: String) async throws -> RecordDocument {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
-        return try await writeCrisisContact(scope, action: "verifyCrisisContact", id: id) { connection in
+        return try await writeRecord(scope, .crisisContact, action: "verifyCrisisContact", id: id) { connection in
             guard try await markVerified(scope, .crisisContact, id: id, on: connection) else {
                 throw AccessFailure.notFound
             }
@@ -72,19 +72,6 @@ extension DirectoryService {
             throw AccessFailure.invalid([
                 FieldError(pointer: "/slug", detail: "is already used by another crisis contact")
             ])
-        }
-    }
-
-    private func writeCrisisContact(
-        _ scope: RequestScope, action: String, id: UUID, _ body: (PostgresConnection) async throws -> Void
-    ) async throws -> RecordDocument {
-        try await postgres.transaction(logger: logger) { connection in
-            try await body(connection)
-            try await audit.record(scope.event(action, record: ("crisis_contact", id)), on: connection)
-            guard let document = try await crisisContacts.documents([id], on: connection).first else {
-                throw AccessFailure.notFound
-            }
-            return document
         }
     }
 }

@@ -150,19 +150,20 @@ extension DirectoryService {
 
     /// Runs a write and its audit record in one transaction, then reads the record back as the
     /// caller may see it.
-    private func writeRecord(
+    func writeRecord(
         _ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: UUID,
         _ body: (PostgresConnection) async throws -> Void
     ) async throws -> RecordDocument {
-        let full = try Self.view(for: scope) == .full
+        let view = try Self.view(for: scope)
         return try await postgres.transaction(logger: logger) { connection in
             try await body(connection)
             try await audit.record(scope.event(action, record: (kind.rawValue, id)), on: connection)
             let document: RecordDocument? =
                 switch kind {
                 case .organization: try await recordDocuments.organizations([id], on: connection).first
-                case .location: try await recordDocuments.locations([id], full: full, on: connection).first
-                case .service, .crisisContact: nil
+                case .location: try await recordDocuments.locations([id], full: view == .full, on: connection).first
+                case .service: try await documents.find(id, view: view, on: connection)
+                case .crisisContact: try await crisisContacts.documents([id], on: connection).first
                 }
             guard let document else { throw AccessFailure.notFound }
             return document

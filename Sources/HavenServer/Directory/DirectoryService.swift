@@ -90,7 +90,7 @@ struct DirectoryService: Sendable {
     func createService(_ scope: RequestScope, _ input: ServiceInput) async throws -> RecordDocument {
         let draft = try Self.valid(input.validate())
         let id = UUID()
-        return try await write(scope, action: "createService", id: id) { connection in
+        return try await writeRecord(scope, .service, action: "createService", id: id) { connection in
             try await checkReferences(of: draft, on: connection)
             try await save(id: id, draft, on: connection)
         }
@@ -101,7 +101,7 @@ struct DirectoryService: Sendable {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await write(scope, action: "replaceService", id: id) { connection in
+        return try await writeRecord(scope, .service, action: "replaceService", id: id) { connection in
             guard let version = try await records.lockVersion(.service, id: id, on: connection) else {
                 throw AccessFailure.notFound
             }
@@ -118,24 +118,8 @@ struct DirectoryService: Sendable {
 
     func verifyService(_ scope: RequestScope, id: String) async throws -> RecordDocument {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
-        return try await write(scope, action: "verifyService", id: id) { connection in
+        return try await writeRecord(scope, .service, action: "verifyService", id: id) { connection in
             guard try await markVerified(scope, .service, id: id, on: connection) else { throw AccessFailure.notFound }
-        }
-    }
-
-    /// Runs a write and its audit record in one transaction, then reads the service back as the
-    /// caller may see it.
-    private func write(
-        _ scope: RequestScope, action: String, id: UUID, _ body: (PostgresConnection) async throws -> Void
-    ) async throws -> RecordDocument {
-        let view = try Self.view(for: scope)
-        return try await postgres.transaction(logger: logger) { connection in
-            try await body(connection)
-            try await audit.record(scope.event(action, record: ("service", id)), on: connection)
-            guard let document = try await documents.find(id, view: view, on: connection) else {
-                throw AccessFailure.notFound
-            }
-            return document
         }
     }
 
