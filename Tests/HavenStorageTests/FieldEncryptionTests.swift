@@ -159,11 +159,14 @@ struct FieldEncryptionTests {
                     logger: logger)
                 let rows = try await client.query(
                     "SELECT note FROM protected_notes WHERE id = \(second)", logger: logger)
+                var notes = 0
                 for try await note in rows.decode(Data.self) {
+                    notes += 1
                     #expect(throws: FieldCipherError.self) {
                         try cipher.open(note, for: FieldContext(column, recordID: second))
                     }
                 }
+                #expect(notes == 1, "the moved ciphertext was read back")
             }
         }
     }

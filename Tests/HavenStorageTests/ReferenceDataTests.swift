@@ -66,10 +66,13 @@ struct ReferenceDataTests {
                     WHERE child.code = 'mental-health.trauma-therapy'
                     """,
                     logger: logger)
+                var terms = 0
                 for try await (parent, spanish) in child.decode((String, String).self) {
+                    terms += 1
                     #expect(parent == "mental-health")
                     #expect(spanish == "Terapia centrada en el trauma")
                 }
+                #expect(terms == 1, "the child term exists and has its parent")
 
                 let hours = try await client.query(
                     """
