@@ -26,35 +26,15 @@ extension WeeklySchedule {
     ///   midnight;
     /// - 24/7 is open unless an exception closes that date.
     public func status(at instant: Date) -> OpeningStatus? {
-        guard let calendar = Self.calendar(for: timeZone) else { return nil }
-        return status(at: instant, calendar: calendar)
+        LocalMoment(instant, timeZone: timeZone).map(status(at:))
     }
 
-    /// A Gregorian calendar in `timeZone`, or nil when the zone is unknown. Making one is costly
-    /// on Linux (it reads the zone's rules): callers evaluating many schedules keep them by zone.
-    public static func calendar(for timeZone: String) -> Calendar? {
-        guard let zone = TimeZone(identifier: timeZone) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar
-    }
-
-    /// As `status(at:)`, with a calendar already set to the schedule's time zone.
-    public func status(at instant: Date, calendar: Calendar) -> OpeningStatus? {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)
-        guard let year = parts.year, let month = parts.month, let day = parts.day, let hour = parts.hour,
-            let minute = parts.minute, let weekdayNumber = parts.weekday,
-            let weekday = Weekday(gregorian: weekdayNumber),
-            let today = CalendarDate(year: year, month: month, day: day),
-            let yesterdayInstant = calendar.date(byAdding: .day, value: -1, to: instant)
-        else { return nil }
-        let yesterdayParts = calendar.dateComponents([.year, .month, .day, .weekday], from: yesterdayInstant)
-        guard
-            let yesterday = CalendarDate(
-                year: yesterdayParts.year!, month: yesterdayParts.month!, day: yesterdayParts.day!),
-            let yesterdayWeekday = Weekday(gregorian: yesterdayParts.weekday!)
-        else { return nil }
-        let now = hour * 60 + minute
+    /// As `status(at:)`, for a moment already read in the schedule's time zone. Reading the
+    /// wall clock is the costly part on Linux; callers evaluating many schedules read it once per
+    /// zone.
+    public func status(at moment: LocalMoment) -> OpeningStatus {
+        let (today, weekday, now) = (moment.today, moment.weekday, moment.minutes)
+        let (yesterday, yesterdayWeekday) = (moment.yesterday, moment.yesterdayWeekday)
 
         if alwaysOpen {
             if let exception = exception(on: today), exception.closed { return .closed }
@@ -86,6 +66,37 @@ extension WeeklySchedule {
 
     private func exception(on date: CalendarDate) -> ScheduleException? {
         exceptions.first { $0.startsOn <= date && date <= $0.endsOn }
+    }
+}
+
+/// An instant as the wall clock of one time zone shows it: today's date, weekday and minute, and
+/// yesterday's date and weekday (for openings that run past midnight).
+public struct LocalMoment: Sendable, Equatable {
+    public let today: CalendarDate
+    public let weekday: Weekday
+    public let minutes: Int
+    public let yesterday: CalendarDate
+    public let yesterdayWeekday: Weekday
+
+    /// Nil when the time zone is unknown.
+    public init?(_ instant: Date, timeZone: String) {
+        guard let zone = TimeZone(identifier: timeZone) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: instant)
+        guard let year = parts.year, let month = parts.month, let day = parts.day, let hour = parts.hour,
+            let minute = parts.minute, let weekdayNumber = parts.weekday,
+            let weekday = Weekday(gregorian: weekdayNumber),
+            let today = CalendarDate(year: year, month: month, day: day),
+            let yesterdayInstant = calendar.date(byAdding: .day, value: -1, to: instant)
+        else { return nil }
+        let previous = calendar.dateComponents([.year, .month, .day, .weekday], from: yesterdayInstant)
+        guard let previousYear = previous.year, let previousMonth = previous.month, let previousDay = previous.day,
+            let previousWeekday = previous.weekday.flatMap(Weekday.init(gregorian:)),
+            let yesterday = CalendarDate(year: previousYear, month: previousMonth, day: previousDay)
+        else { return nil }
+        (self.today, self.weekday, self.minutes) = (today, weekday, hour * 60 + minute)
+        (self.yesterday, self.yesterdayWeekday) = (yesterday, previousWeekday)
     }
 }
 

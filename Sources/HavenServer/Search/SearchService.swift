@@ -87,14 +87,15 @@ struct SearchService: Sendable {
             return (found, labels)
         }
         let moment = query.openAt ?? now
-        var calendars: [String: Calendar?] = [:]
+        // The wall clock is read once per time zone, not once per candidate.
+        var moments: [String: LocalMoment?] = [:]
         let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
             if let schedule = found.schedule {
-                if calendars[schedule.timeZone] == nil {
-                    calendars[schedule.timeZone] = WeeklySchedule.calendar(for: schedule.timeZone)
+                if moments[schedule.timeZone] == nil {
+                    moments[schedule.timeZone] = LocalMoment(moment, timeZone: schedule.timeZone)
                 }
-                opening = calendars[schedule.timeZone]!.flatMap { schedule.status(at: moment, calendar: $0) }
+                opening = moments[schedule.timeZone]!.map { schedule.status(at: $0) }
             }
             guard query.admits(found, opening: opening) else { return nil }
             let candidate = SearchCandidate(
