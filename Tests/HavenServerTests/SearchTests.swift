@@ -100,6 +100,9 @@ struct SearchTests {
                 let first = (counseling.json["data"] as? [[String: Any]])?.first
                 let reasons = (first?["match"] as? [String: Any])?["reasons"] as? [String] ?? []
                 #expect(reasons.contains("5.0 km away"))
+                // Every service here was verified just now, after it was saved.
+                #expect(first?["stale"] as? Bool == false)
+                #expect(!reasons.contains("details not verified in the last year"))
 
                 // A national hotline for any ZIP; a county program only inside its county.
                 #expect(Self.names(try await search("zip=60614&needs=safety")) == ["National line"])

@@ -39,6 +39,8 @@ public struct DirectoryRecords: Sendable {
             WHERE id = \(id) AND (last_verified_at, verified_by) IS DISTINCT FROM (\(time), \(verifiedBy))
             """,
             logger: logger)
+        // Search ranks on its own copy of a service's freshness.
+        if kind == .service { try await SearchIndex(logger: logger).refreshFacts(service: id, on: connection) }
         return try await exists(kind, id: id, on: connection)
     }
 

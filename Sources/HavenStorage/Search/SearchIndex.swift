@@ -27,4 +27,9 @@ public struct SearchIndex: Sendable {
             "SELECT refresh_search_services(ARRAY(SELECT id FROM services WHERE organization_id = \(organization)))",
             logger: logger)
     }
+
+    /// Only the facts search filters and ranks on (after a verification, say).
+    public func refreshFacts(service id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT refresh_search_services(ARRAY[\(id)]::uuid[])", logger: logger)
+    }
 }
