@@ -47,14 +47,10 @@ extension DirectoryService {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await writeRecord(scope, .crisisContact, action: "replaceCrisisContact", id: id) { connection in
-            guard let version = try await records.lockVersion(.crisisContact, id: id, on: connection) else {
-                throw AccessFailure.notFound
-            }
-            try ETag.check(ifMatch, current: version)
+        return try await replaceRecord(scope, .crisisContact, action: "replaceCrisisContact", id: id, ifMatch: ifMatch)
+        { connection in
             try await checkSlug(draft.slug, except: id, on: connection)
             try await crisisContacts.save(id: id, draft, on: connection)
-            try await records.touch(.crisisContact, id: id, on: connection)
         }
     }
 

@@ -43,11 +43,8 @@ extension DirectoryService {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await writeRecord(scope, .organization, action: "replaceOrganization", id: id) { connection in
-            guard let version = try await records.lockVersion(.organization, id: id, on: connection) else {
-                throw AccessFailure.notFound
-            }
-            try ETag.check(ifMatch, current: version)
+        return try await replaceRecord(scope, .organization, action: "replaceOrganization", id: id, ifMatch: ifMatch) {
+            connection in
             if draft.parentOrganizationID == id {
                 throw AccessFailure.invalid([
                     FieldError(pointer: "/parent_organization_id", detail: "must not be the organization itself")
@@ -57,7 +54,6 @@ extension DirectoryService {
             var kept = draft
             kept.demo = false
             try await organizations.save(id: id, kept, on: connection)
-            try await records.touch(.organization, id: id, on: connection)
         }
     }
 
@@ -110,14 +106,10 @@ extension DirectoryService {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await writeRecord(scope, .location, action: "replaceLocation", id: id) { connection in
-            guard let version = try await records.lockVersion(.location, id: id, on: connection) else {
-                throw AccessFailure.notFound
-            }
-            try ETag.check(ifMatch, current: version)
+        return try await replaceRecord(scope, .location, action: "replaceLocation", id: id, ifMatch: ifMatch) {
+            connection in
             try await checkOrganization(of: draft, on: connection)
             try await locations.save(id: id, draft, on: connection)
-            try await records.touch(.location, id: id, on: connection)
         }
     }
 
@@ -145,6 +137,22 @@ extension DirectoryService {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await writeRecord(scope, kind, action: action, id: id) { connection in
             guard try await markVerified(scope, kind, id: id, on: connection) else { throw AccessFailure.notFound }
+        }
+    }
+
+    /// A replacement: the row is locked, `If-Match` must name its current version, and the
+    /// version moves on even when no column changed, so every accepted write has a new ETag.
+    func replaceRecord(
+        _ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: UUID, ifMatch: String?,
+        _ body: (PostgresConnection) async throws -> Void
+    ) async throws -> RecordDocument {
+        try await writeRecord(scope, kind, action: action, id: id) { connection in
+            guard let version = try await records.lockVersion(kind, id: id, on: connection) else {
+                throw AccessFailure.notFound
+            }
+            try ETag.check(ifMatch, current: version)
+            try await body(connection)
+            try await records.touch(kind, id: id, on: connection)
         }
     }
 

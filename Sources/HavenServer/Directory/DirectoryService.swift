@@ -101,14 +101,10 @@ struct DirectoryService: Sendable {
     {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try Self.valid(input.validate())
-        return try await writeRecord(scope, .service, action: "replaceService", id: id) { connection in
-            guard let version = try await records.lockVersion(.service, id: id, on: connection) else {
-                throw AccessFailure.notFound
-            }
-            try ETag.check(ifMatch, current: version)
+        return try await replaceRecord(scope, .service, action: "replaceService", id: id, ifMatch: ifMatch) {
+            connection in
             try await checkReferences(of: draft, on: connection)
             try await save(id: id, draft, on: connection)
-            try await records.touch(.service, id: id, on: connection)
         }
     }
 
