@@ -7,7 +7,8 @@
 #
 # Starts the release server against the benchmark database on port 8090 (rate limits raised so
 # they do not cap the load), replays a mix of realistic searches with wrk at each concurrency,
-# then runs the candidate query through pgbench -M prepared on the same data and request mix.
+# then runs the server's candidate statement through pgbench -M prepared on the same data and
+# request mix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/lib/postgresql/15/bin:$PATH"
@@ -31,27 +32,47 @@ export HAVEN_BENCH_TOKEN=$($HAVEN admin create-token --user "$user" --name bench
 $HAVEN bench paths --count 2000 2>/dev/null > "$work/paths.txt"
 export HAVEN_BENCH_PATHS="$work/paths.txt"
 
-# The same requests for pgbench: the ZIP's point and the first need of each path.
+# The same requests for pgbench, with the arguments the server passes to search_candidates:
+# the ZIP's point, the needs, the box around the 40 km radius, the area keys most local first.
 psql "$url" -q -c "DROP TABLE IF EXISTS bench_queries" \
-  -c "CREATE TABLE bench_queries (id int PRIMARY KEY, zip text, need text, p geography, g geometry)"
-awk -F'[=&]' '{print NR "," $2 "," $4}' "$work/paths.txt" > "$work/queries.csv"
-psql "$url" -q -c "\\copy bench_queries (id, zip, need) FROM '$work/queries.csv' CSV" \
-  -c "UPDATE bench_queries b SET p = z.point, g = z.point::geometry FROM zip_codes z WHERE z.zip = b.zip" -c "ANALYZE bench_queries"
+  -c "CREATE TABLE bench_queries (id int PRIMARY KEY, zip text, needs text[], lon float8, lat float8,
+      box_lon float8, box_lat float8, area_keys text[], area_depths int[])"
+awk '{ split($0, query, "?"); n = split(query[2], pairs, "&"); zip = ""; needs = ""
+       for (i = 1; i <= n; i++) { split(pairs[i], kv, "=")
+         if (kv[1] == "zip") zip = kv[2]; else if (kv[1] == "needs") needs = needs (needs == "" ? "" : ",") kv[2] }
+       printf "%d,%s,\"{%s}\"\n", NR, zip, needs }' "$work/paths.txt" > "$work/queries.csv"
+psql "$url" -q -c "\\copy bench_queries (id, zip, needs) FROM '$work/queries.csv' CSV" \
+  -c "UPDATE bench_queries b SET lon = ST_X(z.point::geometry), lat = ST_Y(z.point::geometry),
+        box_lat = 40 / 111.32 * 1.01, box_lon = least(40 / 111.32 * 1.01 / greatest(cos(radians(ST_Y(z.point::geometry))), 0.01), 180),
+        area_keys = array_remove(ARRAY['zip:' || z.zip, CASE WHEN z.county IS NOT NULL THEN 'county:' || z.state || ':' || z.county END,
+                                       'state:' || z.state, 'national'], NULL),
+        area_depths = CASE WHEN z.county IS NULL THEN '{1,4,5}'::int[] ELSE '{1,3,4,5}'::int[] END
+      FROM zip_codes z WHERE z.zip = b.zip" -c "ANALYZE bench_queries"
+
+# Both runs start with the search tables in PostgreSQL's buffer cache.
+psql "$url" -q -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" -c "SELECT sum(pg_prewarm(c)) AS pages_prewarmed FROM unnest(
+  ARRAY['search_points', 'search_points_need_point_idx', 'search_services', 'search_services_pkey', 'search_area_keys',
+        'search_area_keys_pkey', 'search_area_shapes', 'search_area_shapes_need_area_idx', 'zip_codes']::regclass[]) c"
 
 HAVEN_PORT=$PORT HAVEN_LOG_LEVEL=warning HAVEN_RATE_LIMIT_TOKEN=100000000 HAVEN_RATE_LIMIT_ADDRESS=100000000 \
   HAVEN_DB_POOL_SIZE=${POOL:-16} $HAVEN serve > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 1; done
 
-echo "==> EXPLAIN (ANALYZE, BUFFERS) of the candidate query for one request"
-psql "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $(sed -n '/^SELECT/,$p' Benchmarks/knn.sql | sed 's/:q/1/')" | head -30
+
+echo "==> EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for one request (auto_explain)"
+psql "$url" -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+  -c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
+  -c "SET auto_explain.log_buffers = on" -c "SET auto_explain.log_level = notice" -c "SET client_min_messages = notice" \
+  -c "$(sed -n '/^SELECT/,$p' Benchmarks/search.sql | sed 's/:q/1/')" 2>&1 \
+  | awk '/Query Text: WITH/ { p = 1 } p && /\(cost=/ { q = 1 } q && /^NOTICE/ { exit } q { print }'
 
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
   wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p'
   echo "==> SQL: pgbench -M prepared, $c clients, $DURATION"
   rm -f "$work"/pg.*
-  pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f Benchmarks/knn.sql -l --log-prefix="$work/pg" "$url" \
+  pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f Benchmarks/search.sql -l --log-prefix="$work/pg" "$url" \
     | grep -E "tps|latency average|number of failed"
   # Per-transaction log: the third column is the latency in microseconds.
   cat "$work"/pg.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {

@@ -6,6 +6,8 @@ import HavenTestSupport
 import HummingbirdTesting
 import Testing
 
+@testable import HavenServer
+
 @Suite("Service search over HTTP")
 struct SearchTests {
     /// Services placed around ZIP 60614 (Chicago, 41.9229 N, 87.6483 W), each with one thing
@@ -178,6 +180,93 @@ struct SearchTests {
                 let unknownNeed = try await client.execute(
                     uri: "/v1/search/services?zip=60614&needs=housing.castles", method: .get, headers: headers)
                 expectProblem(unknownNeed, .unprocessableContent, type: "urn:haven:problem:validation")
+            }
+        }
+    }
+
+    @Test("a strict filter still finds the nearest service that passes beyond the first candidates")
+    func strictFilterLooksFurther() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { client in
+                let logger = database.logger
+                let fixture = try await AccessFixture.make(on: client, logger: logger)
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Legal Network"), on: connection)
+                    // More English-only services nearby than search takes per need, and one
+                    // Vietnamese-speaking service farther out.
+                    let services = (0..<(SearchService.candidatesPerNeed + 5)).map {
+                        ("Demo legal clinic \($0)", 1.0, "en")
+                    }
+                    for (name, northKm, language) in services + [("Demo Vietnamese legal aid", 20.0, "vi")] {
+                        let location = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
+                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                        var draft = ServiceDraft(organizationID: organization, name: name)
+                        (draft.needs, draft.languages, draft.locationIDs) = (["legal"], [language], [location])
+                        try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
+                    }
+                }
+                return fixture
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                let found = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&language=vi", method: .get, headers: headers)
+                #expect(found.status == .ok)
+                #expect(Self.names(found) == ["Demo Vietnamese legal aid"])
+                let english = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&limit=100", method: .get, headers: headers)
+                #expect(Self.names(english).count == SearchService.candidatesPerNeed)
+            }
+        }
+    }
+
+    @Test("a radius area around a confidential location is drawn from its approximate point")
+    func confidentialRadius() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { client in
+                let logger = database.logger
+                let fixture = try await AccessFixture.make(on: client, logger: logger)
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Shelter Network"), on: connection)
+                    // The shelter is 30 km north of its ZIP's centroid; its approximate point is
+                    // the centroid of 60614.
+                    let location = UUID()
+                    var shelter = LocationDraft(locationType: "physical")
+                    shelter.organizationID = organization
+                    (shelter.latitude, shelter.longitude) = (41.9229 + 30 / 111.0, -87.6483)
+                    shelter.confidential = true
+                    shelter.intakePhone = "+13125550100"
+                    shelter.address = AddressDraft(
+                        address1: "1 Demo Way", city: "Chicago", state: "IL", postalCode: ZIPCode("60614")!,
+                        country: "US")
+                    try await LocationRepository(logger: logger).save(id: location, shelter, on: connection)
+                    var draft = ServiceDraft(organizationID: organization, name: "Demo safe housing")
+                    (draft.needs, draft.locationIDs) = (["housing"], [location])
+                    draft.serviceAreas = [.radius(kilometres: 10)]
+                    try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
+                }
+                return fixture
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                func names(near latitude: Double) async throws -> [String] {
+                    Self.names(
+                        try await client.execute(
+                            uri: "/v1/search/services?near=\(latitude),-87.6483&radius_km=1&needs=housing",
+                            method: .get,
+                            headers: headers))
+                }
+                let atShelter = try await names(near: 41.9229 + 30 / 111.0)
+                let nearCentroid = try await names(near: 41.9229 + 5 / 111.0)
+                #expect(atShelter.isEmpty, "a search at the shelter's exact place does not find it")
+                #expect(nearCentroid == ["Demo safe housing"])
             }
         }
     }

@@ -60,6 +60,14 @@ struct EmbeddedClusterTests {
         }
     }
 
+    @Test("a durable cluster's buffer cache is a quarter of memory, from 128 MB to 4 GB")
+    func bufferCacheSize() {
+        let gigabyte: UInt64 = 1 << 30
+        #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: 24 * gigabyte) == 4096)
+        #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: 8 * gigabyte) == 2048)
+        #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: gigabyte / 4) == 128)
+    }
+
     @Test("an empty data directory reports not initialized")
     func notInitialized() {
         let cluster = EmbeddedCluster(configuration: .init(dataDirectory: "/nonexistent/haven/postgres"))

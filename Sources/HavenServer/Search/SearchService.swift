@@ -34,8 +34,9 @@ struct SearchHit: Sendable {
 /// on the ranking itself.
 struct SearchService: Sendable {
     static let maximumRadiusKm = 500.0
-    /// Nearest candidates looked at per requested need before ranking.
-    static let candidatesPerNeed = 100
+    /// Candidates ranked per requested need: the 40 nearest that pass the filters, and up to 40
+    /// reached by service area. Two full pages per need; a search pages through at most these.
+    static let candidatesPerNeed = 40
 
     let postgres: PostgresClient
     let repository: SearchRepository
@@ -61,7 +62,8 @@ struct SearchService: Sendable {
         }
         let fullLocations = try DirectoryService.view(for: scope) == .full
         let (found, labels) = try await postgres.withConnection { connection in
-            let unknown = try await taxonomies.unknownCodes(query.request.needs, in: .needs, on: connection)
+            let labels = try await taxonomies.names(of: query.request.needs, in: .needs, on: connection)
+            let unknown = query.request.needs.filter { labels[$0] == nil }
             let unknownAudiences = try await taxonomies.unknownCodes(query.audiences, in: .audiences, on: connection)
             if !unknown.isEmpty || !unknownAudiences.isEmpty {
                 throw AccessFailure.invalid(
@@ -82,8 +84,7 @@ struct SearchService: Sendable {
             }
             let found = try await repository.find(
                 near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
-                perNeed: Self.candidatesPerNeed, on: connection)
-            let labels = try await taxonomies.names(of: query.request.needs, on: connection)
+                prefilter: query.prefilter, perNeed: Self.candidatesPerNeed, on: connection)
             return (found, labels)
         }
         let moment = query.openAt ?? now
@@ -106,10 +107,12 @@ struct SearchService: Sendable {
                 found: found, opening: opening,
                 match: SearchScoring.match(candidate, for: query.request, needLabels: labels))
         }
-        .sorted { RankKey($0) < RankKey($1) }
-        let remaining = after.map { cursor in hits.filter { cursor < RankKey($0) } } ?? hits
-        var page = Array(remaining.prefix(limit))
-        let next = remaining.count > limit ? page.last.map { RankKey($0).cursor } : nil
+        // Each key is built once: building it in the comparison formats a UUID per comparison.
+        .map { (key: RankKey($0), hit: $0) }
+        .sorted { $0.key < $1.key }
+        let remaining = after.map { cursor in hits.filter { cursor < $0.key } } ?? hits
+        let next = remaining.count > limit ? remaining[limit - 1].key.cursor : nil
+        var page = remaining.prefix(limit).map(\.hit)
         // Location names and addresses for the page only (a confidential address stays hidden
         // outside the curator and admin roles).
         let details = try await postgres.withConnection { connection in
@@ -268,6 +271,13 @@ struct SearchService: Sendable {
             self.free = free
             self.includeClosed = includeClosed
             self.includeStale = includeStale
+        }
+
+        /// The filters the candidate scans can apply themselves.
+        var prefilter: SearchRepository.Prefilter {
+            SearchRepository.Prefilter(
+                includeClosed: includeClosed, includeStale: includeStale, free: free, language: request.language,
+                age: request.age)
         }
 
         /// The filters: what the family cannot use is left out, not just ranked lower.

@@ -217,11 +217,27 @@ public struct EmbeddedCluster: Sendable {
         try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile)
     }
 
+    /// The port, and for a durable cluster a buffer cache sized to the machine: a quarter of its
+    /// memory, from 128 MB to 4 GB. At PostgreSQL's default 128 MB, search over a million
+    /// services read most index and table pages from disk (0.5 ms each here) on every query.
+    var serverOptions: String {
+        var options = "-p \(configuration.port)"
+        if configuration.durable {
+            let megabytes = Self.sharedBuffersMegabytes(physicalMemory: ProcessInfo.processInfo.physicalMemory)
+            options += " -c shared_buffers=\(megabytes)MB -c effective_cache_size=\(megabytes * 2)MB"
+        }
+        return options
+    }
+
+    public static func sharedBuffersMegabytes(physicalMemory: UInt64) -> UInt64 {
+        min(max(physicalMemory / 4 / 1_048_576, 128), 4096)
+    }
+
     private func startServer() async throws {
         do {
             _ = try await runner.run(
                 binary("pg_ctl"),
-                ["-D", dataDirectory, "-l", serverLog, "-w", "-t", "60", "-o", "-p \(configuration.port)", "start"]
+                ["-D", dataDirectory, "-l", serverLog, "-w", "-t", "60", "-o", serverOptions, "start"]
             )
         } catch {
             let logTail =

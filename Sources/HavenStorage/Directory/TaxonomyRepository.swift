@@ -66,11 +66,17 @@ public struct TaxonomyRepository: Sendable {
         return unknown
     }
 
-    /// English names of `codes`, lowercased for use in a sentence.
-    public func names(of codes: [String], on connection: PostgresConnection) async throws -> [String: String] {
+    /// English names of those of `codes` that are terms of the taxonomy, lowercased for use in a
+    /// sentence. A code missing from the answer is unknown, so one query both checks and labels.
+    public func names(of codes: [String], in taxonomy: Taxonomy, on connection: PostgresConnection) async throws
+        -> [String: String]
+    {
         guard !codes.isEmpty else { return [:] }
         let rows = try await connection.query(
-            "SELECT code, lower(name) FROM taxonomy_terms WHERE code = ANY(\(codes))", logger: logger)
+            """
+            SELECT code, lower(name) FROM taxonomy_terms WHERE taxonomy_id = \(taxonomy.id) AND code = ANY(\(codes))
+            """,
+            logger: logger)
         var names: [String: String] = [:]
         for try await (code, name) in rows.decode((String, String).self) { names[code] = name }
         return names

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Finds the services near a point (or reaching it through a service area) that meet the
 /// requested needs, and reads what ranking and filtering need about each. All of search's SQL
@@ -89,91 +90,121 @@ public struct SearchRepository: Sendable {
         ["national", "state:\(state)", "zip:\(zip)"] + (county.map { ["county:\(state):\($0)"] } ?? [])
     }
 
-    /// Services within `radiusKm` that meet any requested need (nearest first, at most
-    /// `perNeed` per need), plus services whose area covers the place; then the facts about
-    /// each, narrowed by free text. `needs` empty means any need.
+    /// What a service must be to be a candidate at all, checked inside the nearest-first scans so
+    /// a strict filter (a rare language, a child's age) still finds the nearest services that
+    /// pass rather than filtering the nearest few down to none. The search service applies the
+    /// same rules again; these only narrow the scan.
+    public struct Prefilter: Sendable {
+        public var includeClosed = false
+        public var includeStale = true
+        public var free = false
+        public var language: String?
+        public var age: Int?
+
+        public init(includeClosed: Bool, includeStale: Bool, free: Bool, language: String?, age: Int?) {
+            (self.includeClosed, self.includeStale, self.free, self.language, self.age) =
+                (includeClosed, includeStale, free, language, age)
+        }
+    }
+
+    /// Services within `radiusKm` that meet any requested need and pass `prefilter` (the
+    /// `perNeed` nearest per need), plus services whose area covers the place (at most `perNeed`
+    /// per need, most local first); then the facts about each, narrowed by free text. `needs`
+    /// empty means any need.
     public func find(
-        near place: Place, radiusKm: Double, needs: [String], text: String?, perNeed: Int,
+        near place: Place, radiusKm: Double, needs: [String], text: String?, prefilter: Prefilter, perNeed: Int,
         on connection: PostgresConnection
     ) async throws -> [Found] {
-        let wanted = needs.isEmpty ? ["*"] : needs
         let box = Self.degrees(kilometres: radiusKm, atLatitude: place.latitude)
-        let rows = try await connection.query(
-            """
-            WITH here AS (
-                SELECT ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326) AS g,
-                       ST_SetSRID(ST_MakePoint(\(place.longitude), \(place.latitude)), 4326)::geography AS p
-            ), wanted AS (
-                SELECT unnest(\(wanted)::text[]) AS need
-            ), near AS (
-                SELECT DISTINCT ON (k.service_id) k.service_id, k.location_id, k.meters, k.approximate
-                FROM wanted w CROSS JOIN here
-                CROSS JOIN LATERAL (
-                    -- Planar KNN inside a box that holds the radius, then the exact check on the sphere.
-                    SELECT sp.service_id, sp.location_id, sp.approximate,
-                           ST_Distance(sp.point::geography, here.p) AS meters
-                    FROM search_points sp
-                    WHERE sp.need = w.need
-                      AND sp.point && ST_Expand(here.g, \(box.longitude), \(box.latitude))
-                      AND ST_DWithin(sp.point::geography, here.p, \(radiusKm * 1000), false)
-                    ORDER BY sp.point <-> here.g
-                    LIMIT \(perNeed)
-                ) k
-                ORDER BY k.service_id, k.meters
-            ), reached AS (
-                SELECT service_id, kind, CASE kind WHEN 'zip' THEN 1 WHEN 'polygon' THEN 2 WHEN 'radius' THEN 2
-                                                   WHEN 'county' THEN 3 WHEN 'state' THEN 4 ELSE 5 END AS rank
-                FROM search_area_keys WHERE area_key = ANY(\(place.areaKeys)) AND need = ANY(\(wanted))
-                UNION ALL
-                SELECT sh.service_id, sh.kind, 2 FROM search_area_shapes sh, here, wanted w
-                WHERE sh.need = w.need AND ST_Covers(sh.area, here.p)
-            ), area AS (
-                -- The most local reach per service; at most `perNeed` services per need reached only
-                -- by area (national lines alone number thousands at scale), most local first.
-                SELECT service_id, kind FROM (
-                    SELECT DISTINCT ON (service_id) service_id, kind, rank FROM reached ORDER BY service_id, rank
-                ) best
-                ORDER BY rank, service_id
-                LIMIT \(perNeed * wanted.count)
-            ), candidates AS (
-                SELECT c.service_id, near.location_id, near.meters, COALESCE(near.approximate, false) AS approximate,
-                       area.kind AS area_kind
-                FROM (SELECT service_id FROM near UNION SELECT service_id FROM area) c
-                LEFT JOIN near ON near.service_id = c.service_id
-                LEFT JOIN area ON area.service_id = c.service_id
-            )
-            SELECT f.service_id, f.name, f.organization_id, f.organization_name, f.status, f.url, f.phone,
-                   c.meters / 1000.0, c.approximate, c.area_kind, c.location_id, f.needs, f.audiences, f.languages,
-                   f.interpretation, f.minimum_age, f.maximum_age, f.free,
-                   f.last_verified_at IS NULL
-                       OR f.last_verified_at < now() - make_interval(days => \(staleAfterDays)::int),
-                   f.schedule::text
-            FROM candidates c
-            JOIN search_services f ON f.service_id = c.service_id
-            -- Free text runs on the geographic candidates only. Full-text search catches word forms;
-            -- trigram word similarity (0.4) catches misspellings such as "councelling".
-            WHERE \(text)::text IS NULL
-               OR to_tsvector('english', f.search_text) @@ websearch_to_tsquery('english', \(text))
-               OR word_similarity(\(text), f.search_text) >= 0.4
-            """,
-            logger: logger)
+        let areas = Self.mostLocalFirst(place.areaKeys)
+        let statement = FindStatement(
+            longitude: place.longitude, latitude: place.latitude, needs: needs.isEmpty ? ["*"] : needs,
+            boxLongitude: box.longitude, boxLatitude: box.latitude, meters: radiusKm * 1000, perNeed: perNeed,
+            areaKeys: areas.map(\.key), areaDepths: areas.map(\.depth), staleAfterDays: staleAfterDays, text: text,
+            prefilter: prefilter)
         var found: [Found] = []
-        for try await row in rows {
+        for try await row in try await connection.execute(statement, logger: logger) {
+            found.append(row)
+        }
+        return found
+    }
+
+    /// Area keys with their depth in the ranking of reaches (ZIP 1, polygon and radius 2,
+    /// county 3, state 4, national 5), most local first.
+    static func mostLocalFirst(_ keys: [String]) -> [(key: String, depth: Int)] {
+        keys.map { key -> (key: String, depth: Int) in
+            switch key.prefix(while: { $0 != ":" }) {
+            case "zip": (key, 1)
+            case "county": (key, 3)
+            case "state": (key, 4)
+            default: (key, 5)
+            }
+        }
+        .sorted { $0.depth < $1.depth }
+    }
+
+    /// The candidate query (`search_candidates`, migration 0013), prepared once per connection.
+    struct FindStatement: PostgresPreparedStatement {
+        static let name = "haven_search_candidates"
+        static let bindingDataTypes: [PostgresDataType] = [
+            .float8, .float8, .textArray, .float8, .float8, .float8, .int4, .textArray, .int4Array, .int4, .text,
+            .bool, .bool, .text, .int4, .bool,
+        ]
+        static let sql = """
+            SELECT service_id, name, organization_id, organization_name, status, url, phone, distance_km, approximate,
+                   area_kind, location_id, needs, audiences, languages, interpretation, minimum_age, maximum_age, free,
+                   stale, schedule
+            FROM search_candidates($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            """
+
+        let longitude: Double
+        let latitude: Double
+        let needs: [String]
+        let boxLongitude: Double
+        let boxLatitude: Double
+        let meters: Double
+        let perNeed: Int
+        let areaKeys: [String]
+        let areaDepths: [Int]
+        let staleAfterDays: Int
+        let text: String?
+        let prefilter: Prefilter
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 16)
+            bindings.append(longitude)
+            bindings.append(latitude)
+            bindings.append(needs)
+            bindings.append(boxLongitude)
+            bindings.append(boxLatitude)
+            bindings.append(meters)
+            bindings.append(Int32(perNeed))
+            bindings.append(areaKeys)
+            bindings.append(areaDepths.map(Int32.init))
+            bindings.append(Int32(staleAfterDays))
+            bindings.append(text)
+            bindings.append(prefilter.includeClosed)
+            bindings.append(prefilter.free)
+            bindings.append(prefilter.language)
+            bindings.append(prefilter.age.map(Int32.init))
+            bindings.append(prefilter.includeStale)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Found {
             let columns = try row.decode(
                 (
                     UUID, String, UUID, String, String, String?, String?, Double?, Bool, String?, UUID?, [String],
                     [String], [String], Bool, Int?, Int?, Bool, Bool, String?
                 ).self)
-            found.append(
-                Found(
-                    serviceID: columns.0, name: columns.1, organizationID: columns.2, organizationName: columns.3,
-                    status: columns.4, url: columns.5, phone: columns.6, distanceKm: columns.7, approximate: columns.8,
-                    areaMatch: columns.9, locationID: columns.10, locationName: nil, address: nil,
-                    needs: columns.11, audiences: columns.12, languages: columns.13, interpretation: columns.14,
-                    minimumAge: columns.15, maximumAge: columns.16, free: columns.17, stale: columns.18,
-                    schedule: columns.19.flatMap(Self.schedule)))
+            return Found(
+                serviceID: columns.0, name: columns.1, organizationID: columns.2, organizationName: columns.3,
+                status: columns.4, url: columns.5, phone: columns.6, distanceKm: columns.7, approximate: columns.8,
+                areaMatch: columns.9, locationID: columns.10, locationName: nil, address: nil, needs: columns.11,
+                audiences: columns.12, languages: columns.13, interpretation: columns.14, minimumAge: columns.15,
+                maximumAge: columns.16, free: columns.17, stale: columns.18,
+                schedule: columns.19.flatMap(SearchRepository.schedule))
         }
-        return found
     }
 
     /// Names and addresses of the locations results are shown with: read for one page only.
@@ -212,8 +243,24 @@ public struct SearchRepository: Sendable {
         return decoder
     }()
 
-    /// The schedule JSON built above, as a `WeeklySchedule`.
+    /// Decoded schedules by their JSON. Most services share a handful of schedules ("weekdays 9 to
+    /// 5" in a few time zones), and decoding JSON for every candidate of every search was a fifth
+    /// of the server's CPU. Emptied when full, so memory stays bounded whatever the data.
+    private static let decodedSchedules = Mutex<[String: WeeklySchedule]>([:])
+    static let decodedSchedulesLimit = 4096
+
+    /// The schedule JSON built by `refresh_search_services`, as a `WeeklySchedule`.
     static func schedule(_ json: String) -> WeeklySchedule? {
+        if let known = decodedSchedules.withLock({ $0[json] }) { return known }
+        guard let schedule = decodeSchedule(json) else { return nil }
+        decodedSchedules.withLock { cache in
+            if cache.count >= decodedSchedulesLimit { cache.removeAll(keepingCapacity: true) }
+            cache[json] = schedule
+        }
+        return schedule
+    }
+
+    private static func decodeSchedule(_ json: String) -> WeeklySchedule? {
         struct Stored: Decodable {
             struct Hours: Decodable {
                 let byday: String
