@@ -8,12 +8,12 @@ import PostgresNIO
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Search benchmark data: a synthetic directory of up to millions of services.",
+        abstract: "Benchmarks: synthetic search data at scale, and batch mentor assignment.",
         discussion: """
             Works on its own database (default: haven_bench in the embedded cluster), never the \\
             directory. See docs/search.md and Benchmarks/README.md for the load tests.
             """,
-        subcommands: [Generate.self, Paths.self]
+        subcommands: [Generate.self, Paths.self, Match.self]
     )
 
     struct Target: ParsableArguments {
