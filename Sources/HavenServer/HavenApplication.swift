@@ -65,7 +65,10 @@ public enum HavenApplication {
                     staleAfterDays: configuration.staleAfterDays),
                 crisis: CrisisSearch(
                     postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays))
+                    staleAfterDays: configuration.staleAfterDays)),
+            volunteers: VolunteerHandler(
+                service: VolunteerService(
+                    postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger))
         )
         try handler.registerHandlers(
             on: router,

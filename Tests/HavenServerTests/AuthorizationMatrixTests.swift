@@ -151,16 +151,7 @@ struct MatrixRequest {
             return .init(method: .delete, path: "/v1/tokens/\(spare.id.uuidString.lowercased())")
         case .listAudit: return .init(method: .get, path: "/v1/audit")
         case .getPlace, .searchServices, .searchCrisisContacts:
-            try await database.withClient { client in
-                _ = try await client.query(
-                    """
-                    INSERT INTO zip_codes (zip, kind, city, state, county, time_zone, point, active)
-                    VALUES ('60614', 'standard', 'Chicago', 'IL', 'Cook County', 'America/Chicago',
-                            ST_SetSRID(ST_MakePoint(-87.6483, 41.9229), 4326)::geography, true)
-                    ON CONFLICT (zip) DO NOTHING
-                    """,
-                    logger: database.logger)
-            }
+            try await chicago(database)
             let paths: [HavenCore.Operation: String] = [
                 .getPlace: "/v1/places/60614", .searchServices: "/v1/search/services?zip=60614",
                 .searchCrisisContacts: "/v1/search/crisis-contacts?zip=60614",
@@ -238,7 +229,54 @@ struct MatrixRequest {
             return .init(method: .delete, path: "/v1/crisis-contacts/\(try await crisisContact(database))")
         case .verifyCrisisContact:
             return .init(method: .post, path: "/v1/crisis-contacts/\(try await crisisContact(database))/verify")
+        case .listVolunteers: return .init(method: .get, path: "/v1/volunteers")
+        case .listExpiringCredentials: return .init(method: .get, path: "/v1/volunteers/credentials/expiring")
+        case .createVolunteer:
+            try await chicago(database)
+            return .init(
+                method: .post, path: "/v1/volunteers", body: #"{"name": "Demo Mentor", "home_zip": "60614"}"#)
+        case .getVolunteer:
+            return .init(method: .get, path: "/v1/volunteers/\(try await volunteer(database, of: target))")
+        case .replaceVolunteer:
+            return .init(
+                method: .put, path: "/v1/volunteers/\(try await volunteer(database, of: target))",
+                body: #"{"name": "Demo Mentor, renamed", "home_zip": "60614", "capacity": 2}"#,
+                headers: [.ifMatch: #""v1""#])
+        case .addVolunteerCredential:
+            return .init(
+                method: .post, path: "/v1/volunteers/\(try await volunteer(database, of: target))/credentials",
+                body: #"{"kind": "training", "name": "Peer mentor training", "issued_on": "2026-01-15"}"#)
         }
+    }
+
+    static func chicago(_ database: TestDatabase) async throws {
+        try await database.withClient { client in
+            _ = try await client.query(
+                """
+                INSERT INTO zip_codes (zip, kind, city, state, county, time_zone, point, active)
+                VALUES ('60614', 'standard', 'Chicago', 'IL', 'Cook County', 'America/Chicago',
+                        ST_SetSRID(ST_MakePoint(-87.6483, 41.9229), 4326)::geography, true)
+                ON CONFLICT (zip) DO NOTHING
+                """,
+                logger: database.logger)
+        }
+    }
+
+    /// A fresh volunteer on the roster of `member`'s organization, for one cell.
+    static func volunteer(_ database: TestDatabase, of member: AccessFixture.Member) async throws -> String {
+        try await chicago(database)
+        let id = UUID()
+        let draft = VolunteerDraft(
+            name: "Demo Mentor", contacts: [.init(channel: "phone", value: "+13125550142", note: nil)],
+            homeZip: ZIPCode("60614")!, languages: ["en"], experiences: [.familyAbduction], ageBands: [.from12To14],
+            gender: nil, availability: [], away: [], capacity: 2, status: .active)
+        try await database.withClient { client in
+            try await client.withConnection { connection in
+                try await VolunteerRepository(logger: database.logger, cipher: database.cipher).insert(
+                    id: id, organizationID: member.user.organizationID!, draft, on: connection)
+            }
+        }
+        return id.uuidString.lowercased()
     }
 
     /// A fresh crisis contact for one cell.

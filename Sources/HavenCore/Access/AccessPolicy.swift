@@ -40,6 +40,12 @@ public enum Operation: String, Sendable, CaseIterable {
     case verifyCrisisContact
     case searchServices
     case searchCrisisContacts
+    case listVolunteers
+    case createVolunteer
+    case getVolunteer
+    case replaceVolunteer
+    case addVolunteerCredential
+    case listExpiringCredentials
 }
 
 /// How a caller relates to the record an operation touches.
@@ -96,6 +102,10 @@ public enum AccessPolicy {
             return .roles([.curator, .admin])
         case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
             return .roles([.admin])
+        case .listVolunteers, .createVolunteer, .getVolunteer, .replaceVolunteer, .addVolunteerCredential,
+            .listExpiringCredentials:
+            // The roster holds volunteers' contact details: coordinators run it, admins oversee.
+            return .roles([.coordinator, .admin])
         }
     }
 
@@ -128,6 +138,11 @@ public enum AccessPolicy {
         switch operation {
         case .revokeToken, .listTokens:
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
+        case .getVolunteer, .replaceVolunteer, .addVolunteerCredential:
+            // A coordinator works with their own organization's roster only.
+            return caller.role == .admin || relationship != .otherOrganization ? .allow : .outOfScope
+        case .listVolunteers, .createVolunteer, .listExpiringCredentials:
+            return .allow
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
             .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,

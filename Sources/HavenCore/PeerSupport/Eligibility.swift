@@ -1,3 +1,5 @@
+import Foundation
+
 /// A training completion or a background check, with the dates that decide whether it counts.
 public struct Credential: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
@@ -126,5 +128,34 @@ public enum Eligibility {
         case (.backgroundCheck, nil): return .backgroundCheckMissing
         case (.backgroundCheck, let day?): return .backgroundCheckExpired(day)
         }
+    }
+}
+
+extension CalendarDate {
+    /// The calendar date at `moment` in an IANA time zone (UTC when the zone is unknown), so
+    /// "expires on the 22nd" means the 22nd where the volunteer lives.
+    public init(_ moment: Date, timeZone: String) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: moment)
+        self.init(String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1))!
+    }
+
+    /// Whole days from this date to `other` (negative when `other` is earlier).
+    public func days(until other: CalendarDate) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func date(_ day: CalendarDate) -> Date {
+            calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) ?? Date()
+        }
+        return calendar.dateComponents([.day], from: date(self), to: date(other)).day ?? 0
+    }
+
+    /// The date `days` later.
+    public func adding(days: Int) -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date()
+        return CalendarDate(calendar.date(byAdding: .day, value: days, to: start) ?? start, timeZone: "UTC")
     }
 }

@@ -8,6 +8,7 @@ struct APIHandler: APIProtocol {
     let access: AccessHandler
     let directory: DirectoryHandler
     let search: SearchHandler
+    let volunteers: VolunteerHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -192,5 +193,34 @@ struct APIHandler: APIProtocol {
         _ input: Operations.SearchCrisisContacts.Input
     ) async throws -> Operations.SearchCrisisContacts.Output {
         try await search.searchCrisisContacts(input)
+    }
+
+    func listVolunteers(_ input: Operations.ListVolunteers.Input) async throws -> Operations.ListVolunteers.Output {
+        try await volunteers.listVolunteers(input)
+    }
+
+    func createVolunteer(_ input: Operations.CreateVolunteer.Input) async throws -> Operations.CreateVolunteer.Output {
+        try await volunteers.createVolunteer(input)
+    }
+
+    func getVolunteer(_ input: Operations.GetVolunteer.Input) async throws -> Operations.GetVolunteer.Output {
+        try await volunteers.getVolunteer(input)
+    }
+
+    func replaceVolunteer(_ input: Operations.ReplaceVolunteer.Input) async throws -> Operations.ReplaceVolunteer.Output
+    {
+        try await volunteers.replaceVolunteer(input)
+    }
+
+    func addVolunteerCredential(_ input: Operations.AddVolunteerCredential.Input) async throws
+        -> Operations.AddVolunteerCredential.Output
+    {
+        try await volunteers.addVolunteerCredential(input)
+    }
+
+    func listExpiringCredentials(_ input: Operations.ListExpiringCredentials.Input) async throws
+        -> Operations.ListExpiringCredentials.Output
+    {
+        try await volunteers.listExpiringCredentials(input)
     }
 }

@@ -15,7 +15,7 @@ public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(table).\(column)" }
 
-    /// Every encrypted column in the schema. The restricted and confidential records (volunteers,
-    /// families, plans) add theirs as they arrive.
-    public static let all: [EncryptedColumn] = []
+    /// Every encrypted column in the schema: key rotation re-encrypts exactly these. The
+    /// confidential records (families, plans) add theirs as they arrive.
+    public static let all: [EncryptedColumn] = [VolunteerRepository.name, VolunteerRepository.contacts]
 }
