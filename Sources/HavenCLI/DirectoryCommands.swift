@@ -190,7 +190,7 @@ struct DirectoryCommand: AsyncParsableCommand {
 
 extension Optional where Wrapped == String {
     /// The value given, else the one `fetch` reads from the server.
-    fileprivate func orFetch(_ fetch: () async throws -> String?) async throws -> String? {
+    func orFetch(_ fetch: () async throws -> String?) async throws -> String? {
         if let self { return self }
         return try await fetch()
     }

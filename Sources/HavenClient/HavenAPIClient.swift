@@ -11,7 +11,7 @@ import OpenAPIURLSession
 /// Talks to a Haven server through its JSON API only, with the generated OpenAPI client.
 public struct HavenAPIClient: Sendable {
     public let login: ClientLogin
-    private let client: Client
+    let client: Client
 
     public init(login: ClientLogin) {
         self.login = login
@@ -369,7 +369,7 @@ public struct HavenAPIClient: Sendable {
     }
 
     /// Turns the generated client's transport and decoding failures into one-line errors.
-    private func call<T>(_ body: () async throws -> T) async throws -> T {
+    func call<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as HavenClient.ClientError {
