@@ -29,11 +29,11 @@ struct VolunteersCommand: AsyncParsableCommand {
             if output.json { return say(try jsonText(page)) }
             if page.data.isEmpty { return say("No volunteers" + (status.map { " with status \($0)" } ?? "") + ".") }
             let rows = page.data.map { volunteer -> [String] in
-                [
-                    volunteer.value1.name, volunteer.value1.status ?? "onboarding", VolunteerText.eligibility(volunteer),
-                    "\(volunteer.value2.activeFamilies)/\(volunteer.value1.capacity ?? 1)",
-                    (volunteer.value1.languages ?? []).joined(separator: ","),
-                    (volunteer.value1.livedExperience ?? []).joined(separator: ","), volunteer.value2.id,
+                let (input, record) = (volunteer.value1, volunteer.value2)
+                return [
+                    input.name, input.status ?? "onboarding", VolunteerText.eligibility(volunteer),
+                    "\(record.activeFamilies)/\(input.capacity ?? 1)", (input.languages ?? []).joined(separator: ","),
+                    (input.livedExperience ?? []).joined(separator: ","), record.id,
                 ]
             }
             say(
