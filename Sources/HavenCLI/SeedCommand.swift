@@ -10,7 +10,9 @@ struct Seed: AsyncParsableCommand {
         discussion: """
             1. Reference data in Seeds/reference/: the ZIP table, the needs and audience \
             taxonomies and the national crisis contacts (real, with their sources).
-            2. The fictional demo directory, Seeds/demo/directory.json, flagged as demo.
+            2. The fictional demo directory, Seeds/demo/directory.json, and the fictional \
+            peer-support demo, Seeds/demo/peer-support.json (volunteer mentors and waiting \
+            families; names and contacts encrypted with the field keys), flagged as demo.
             3. Any Seeds/*.sql file, one transaction each, in name order.
 
             Everything is an upsert by stable ids: run it as often as you like. \
@@ -28,6 +30,7 @@ struct Seed: AsyncParsableCommand {
     var noDemo = false
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -43,7 +46,14 @@ struct Seed: AsyncParsableCommand {
             let demo = DemoDirectory(
                 client: client, file: directory.appendingPathComponent("demo/directory.json"),
                 logger: logger.forPostgres())
+            let peerSupport = DemoPeerSupport(
+                client: client, file: directory.appendingPathComponent("demo/peer-support.json"),
+                cipher: FieldCipher(
+                    keys: try encryption.store(embedded: try database.externalURL() == nil, logger: logger)),
+                logger: logger.forPostgres())
             if removeDemo {
+                let people = try await peerSupport.remove()
+                say("Removed \(people.volunteers) demo volunteers and \(people.families) demo families.")
                 let removed = try await demo.remove()
                 say(
                     "Removed \(removed.organizations) demo organizations (with their services and locations) and "
@@ -67,6 +77,12 @@ struct Seed: AsyncParsableCommand {
                 say(
                     "Demo directory: \(loaded.organizations) organizations, \(loaded.locations) locations, "
                         + "\(loaded.services) services, all fictional and flagged demo (\(Self.seconds(since: started)))."
+                )
+                say("seeding  demo peer support")
+                let people = try await peerSupport.load()
+                say(
+                    "Demo peer support: \(people.volunteers) volunteer mentors and \(people.families) waiting families "
+                        + "in organization \(try peerSupport.organizationID().uuidString.lowercased()), all fictional and flagged demo."
                 )
             }
             let loader = SeedLoader(client: client, directory: directory, logger: logger.forPostgres())

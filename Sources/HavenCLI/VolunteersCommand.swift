@@ -136,6 +136,10 @@ private func api() throws -> HavenAPIClient {
 }
 
 enum VolunteerText {
+    static func day(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day())
+    }
+
     static func eligibility(_ volunteer: Components.Schemas.Volunteer) -> String {
         let eligibility = volunteer.value2.eligibility
         return eligibility.eligible ? "eligible" : "not eligible: \(eligibility.reason ?? "unknown")"

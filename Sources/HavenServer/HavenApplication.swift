@@ -68,6 +68,9 @@ public enum HavenApplication {
                     staleAfterDays: configuration.staleAfterDays)),
             volunteers: VolunteerHandler(
                 service: VolunteerService(
+                    postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger)),
+            matching: MatchingHandler(
+                service: MatchingService(
                     postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger))
         )
         try handler.registerHandlers(

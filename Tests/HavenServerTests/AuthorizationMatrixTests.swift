@@ -246,7 +246,72 @@ struct MatrixRequest {
             return .init(
                 method: .post, path: "/v1/volunteers/\(try await volunteer(database, of: target))/credentials",
                 body: #"{"kind": "training", "name": "Peer mentor training", "issued_on": "2026-01-15"}"#)
+        case .createFamily:
+            try await chicago(database)
+            return .init(method: .post, path: "/v1/families", body: #"{"reference": "DEMO-F1", "home_zip": "60614"}"#)
+        case .getFamily:
+            return .init(method: .get, path: "/v1/families/\(try await family(database, of: target, waiting: false))")
+        case .replaceFamily:
+            return .init(
+                method: .put, path: "/v1/families/\(try await family(database, of: target, waiting: false))",
+                body: #"{"reference": "DEMO-F1b", "home_zip": "60614"}"#, headers: [.ifMatch: #""v1""#])
+        case .requestMentor:
+            return .init(
+                method: .post,
+                path: "/v1/families/\(try await family(database, of: target, waiting: false))/mentor-requests")
+        case .suggestMentors:
+            return .init(
+                method: .post,
+                path: "/v1/families/\(try await family(database, of: target, waiting: true))/mentor-suggestions")
+        case .planMentorMatches: return .init(method: .post, path: "/v1/mentor-matching/plan", body: "{}")
+        case .listMentorMatches: return .init(method: .get, path: "/v1/mentor-matches")
+        case .createMentorMatch:
+            let family = try await family(database, of: target, waiting: true)
+            let volunteer = try await volunteer(database, of: target, eligible: true)
+            return .init(
+                method: .post, path: "/v1/mentor-matches",
+                body: #"{"family_id": "\#(family)", "volunteer_id": "\#(volunteer)"}"#)
+        case .updateMentorMatch:
+            return .init(
+                method: .post, path: "/v1/mentor-matches/\(try await match(database, of: target))/status",
+                body: #"{"status": "accepted"}"#)
         }
+    }
+
+    /// A fresh family of `member`'s organization, on the waiting list when `waiting`.
+    static func family(_ database: TestDatabase, of member: AccessFixture.Member, waiting: Bool) async throws -> String
+    {
+        try await chicago(database)
+        let id = UUID()
+        let draft = FamilyDraft(
+            reference: "DEMO-F-\(id.uuidString.prefix(4))", homeZip: ZIPCode("60614")!, languages: ["en"],
+            situations: [.familyAbduction], childAgeBand: .from12To14, needs: [], preferredMentorGender: nil,
+            sameLanguageRequired: false, sameSituationPreferred: true, contactHours: [])
+        try await database.withClient { client in
+            try await client.withConnection { connection in
+                let families = FamilyRepository(logger: database.logger, cipher: database.cipher)
+                try await families.insert(id: id, organizationID: member.user.organizationID!, draft, on: connection)
+                if waiting { _ = try await families.requestMentor(familyID: id, requestedBy: nil, on: connection) }
+            }
+        }
+        return id.uuidString.lowercased()
+    }
+
+    /// A fresh proposed match between a waiting family and a volunteer of `member`'s organization.
+    static func match(_ database: TestDatabase, of member: AccessFixture.Member) async throws -> String {
+        let family = UUID(uuidString: try await family(database, of: member, waiting: true))!
+        let volunteer = UUID(uuidString: try await volunteer(database, of: member, eligible: true))!
+        let id = UUID()
+        try await database.withClient { client in
+            try await client.withConnection { connection in
+                let request = try await FamilyRepository(logger: database.logger, cipher: database.cipher)
+                    .find([family], on: connection).first?.requestID
+                try await MentorMatchRepository(logger: database.logger).propose(
+                    id: id, requestID: request!, familyID: family, volunteerID: volunteer, score: 0.8, reasons: [],
+                    proposedBy: nil, on: connection)
+            }
+        }
+        return id.uuidString.lowercased()
     }
 
     static func chicago(_ database: TestDatabase) async throws {
@@ -263,7 +328,9 @@ struct MatrixRequest {
     }
 
     /// A fresh volunteer on the roster of `member`'s organization, for one cell.
-    static func volunteer(_ database: TestDatabase, of member: AccessFixture.Member) async throws -> String {
+    static func volunteer(_ database: TestDatabase, of member: AccessFixture.Member, eligible: Bool = false)
+        async throws -> String
+    {
         try await chicago(database)
         let id = UUID()
         let draft = VolunteerDraft(
@@ -272,8 +339,21 @@ struct MatrixRequest {
             gender: nil, availability: [], away: [], capacity: 2, status: .active)
         try await database.withClient { client in
             try await client.withConnection { connection in
-                try await VolunteerRepository(logger: database.logger, cipher: database.cipher).insert(
-                    id: id, organizationID: member.user.organizationID!, draft, on: connection)
+                let volunteers = VolunteerRepository(logger: database.logger, cipher: database.cipher)
+                try await volunteers.insert(id: id, organizationID: member.user.organizationID!, draft, on: connection)
+                if eligible {
+                    for credential in [
+                        Credential(
+                            kind: .training, name: "Peer mentor training", issuedOn: CalendarDate("2025-01-10")!,
+                            expiresOn: nil),
+                        Credential(
+                            kind: .backgroundCheck, name: "Background check", issuedOn: CalendarDate("2025-01-10")!,
+                            expiresOn: CalendarDate("2099-01-10")!),
+                    ] {
+                        try await volunteers.addCredential(
+                            id: UUID(), volunteerID: id, credential, recordedBy: nil, on: connection)
+                    }
+                }
             }
         }
         return id.uuidString.lowercased()

@@ -17,6 +17,7 @@ enum ServerHarness {
     static func withServer(
         database: TestDatabase,
         configuration: ServerConfiguration = .init(port: 0),
+        testing: TestingSetup = .live,
         logger: Logger? = nil,
         addRoutes: (Router<HavenRequestContext>) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
@@ -32,7 +33,7 @@ enum ServerHarness {
             dependencies: dependencies,
             configuration: configuration
         )
-        try await app.test(.live, test)
+        try await app.test(testing, test)
     }
 }
 

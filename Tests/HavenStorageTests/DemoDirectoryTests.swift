@@ -13,6 +13,60 @@ struct DemoDirectoryTests {
         "schedule_exceptions", "service_areas", "service_at_locations", "attributes", "cost_options",
     ]
 
+    @Test("the peer-support demo loads twice without changing a row, and removal takes exactly it")
+    func peerSupportDemo() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let demo = DemoPeerSupport(
+                    client: client, file: Self.seeds.appendingPathComponent("demo/peer-support.json"),
+                    cipher: database.cipher, logger: logger)
+                func count(_ sql: String) async throws -> Int {
+                    var value = -1
+                    for try await found in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                        .decode(Int.self)
+                    {
+                        value = found
+                    }
+                    return value
+                }
+                func fingerprint() async throws -> [Int] {
+                    [
+                        try await count("SELECT count(*) FROM volunteers WHERE demo"),
+                        try await count("SELECT count(*) FROM volunteer_credentials"),
+                        try await count("SELECT count(*) FROM families WHERE demo"),
+                        try await count("SELECT count(*) FROM mentor_requests WHERE status = 'waiting'"),
+                        try await count("SELECT sum(hashtext(name::text || contacts::text)) % 1000000 FROM volunteers"),
+                    ]
+                }
+                let loaded = try await demo.load()
+                #expect(loaded == .init(volunteers: 28, families: 36))
+                let first = try await fingerprint()
+                #expect(Array(first.prefix(4)) == [28, 56, 36, 36])
+                _ = try await demo.load()
+                #expect(try await fingerprint() == first, "a second load changes no row, not even a ciphertext")
+                // Every demo volunteer opens with the test keys, and some credentials lapse soon.
+                let roster = try await client.withConnection { connection in
+                    try await VolunteerRepository(logger: logger, cipher: database.cipher).roster(
+                        organization: try demo.organizationID(), on: connection)
+                }
+                #expect(roster.count == 28)
+                #expect(roster.allSatisfy { $0.draft.name.hasPrefix("Demo Mentor ") })
+                let today = CalendarDate(Date(), timeZone: "UTC")
+                #expect(roster.filter { $0.ineligibility(on: today) == nil }.count >= 20)
+                #expect(
+                    roster.contains {
+                        if case .backgroundCheckExpired = $0.ineligibility(on: today) { true } else { false }
+                    })
+
+                let removed = try await demo.remove()
+                #expect(removed == .init(volunteers: 28, families: 36))
+                #expect(try await count("SELECT count(*) FROM volunteers") == 0)
+                #expect(try await count("SELECT count(*) FROM mentor_requests") == 0)
+            }
+        }
+    }
+
     @Test("the demo directory loads twice with identical rows, holds what a demo needs, and removal takes exactly it")
     func loadTwiceAndRemove() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

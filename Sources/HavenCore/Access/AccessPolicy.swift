@@ -46,6 +46,15 @@ public enum Operation: String, Sendable, CaseIterable {
     case replaceVolunteer
     case addVolunteerCredential
     case listExpiringCredentials
+    case createFamily
+    case getFamily
+    case replaceFamily
+    case requestMentor
+    case suggestMentors
+    case planMentorMatches
+    case createMentorMatch
+    case listMentorMatches
+    case updateMentorMatch
 }
 
 /// How a caller relates to the record an operation touches.
@@ -106,6 +115,11 @@ public enum AccessPolicy {
             .listExpiringCredentials:
             // The roster holds volunteers' contact details: coordinators run it, admins oversee.
             return .roles([.coordinator, .admin])
+        case .createFamily, .getFamily, .replaceFamily, .requestMentor:
+            // Advocates record the families they work with; coordinators see who is waiting.
+            return .roles([.advocate, .coordinator, .admin])
+        case .suggestMentors, .planMentorMatches, .createMentorMatch, .listMentorMatches, .updateMentorMatch:
+            return .roles([.coordinator, .admin])
         }
     }
 
@@ -138,10 +152,12 @@ public enum AccessPolicy {
         switch operation {
         case .revokeToken, .listTokens:
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
-        case .getVolunteer, .replaceVolunteer, .addVolunteerCredential:
-            // A coordinator works with their own organization's roster only.
+        case .getVolunteer, .replaceVolunteer, .addVolunteerCredential, .getFamily, .replaceFamily, .requestMentor,
+            .suggestMentors, .createMentorMatch, .updateMentorMatch:
+            // Volunteers, families and their matches stay within their organization.
             return caller.role == .admin || relationship != .otherOrganization ? .allow : .outOfScope
-        case .listVolunteers, .createVolunteer, .listExpiringCredentials:
+        case .listVolunteers, .createVolunteer, .listExpiringCredentials, .createFamily, .planMentorMatches,
+            .listMentorMatches:
             return .allow
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,

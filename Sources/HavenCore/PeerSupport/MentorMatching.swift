@@ -211,7 +211,8 @@ public enum MentorScoring {
         } else if fit.familyGaveHours {
             reasons.append("not available when the family would like to talk")
         }
-        reasons.append("mentoring \(fit.activeFamilies) of \(fit.capacity) families")
+        reasons.append(
+            "mentoring \(fit.activeFamilies) of \(fit.capacity) \(fit.capacity == 1 ? "family" : "families")")
         return reasons
     }
 

@@ -16,6 +16,9 @@ enum AccessFailure: Error {
     case preconditionRequired
     /// `If-Match` names a version that is no longer current: 412.
     case preconditionFailed(current: Int)
+    /// The request is valid but the state does not allow it now (a volunteer with no room left,
+    /// a family already waiting): 409, saying what is in the way.
+    case conflict(String)
 }
 
 /// Users, tokens and the audit log: the rules behind the Access endpoints. Every change is

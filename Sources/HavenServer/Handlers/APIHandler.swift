@@ -9,6 +9,7 @@ struct APIHandler: APIProtocol {
     let directory: DirectoryHandler
     let search: SearchHandler
     let volunteers: VolunteerHandler
+    let matching: MatchingHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -222,5 +223,49 @@ struct APIHandler: APIProtocol {
         -> Operations.ListExpiringCredentials.Output
     {
         try await volunteers.listExpiringCredentials(input)
+    }
+
+    func createFamily(_ input: Operations.CreateFamily.Input) async throws -> Operations.CreateFamily.Output {
+        try await matching.createFamily(input)
+    }
+
+    func getFamily(_ input: Operations.GetFamily.Input) async throws -> Operations.GetFamily.Output {
+        try await matching.getFamily(input)
+    }
+
+    func replaceFamily(_ input: Operations.ReplaceFamily.Input) async throws -> Operations.ReplaceFamily.Output {
+        try await matching.replaceFamily(input)
+    }
+
+    func requestMentor(_ input: Operations.RequestMentor.Input) async throws -> Operations.RequestMentor.Output {
+        try await matching.requestMentor(input)
+    }
+
+    func suggestMentors(_ input: Operations.SuggestMentors.Input) async throws -> Operations.SuggestMentors.Output {
+        try await matching.suggestMentors(input)
+    }
+
+    func planMentorMatches(_ input: Operations.PlanMentorMatches.Input) async throws
+        -> Operations.PlanMentorMatches.Output
+    {
+        try await matching.planMentorMatches(input)
+    }
+
+    func listMentorMatches(_ input: Operations.ListMentorMatches.Input) async throws
+        -> Operations.ListMentorMatches.Output
+    {
+        try await matching.listMentorMatches(input)
+    }
+
+    func createMentorMatch(_ input: Operations.CreateMentorMatch.Input) async throws
+        -> Operations.CreateMentorMatch.Output
+    {
+        try await matching.createMentorMatch(input)
+    }
+
+    func updateMentorMatch(_ input: Operations.UpdateMentorMatch.Input) async throws
+        -> Operations.UpdateMentorMatch.Output
+    {
+        try await matching.updateMentorMatch(input)
     }
 }

@@ -127,6 +127,8 @@ extension HTTPProblem {
             self = HTTPProblem(
                 .preconditionFailed,
                 detail: "The record changed since you read it. GET it again, reapply your edit, and retry.")
+        case .conflict(let detail):
+            self = HTTPProblem(.conflict, type: "urn:haven:problem:conflict", title: "Conflict", detail: detail)
         }
     }
 

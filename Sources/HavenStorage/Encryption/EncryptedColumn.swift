@@ -16,6 +16,8 @@ public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(table).\(column)" }
 
     /// Every encrypted column in the schema: key rotation re-encrypts exactly these. The
-    /// confidential records (families, plans) add theirs as they arrive.
-    public static let all: [EncryptedColumn] = [VolunteerRepository.name, VolunteerRepository.contacts]
+    /// referral plans add theirs as they arrive.
+    public static let all: [EncryptedColumn] = [
+        VolunteerRepository.name, VolunteerRepository.contacts, FamilyRepository.reference,
+    ]
 }

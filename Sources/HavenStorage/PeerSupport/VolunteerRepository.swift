@@ -76,18 +76,18 @@ public struct VolunteerRepository: Sendable {
         return nil
     }
 
-    public func insert(id: UUID, organizationID: UUID, _ draft: VolunteerDraft, on connection: PostgresConnection)
-        async throws
-    {
+    public func insert(
+        id: UUID, organizationID: UUID, _ draft: VolunteerDraft, demo: Bool = false, on connection: PostgresConnection
+    ) async throws {
         let (name, contacts) = try seal(draft, id: id)
         try await connection.query(
             """
             INSERT INTO volunteers (id, organization_id, name, contacts, home_zip, languages, lived_experience, age_bands,
-                                    gender, availability, away, capacity, status)
+                                    gender, availability, away, capacity, status, demo)
             VALUES (\(id), \(organizationID), \(name), \(contacts), \(draft.homeZip.digits), \(draft.languages),
                     \(draft.experiences.map(\.rawValue)), \(draft.ageBands.map(\.rawValue)), \(draft.gender?.rawValue),
                     \(Self.hoursJSON(draft.availability))::jsonb, \(Self.awayJSON(draft.away))::jsonb,
-                    \(draft.capacity), \(draft.status.rawValue))
+                    \(draft.capacity), \(draft.status.rawValue), \(demo))
             """,
             logger: logger)
     }
@@ -106,6 +106,19 @@ public struct VolunteerRepository: Sendable {
             WHERE id = \(id)
             """,
             logger: logger)
+    }
+
+    public func exists(id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SELECT 1 FROM volunteers WHERE id = \(id)", logger: logger).collect().count > 0
+    }
+
+    /// Removes the demo volunteers with their credentials and matches.
+    public func removeDemo(on connection: PostgresConnection) async throws -> Int {
+        _ = try await connection.query(
+            "DELETE FROM mentor_matches WHERE volunteer_id IN (SELECT id FROM volunteers WHERE demo)", logger: logger
+        ).collect()
+        return try await connection.query("DELETE FROM volunteers WHERE demo RETURNING id", logger: logger).collect()
+            .count
     }
 
     /// Moves the version on after a change to a volunteer's credentials.
@@ -131,6 +144,7 @@ public struct VolunteerRepository: Sendable {
             INSERT INTO volunteer_credentials (id, volunteer_id, kind, name, issued_on, expires_on, recorded_by)
             VALUES (\(id), \(volunteerID), \(credential.kind.rawValue), \(credential.name),
                     \(credential.issuedOn.description)::date, \(credential.expiresOn?.description)::date, \(recordedBy))
+            ON CONFLICT (id) DO NOTHING
             """,
             logger: logger)
     }
@@ -217,7 +231,9 @@ public struct VolunteerRepository: Sendable {
                                 'id', c.id, 'kind', c.kind, 'name', c.name, 'issued_on', c.issued_on,
                                 'expires_on', c.expires_on, 'recorded_at', haven_timestamp(c.recorded_at))
                                 ORDER BY c.issued_on, c.id)
-                             FROM volunteer_credentials c WHERE c.volunteer_id = v.id), '[]')::text
+                             FROM volunteer_credentials c WHERE c.volunteer_id = v.id), '[]')::text,
+                   (SELECT count(*) FROM mentor_matches m
+                    WHERE m.volunteer_id = v.id AND m.status IN ('proposed', 'accepted', 'active'))
             FROM volunteers v JOIN zip_codes z ON z.zip = v.home_zip
             WHERE (\(ids)::uuid[] IS NULL OR v.id = ANY(\(ids)))
               AND (NOT \(roster) OR v.status <> 'retired')
@@ -229,7 +245,7 @@ public struct VolunteerRepository: Sendable {
             let c = try row.decode(
                 (
                     UUID, UUID, Data, Data, String, [String], [String], [String], String?, String, String, Int, String,
-                    String, Double, Double, Int, Date, Date, String
+                    String, Double, Double, Int, Date, Date, String, Int
                 ).self)
             let (id, sealedName, sealedContacts) = (c.0, c.2, c.3)
             let name = try cipher.open(sealedName, for: FieldContext(Self.name, recordID: id))
@@ -244,7 +260,7 @@ public struct VolunteerRepository: Sendable {
             records.append(
                 VolunteerRecord(
                     id: id, organizationID: c.1, draft: draft, timeZone: c.13, latitude: c.14, longitude: c.15,
-                    credentials: Self.credentials(c.19), activeFamilies: 0, version: c.16, createdAt: c.17,
+                    credentials: Self.credentials(c.19), activeFamilies: c.20, version: c.16, createdAt: c.17,
                     updatedAt: c.18))
         }
         return records
