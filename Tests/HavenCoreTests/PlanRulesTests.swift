@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import HavenCore
+
+@Suite("Plan rules: language check, consent gate, safe contact")
+struct PlanRulesTests {
+    static let guide = LanguageGuide(rules: [
+        LanguageRule(
+            patterns: ["child prostitute", "teen prostitute"], prefer: "child sex trafficking victim or survivor",
+            severity: .avoid, basis: "A child cannot consent"),
+        LanguageRule(patterns: ["john", "johns"], prefer: "buyer", severity: .avoid, basis: "NCMEC"),
+        LanguageRule(patterns: ["pimp"], prefer: "trafficker", severity: .avoid, basis: "NCMEC"),
+        LanguageRule(
+            patterns: ["non-compliant", "noncompliant"], prefer: "describe the unmet need", severity: .review,
+            basis: "SAMHSA"),
+        LanguageRule(
+            patterns: ["a runaway", "runaways"], prefer: "youth who has run away", severity: .review, basis: "NCMEC"),
+        LanguageRule(
+            patterns: ["addict"], prefer: "person who uses substances", severity: .avoid, basis: "Person-first"),
+        LanguageRule(
+            patterns: ["put herself in", "put themselves in"], prefer: "describe the exploiter's actions",
+            severity: .review, basis: "Survivor-centred"),
+    ])
+
+    @Test("listed words and phrases are flagged with the preferred wording, whole words only, any case")
+    func languageCheck() {
+        let text = "Maya was treated as a Teen Prostitute; the PIMP and his johns were arrested. She was non compliant."
+        let findings = Self.guide.check(text)
+        #expect(findings.map(\.found) == ["Teen Prostitute", "PIMP", "johns", "non compliant"])
+        #expect(findings[0].prefer == "child sex trafficking victim or survivor")
+        #expect(findings[0].severity == .avoid)
+        #expect(findings[3].severity == .review)
+        let first = findings[0]
+        let start = text.index(text.startIndex, offsetBy: first.offset)
+        #expect(text[start..<text.index(start, offsetBy: first.length)] == "Teen Prostitute")
+        #expect(Self.guide.check("She put herself in danger.").map(\.found) == ["put herself in"])
+        #expect(Self.guide.check("He is a runaway.").map(\.found) == ["a runaway"])
+        #expect(Self.guide.check("Ana (non-compliant).").map(\.found) == ["non-compliant"])
+    }
+
+    @Test("innocent words that contain a listed word are not flagged")
+    func innocentWords() {
+        for text in [
+            "Mr. Johnson called back.", "A pimple cream was on the list.", "Addiction services are nearby.",
+            "The runaway train story.", "Put the herself-care kit in the bag.", "Compliant with the court order.",
+            "Prostitution laws differ by state.",
+        ] {
+            #expect(Self.guide.check(text).isEmpty, "\(text)")
+        }
+    }
+
+    static let shelter = UUID()
+    static let clinic = UUID()
+    static let given = Date(timeIntervalSince1970: 1_790_000_000)
+    static let now = given.addingTimeInterval(86_400 * 10)
+    static let today = CalendarDate(now, timeZone: "UTC")
+
+    static func consent(
+        to recipient: UUID = shelter, purposes: Set<SharingPurpose> = [.serviceReferral],
+        categories: Set<InformationCategory> = [.contact, .needs], expires: Int = 30, revoked: Date? = nil
+    ) -> Consent {
+        Consent(
+            id: UUID(), recipientOrganizationID: recipient, purposes: purposes, categories: categories, givenAt: given,
+            expiresOn: today.adding(days: expires), revokedAt: revoked)
+    }
+
+    static func decide(
+        _ consents: [Consent], handoff: Handoff = .warm, categories: Set<InformationCategory> = [.contact]
+    )
+        -> ConsentDecision
+    {
+        ConsentGate.decide(
+            handoff, recipient: shelter, purpose: .serviceReferral, categories: categories, consents: consents,
+            at: now, today: today)
+    }
+
+    @Test("a warm handoff needs an active consent naming the recipient, purpose and categories")
+    func consentGate() {
+        let covering = Self.consent()
+        #expect(Self.decide([covering]) == .allowed(consentID: covering.id))
+        #expect(Self.decide([], handoff: .selfReferral) == .notNeeded, "a self-referral shares nothing")
+        #expect(Self.decide([]) == .refused(["The family has given no consent to share with this organization."]))
+        #expect(
+            Self.decide([Self.consent(to: Self.clinic)])
+                == .refused(["The family has given no consent to share with this organization."]))
+        #expect(
+            Self.decide([Self.consent(expires: -1)])
+                == .refused(["The consent expired on \(Self.today.adding(days: -1))."]))
+        #expect(
+            Self.decide([Self.consent(revoked: Self.now.addingTimeInterval(-60))])
+                == .refused(["The consent was revoked."]))
+        #expect(
+            Self.decide([Self.consent(purposes: [.peerSupport])])
+                == .refused(["The consent does not cover the purpose service-referral."]))
+        #expect(
+            Self.decide([Self.consent()], categories: [.contact, .children, .safety])
+                == .refused(["The consent does not cover: children, safety."]))
+        // The closest consent explains; any covering one allows.
+        #expect(Self.decide([Self.consent(expires: -5), covering]) == .allowed(consentID: covering.id))
+    }
+
+    @Test("a consent counts through its expiry day and stops the moment it is revoked")
+    func consentEdges() {
+        let lastDay = Self.consent(expires: 0)
+        #expect(Self.decide([lastDay]) == .allowed(consentID: lastDay.id))
+        let revokedLater = Self.consent(revoked: Self.now.addingTimeInterval(60))
+        #expect(Self.decide([revokedLater]) == .allowed(consentID: revokedLater.id), "revocation is not retroactive")
+    }
+
+    @Test("contact outside the family's safe times or channels is refused with the reason")
+    func safeContact() {
+        let preferences = SafeContact(
+            channels: [.phone, .sms],
+            safeHours: [
+                OpeningHours(days: [.monday, .wednesday], opens: LocalTime("10:00")!, closes: LocalTime("14:00")!)
+            ],
+            timeZone: "America/Chicago", noTexts: true)
+        // 2026-11-23 is a Monday; 17:00 UTC is 11:00 in Chicago.
+        let mondayMorning = ISO8601DateFormatter().date(from: "2026-11-23T17:00:00Z")!
+        let mondayEvening = ISO8601DateFormatter().date(from: "2026-11-24T01:00:00Z")!
+        #expect(preferences.problem(channel: .phone, at: mondayMorning) == nil)
+        #expect(
+            preferences.problem(channel: .sms, at: mondayMorning)?.detail == "the family asked for no text messages")
+        #expect(preferences.problem(channel: .email, at: mondayMorning)?.detail == "the family allows only phone, sms")
+        let late = preferences.problem(channel: .phone, at: mondayEvening)
+        #expect(late?.pointer == "/due_at")
+        #expect(late?.detail.hasPrefix("outside the family's safe times (MO,WE 10:00–14:00") == true)
+    }
+}
