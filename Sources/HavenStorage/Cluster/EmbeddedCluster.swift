@@ -223,10 +223,20 @@ public struct EmbeddedCluster: Sendable {
     var serverOptions: String {
         var options = "-p \(configuration.port)"
         if configuration.durable {
-            let megabytes = Self.sharedBuffersMegabytes(physicalMemory: ProcessInfo.processInfo.physicalMemory)
+            let megabytes = Self.sharedBuffersMegabytes(physicalMemory: Self.availableMemory)
             options += " -c shared_buffers=\(megabytes)MB -c effective_cache_size=\(megabytes * 2)MB"
         }
         return options
+    }
+
+    /// The machine's memory, or the container's limit when one is set (cgroup v2): a container
+    /// reports its host's memory, which it may not use.
+    static var availableMemory: UInt64 {
+        let physical = ProcessInfo.processInfo.physicalMemory
+        guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+            let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return physical }
+        return min(physical, limit)
     }
 
     public static func sharedBuffersMegabytes(physicalMemory: UInt64) -> UInt64 {
