@@ -32,7 +32,7 @@ struct MatchingService: Sendable {
     // MARK: Families
 
     func createFamily(_ scope: RequestScope, _ input: FamilyInput) async throws -> FamilyRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         let draft = try DirectoryService.valid(input.validate())
         guard let organization = caller.organizationID.flatMap(UUID.init(uuidString:)) else {
             throw AccessFailure.invalid([
@@ -50,11 +50,11 @@ struct MatchingService: Sendable {
     }
 
     func family(_ scope: RequestScope, id: String) async throws -> FamilyRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.withConnection { connection in
             let record = try await family(id, on: connection)
-            try Self.authorize(.getFamily, caller, organization: record.organizationID)
+            try OrganizationScope.authorize(.getFamily, caller, organization: record.organizationID)
             try await audit.record(scope.event("getFamily", record: ("family", id)), on: connection)
             return record
         }
@@ -63,12 +63,12 @@ struct MatchingService: Sendable {
     func replaceFamily(_ scope: RequestScope, id: String, ifMatch: String?, _ input: FamilyInput) async throws
         -> FamilyRecord
     {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await families.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try Self.authorize(.replaceFamily, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(.replaceFamily, caller, organization: current.organizationID)
             try ETag.check(ifMatch, current: current.version)
             try await check(draft, on: connection)
             try await families.update(id: id, draft, on: connection)
@@ -79,11 +79,11 @@ struct MatchingService: Sendable {
 
     /// Puts the family on the waiting list (409 when it is already waiting or has a mentor).
     func requestMentor(_ scope: RequestScope, id: String) async throws -> FamilyRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await families.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try Self.authorize(.requestMentor, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(.requestMentor, caller, organization: current.organizationID)
             if let status = try await matches.openMatch(familyID: id, on: connection) {
                 throw AccessFailure.conflict("The family already has a \(status.rawValue) mentor match.")
             }
@@ -103,12 +103,12 @@ struct MatchingService: Sendable {
     func suggest(_ scope: RequestScope, familyID: String, limit: Int?) async throws -> (
         suggestions: [MentorSuggestion], exclusions: MentorExclusions, names: [UUID: String]
     ) {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: familyID) else { throw AccessFailure.notFound }
         let limit = try Paging.limit(limit)
         return try await postgres.withConnection { connection in
             let family = try await family(id, on: connection)
-            try Self.authorize(.suggestMentors, caller, organization: family.organizationID)
+            try OrganizationScope.authorize(.suggestMentors, caller, organization: family.organizationID)
             let roster = try await volunteers.roster(organization: family.organizationID, on: connection)
             let moment = now()
             let result = MentorScoring.suggest(
@@ -134,7 +134,7 @@ struct MatchingService: Sendable {
     /// matches are proposed: two coordinators committing at once queue, and the second plans
     /// around the first's proposals, so no volunteer is ever pushed past capacity.
     func plan(_ scope: RequestScope, commit: Bool) async throws -> PlanResult {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let organization = caller.organizationID.flatMap(UUID.init(uuidString:)) else {
             throw AccessFailure.invalid([
                 FieldError(pointer: "", detail: "your account belongs to no organization, so it has no waiting list")
@@ -181,7 +181,7 @@ struct MatchingService: Sendable {
     /// Proposes one match a coordinator chose. The volunteer's row is locked before their open
     /// matches are counted, so parallel proposals can never overbook them (409 instead).
     func propose(_ scope: RequestScope, familyID: String, volunteerID: String) async throws -> MentorMatchRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let familyID = UUID(uuidString: familyID), let volunteerID = UUID(uuidString: volunteerID) else {
             throw AccessFailure.invalid([
                 FieldError(pointer: "/family_id", detail: "must name a family and a volunteer by id")
@@ -191,7 +191,8 @@ struct MatchingService: Sendable {
             guard let locked = try await families.lock(id: familyID, on: connection) else {
                 throw AccessFailure.invalid([FieldError(pointer: "/family_id", detail: "names no family you can see")])
             }
-            try Self.authorize(.createMentorMatch, caller, organization: locked.organizationID, orInvalid: "/family_id")
+            try OrganizationScope.authorize(
+                .createMentorMatch, caller, organization: locked.organizationID, orInvalid: "/family_id")
             _ = try await matches.lockVolunteers([volunteerID], on: connection)
             guard let volunteer = try await volunteers.find([volunteerID], on: connection).first,
                 volunteer.organizationID == locked.organizationID
@@ -225,7 +226,7 @@ struct MatchingService: Sendable {
     }
 
     func list(_ scope: RequestScope, status: String?) async throws -> [MentorMatchRecord] {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         var wanted: MentorMatchStatus?
         if let status {
             guard let parsed = MentorMatchStatus(rawValue: status) else {
@@ -236,7 +237,8 @@ struct MatchingService: Sendable {
             wanted = parsed
         }
         return try await postgres.withConnection { connection in
-            let found = try await matches.list(organization: Self.scopeOf(caller), status: wanted, on: connection)
+            let found = try await matches.list(
+                organization: OrganizationScope.of(caller), status: wanted, on: connection)
             try await audit.record(scope.event("listMentorMatches", record: ("mentor_match", nil)), on: connection)
             return found
         }
@@ -244,7 +246,7 @@ struct MatchingService: Sendable {
 
     /// Accept, decline (with a reason), start, or close (with an outcome) a match.
     func move(_ scope: RequestScope, id: String, to status: String, note: String?) async throws -> MentorMatchRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         guard let next = MentorMatchStatus(rawValue: status) else {
             throw AccessFailure.invalid([
@@ -253,7 +255,7 @@ struct MatchingService: Sendable {
         }
         return try await postgres.transaction(logger: logger) { connection in
             guard let match = try await matches.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try Self.authorize(.updateMentorMatch, caller, organization: match.organizationID)
+            try OrganizationScope.authorize(.updateMentorMatch, caller, organization: match.organizationID)
             if let problem = match.status.move(to: next, note: note) { throw AccessFailure.invalid([problem]) }
             try await matches.move(
                 id: id, to: next, note: note?.trimmingCharacters(in: .whitespacesAndNewlines), on: connection)
@@ -305,30 +307,5 @@ struct MatchingService: Sendable {
             errors.append(FieldError(pointer: "/needs", detail: "'\(code)' is not a need in the taxonomy"))
         }
         if !errors.isEmpty { throw AccessFailure.invalid(errors) }
-    }
-
-    private static func caller(_ scope: RequestScope) throws -> Caller {
-        guard let caller = scope.caller else { throw HTTPProblem.internalError() }
-        return caller
-    }
-
-    private static func scopeOf(_ caller: Caller) -> UUID? {
-        caller.role == .admin ? nil : caller.organizationID.flatMap(UUID.init(uuidString:)) ?? UUID()
-    }
-
-    /// A record of another organization answers 404 (or, named in a body, 422), exactly like
-    /// one that does not exist.
-    private static func authorize(
-        _ operation: HavenCore.Operation, _ caller: Caller, organization: UUID, orInvalid pointer: String? = nil
-    ) throws {
-        let relationship: Relationship =
-            caller.organizationID?.lowercased() == organization.uuidString.lowercased()
-            ? .sameOrganization : .otherOrganization
-        guard AccessPolicy.decide(operation, caller: caller, relationship: relationship) == .allow else {
-            if let pointer {
-                throw AccessFailure.invalid([FieldError(pointer: pointer, detail: "names no family you can see")])
-            }
-            throw AccessFailure.notFound
-        }
     }
 }

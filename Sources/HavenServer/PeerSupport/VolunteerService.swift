@@ -29,7 +29,7 @@ struct VolunteerService: Sendable {
     func list(_ scope: RequestScope, status: String?, limit: Int?, cursor: String?) async throws -> Page<
         VolunteerRecord
     > {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         let limit = try Paging.limit(limit)
         var wanted: VolunteerStatus?
         if let status {
@@ -49,7 +49,8 @@ struct VolunteerService: Sendable {
         }
         let found = try await postgres.withConnection { connection in
             let found = try await volunteers.page(
-                organization: Self.rosterScope(caller), status: wanted, after: after, limit: limit + 1, on: connection)
+                organization: OrganizationScope.of(caller), status: wanted, after: after, limit: limit + 1,
+                on: connection)
             try await audit.record(scope.event("listVolunteers", record: ("volunteer", nil)), on: connection)
             return found
         }
@@ -58,7 +59,7 @@ struct VolunteerService: Sendable {
     }
 
     func create(_ scope: RequestScope, _ input: VolunteerInput) async throws -> VolunteerRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         let draft = try DirectoryService.valid(input.validate())
         guard let organization = caller.organizationID.flatMap(UUID.init(uuidString:)) else {
             throw AccessFailure.invalid([
@@ -76,11 +77,11 @@ struct VolunteerService: Sendable {
     }
 
     func volunteer(_ scope: RequestScope, id: String) async throws -> VolunteerRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.withConnection { connection in
             let record = try await read(id, on: connection)
-            try Self.authorize(.getVolunteer, caller, organization: record.organizationID)
+            try OrganizationScope.authorize(.getVolunteer, caller, organization: record.organizationID)
             try await audit.record(scope.event("getVolunteer", record: ("volunteer", id)), on: connection)
             return record
         }
@@ -89,12 +90,12 @@ struct VolunteerService: Sendable {
     func replace(_ scope: RequestScope, id: String, ifMatch: String?, _ input: VolunteerInput) async throws
         -> VolunteerRecord
     {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let draft = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await volunteers.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try Self.authorize(.replaceVolunteer, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(.replaceVolunteer, caller, organization: current.organizationID)
             try ETag.check(ifMatch, current: current.version)
             try await checkZIP(draft.homeZip, on: connection)
             try await volunteers.update(id: id, draft, on: connection)
@@ -104,12 +105,12 @@ struct VolunteerService: Sendable {
     }
 
     func addCredential(_ scope: RequestScope, id: String, _ input: CredentialInput) async throws -> VolunteerRecord {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let credential = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await volunteers.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try Self.authorize(.addVolunteerCredential, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(.addVolunteerCredential, caller, organization: current.organizationID)
             try await volunteers.addCredential(
                 id: UUID(), volunteerID: id, credential, recordedBy: UUID(uuidString: caller.userID), on: connection)
             try await volunteers.touch(id: id, on: connection)
@@ -121,7 +122,7 @@ struct VolunteerService: Sendable {
     func expiring(_ scope: RequestScope, withinDays: Int?) async throws -> (
         items: [ExpiringCredential], today: CalendarDate, withinDays: Int
     ) {
-        let caller = try Self.caller(scope)
+        let caller = try OrganizationScope.caller(scope)
         let within = withinDays ?? 30
         guard (0...Self.maximumWithinDays).contains(within) else {
             throw AccessFailure.invalid([
@@ -131,7 +132,7 @@ struct VolunteerService: Sendable {
         let today = CalendarDate(now(), timeZone: "UTC")
         let items = try await postgres.withConnection { connection in
             let items = try await volunteers.expiring(
-                organization: Self.rosterScope(caller), from: today, through: today.adding(days: within),
+                organization: OrganizationScope.of(caller), from: today, through: today.adding(days: within),
                 on: connection)
             try await audit.record(scope.event("listExpiringCredentials", record: ("volunteer", nil)), on: connection)
             return items
@@ -150,26 +151,6 @@ struct VolunteerService: Sendable {
     private func checkZIP(_ zip: ZIPCode, on connection: PostgresConnection) async throws {
         if try await volunteers.timeZone(of: zip, on: connection) == nil {
             throw AccessFailure.invalid([FieldError(pointer: "/home_zip", detail: "Haven knows no ZIP code \(zip)")])
-        }
-    }
-
-    private static func caller(_ scope: RequestScope) throws -> Caller {
-        guard let caller = scope.caller else { throw HTTPProblem.internalError() }
-        return caller
-    }
-
-    /// Whose roster the caller sees: an admin every organization's, a coordinator their own.
-    private static func rosterScope(_ caller: Caller) -> UUID? {
-        caller.role == .admin ? nil : caller.organizationID.flatMap(UUID.init(uuidString:)) ?? UUID()
-    }
-
-    /// A volunteer of another organization answers 404, exactly like one that does not exist.
-    private static func authorize(_ operation: HavenCore.Operation, _ caller: Caller, organization: UUID) throws {
-        let relationship: Relationship =
-            caller.organizationID?.lowercased() == organization.uuidString.lowercased()
-            ? .sameOrganization : .otherOrganization
-        guard AccessPolicy.decide(operation, caller: caller, relationship: relationship) == .allow else {
-            throw AccessFailure.notFound
         }
     }
 }
