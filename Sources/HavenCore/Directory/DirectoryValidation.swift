@@ -94,6 +94,28 @@ struct DirectoryValidation {
             description: text(phone.description, at: "\(pointer)/description", maximum: 500))
     }
 
+    /// Weekly windows a person can talk (a volunteer's availability, a family's preferred or
+    /// safe hours): days and times, each window checked on its own.
+    func weeklyHours(_ rows: [ServiceInput.Hours], at pointer: String) -> [OpeningHours] {
+        var hours: [OpeningHours] = []
+        for (index, row) in rows.enumerated() {
+            let here = "\(pointer)/\(index)"
+            let days = Weekday.parseList(row.byday)
+            let opens = LocalTime(row.opensAt)
+            let closes = LocalTime(row.closesAt)
+            if days == nil { fail("\(here)/byday", "must list days as MO,TU,WE,TH,FR,SA,SU") }
+            if opens == nil { fail("\(here)/opens_at", "must be a time HH:MM") }
+            if closes == nil { fail("\(here)/closes_at", "must be a time HH:MM") }
+            guard let days, let opens, let closes else { continue }
+            if opens == closes {
+                fail("\(here)/closes_at", "must differ from opens_at")
+            } else {
+                hours.append(OpeningHours(days: days, opens: opens, closes: closes))
+            }
+        }
+        return hours
+    }
+
     func schedule(_ input: ServiceInput.Schedule, at pointer: String) -> WeeklySchedule? {
         var valid = true
         if !WeeklySchedule.isKnownTimeZone(input.timeZone) {

@@ -64,21 +64,7 @@ public struct FamilyInput: Sendable, Equatable, Codable {
         if required && languages.isEmpty {
             check.fail("/same_language_required", "name the family's languages to require a mentor who speaks one")
         }
-        var hours: [OpeningHours] = []
-        for (index, row) in (contactHours ?? []).enumerated() {
-            let pointer = "/contact_hours/\(index)"
-            let days = Weekday.parseList(row.byday)
-            let opens = LocalTime(row.opensAt)
-            let closes = LocalTime(row.closesAt)
-            if days == nil { check.fail("\(pointer)/byday", "must list days as MO,TU,WE,TH,FR,SA,SU") }
-            if opens == nil { check.fail("\(pointer)/opens_at", "must be a time HH:MM") }
-            if closes == nil { check.fail("\(pointer)/closes_at", "must be a time HH:MM") }
-            if let days, let opens, let closes, opens != closes {
-                hours.append(OpeningHours(days: days, opens: opens, closes: closes))
-            } else if opens != nil && opens == closes {
-                check.fail("\(pointer)/closes_at", "must differ from opens_at")
-            }
-        }
+        let hours = check.weeklyHours(contactHours ?? [], at: "/contact_hours")
         let needs = check.taxonomyCodes(self.needs ?? [], at: "/needs")
         guard errors.isEmpty, let zip else { return .failure(ValidationFailure(errors: errors)) }
         return .success(

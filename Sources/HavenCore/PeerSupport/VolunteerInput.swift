@@ -88,23 +88,7 @@ public struct VolunteerInput: Sendable, Equatable, Codable {
             gender = MentorGender(rawValue: raw)
             if gender == nil { check.fail("/gender", "must be one of \(Self.list(MentorGender.self))") }
         }
-        var hours: [OpeningHours] = []
-        for (index, row) in (availability ?? []).enumerated() {
-            let pointer = "/availability/\(index)"
-            let days = Weekday.parseList(row.byday)
-            let opens = LocalTime(row.opensAt)
-            let closes = LocalTime(row.closesAt)
-            if days == nil { check.fail("\(pointer)/byday", "must list days as MO,TU,WE,TH,FR,SA,SU") }
-            if opens == nil { check.fail("\(pointer)/opens_at", "must be a time HH:MM") }
-            if closes == nil { check.fail("\(pointer)/closes_at", "must be a time HH:MM") }
-            if let days, let opens, let closes {
-                if opens == closes {
-                    check.fail("\(pointer)/closes_at", "must differ from opens_at")
-                } else {
-                    hours.append(OpeningHours(days: days, opens: opens, closes: closes))
-                }
-            }
-        }
+        let hours = check.weeklyHours(availability ?? [], at: "/availability")
         var periods: [AwayPeriod] = []
         for (index, period) in (away ?? []).enumerated() {
             let starts = CalendarDate(period.startsOn)

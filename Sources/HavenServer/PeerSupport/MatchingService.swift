@@ -300,7 +300,7 @@ struct MatchingService: Sendable {
 
     private func check(_ draft: FamilyDraft, on connection: PostgresConnection) async throws {
         var errors: [FieldError] = []
-        if try await volunteers.timeZone(of: draft.homeZip, on: connection) == nil {
+        if try await PlaceRepository(logger: logger).find(draft.homeZip, on: connection) == nil {
             errors.append(FieldError(pointer: "/home_zip", detail: "Haven knows no ZIP code \(draft.homeZip)"))
         }
         for code in try await taxonomies.unknownCodes(draft.needs, in: .needs, on: connection) {

@@ -149,7 +149,7 @@ struct VolunteerService: Sendable {
     }
 
     private func checkZIP(_ zip: ZIPCode, on connection: PostgresConnection) async throws {
-        if try await volunteers.timeZone(of: zip, on: connection) == nil {
+        if try await PlaceRepository(logger: logger).find(zip, on: connection) == nil {
             throw AccessFailure.invalid([FieldError(pointer: "/home_zip", detail: "Haven knows no ZIP code \(zip)")])
         }
     }

@@ -68,14 +68,6 @@ public struct VolunteerRepository: Sendable {
         return decoder
     }()
 
-    /// The time zone of a ZIP code, or nil when Haven does not know it.
-    public func timeZone(of zip: ZIPCode, on connection: PostgresConnection) async throws -> String? {
-        let rows = try await connection.query(
-            "SELECT time_zone FROM zip_codes WHERE zip = \(zip.digits)", logger: logger)
-        for try await zone in rows.decode(String.self) { return zone }
-        return nil
-    }
-
     public func insert(
         id: UUID, organizationID: UUID, _ draft: VolunteerDraft, demo: Bool = false, on connection: PostgresConnection
     ) async throws {
