@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HavenCore
 import HavenServer
 import HavenStorage
@@ -51,6 +52,12 @@ struct Serve: AsyncParsableCommand {
     )
     var staleAfterDays: Int?
 
+    @Option(
+        help:
+            "Directory holding language-guide.csv and an organization's own language-guide.*.csv, for the trauma-informed language check of plans. [env: HAVEN_LANGUAGE_GUIDE_DIR] (default: Seeds/reference)"
+    )
+    var languageGuideDir: String?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
@@ -72,6 +79,13 @@ struct Serve: AsyncParsableCommand {
             staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365)
         )
         let migrations = try database.migrations()
+        let guideDirectory = setting(languageGuideDir, "HAVEN_LANGUAGE_GUIDE_DIR", default: "Seeds/reference")!
+        let languageGuide: LanguageGuide
+        do {
+            languageGuide = try LanguageGuideFiles.load(directory: URL(fileURLWithPath: guideDirectory))
+        } catch {
+            throw ConfigurationError("The language guide cannot be read: \(error)")
+        }
         // Keys before the database: a server that could not open protected fields never starts.
         let keys = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
         let url = try await database.connectionURL(logger: logger)
@@ -81,7 +95,8 @@ struct Serve: AsyncParsableCommand {
             backgroundLogger: logger.forPostgres()
         )
         let dependencies = ServerDependencies(
-            postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger)
+            postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger,
+            languageGuide: languageGuide)
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         var app = HavenApplication.buildApplication(
             router: router,

@@ -14,12 +14,18 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Seals and opens restricted and confidential fields for the repositories that hold them.
     public var cipher: FieldCipher
+    /// The trauma-informed language check run on every saved plan.
+    public var languageGuide: LanguageGuide
 
-    public init(postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger) {
+    public init(
+        postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
+        languageGuide: LanguageGuide = LanguageGuide(rules: [])
+    ) {
         self.postgres = postgres
         self.migrations = migrations
         self.cipher = cipher
         self.logger = logger
+        self.languageGuide = languageGuide
     }
 }
 
@@ -71,7 +77,11 @@ public enum HavenApplication {
                     postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger)),
             matching: MatchingHandler(
                 service: MatchingService(
-                    postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger))
+                    postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger)),
+            plans: PlanHandler(
+                service: PlanService(
+                    postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger,
+                    staleAfterDays: configuration.staleAfterDays, guide: dependencies.languageGuide))
         )
         try handler.registerHandlers(
             on: router,

@@ -275,7 +275,92 @@ struct MatrixRequest {
             return .init(
                 method: .post, path: "/v1/mentor-matches/\(try await match(database, of: target))/status",
                 body: #"{"status": "accepted"}"#)
+        case .createConsent:
+            let family = try await family(database, of: target, waiting: false)
+            return .init(
+                method: .post, path: "/v1/families/\(family)/consents",
+                body: #"""
+                    {"given_by": "Parent A", "relationship": "parent",
+                     "recipient_organization_id": "\#(target.user.organizationID!.uuidString)",
+                     "purposes": ["service-referral"], "categories": ["contact"], "expires_on": "2099-01-01"}
+                    """#.replacingOccurrences(
+                        of: "2099-01-01", with: CalendarDate(Date(), timeZone: "UTC").adding(days: 30).description))
+        case .listConsents:
+            return .init(
+                method: .get, path: "/v1/families/\(try await family(database, of: target, waiting: false))/consents")
+        case .revokeConsent:
+            let sent = try await sentReferral(database, of: target)
+            return .init(method: .post, path: "/v1/consents/\(sent.consent)/revoke")
+        case .createPlan:
+            return .init(
+                method: .post, path: "/v1/families/\(try await family(database, of: target, waiting: false))/plans",
+                body: "{}")
+        case .getPlan:
+            return .init(method: .get, path: "/v1/plans/\(try await sentReferral(database, of: target).plan)")
+        case .replacePlan:
+            // The sent referral stays: one that went out leaves the plan only once finished.
+            let sent = try await sentReferral(database, of: target)
+            return .init(
+                method: .put, path: "/v1/plans/\(sent.plan)",
+                body: #"""
+                    {"goals": ["Find a counselor"], "referrals": [{"id": "\#(sent.referral)", "service_id": "\#(sent.service)",
+                     "handoff": "warm", "share": ["contact", "needs"]}]}
+                    """#, headers: [.ifMatch: #""v1""#])
+        case .getPlanVersion:
+            return .init(
+                method: .get, path: "/v1/plans/\(try await sentReferral(database, of: target).plan)/versions/1")
+        case .listReferrals: return .init(method: .get, path: "/v1/referrals")
+        case .getReferral:
+            return .init(method: .get, path: "/v1/referrals/\(try await sentReferral(database, of: target).referral)")
+        case .updateReferral:
+            return .init(
+                method: .post, path: "/v1/referrals/\(try await sentReferral(database, of: target).referral)/status",
+                body: #"{"status": "connected"}"#)
+        case .listFollowUps: return .init(method: .get, path: "/v1/follow-ups")
         }
+    }
+
+    /// A fresh plan of a family of `member`'s organization with one warm referral, sent under a
+    /// consent, to a service `member`'s organization runs (so its partner is the recipient).
+    static func sentReferral(_ database: TestDatabase, of member: AccessFixture.Member) async throws -> (
+        plan: String, referral: String, consent: String, service: String
+    ) {
+        let family = UUID(uuidString: try await family(database, of: member, waiting: false))!
+        let organization = member.user.organizationID!
+        let (service, plan, referral, consent) = (UUID(), UUID(), UUID(), UUID())
+        try await database.withClient { client in
+            try await client.transaction(logger: database.logger) { connection in
+                try await ServiceRepository(logger: database.logger).save(
+                    id: service, ServiceDraft(organizationID: organization, name: "Matrix counseling"), on: connection)
+                try await ConsentRepository(logger: database.logger, cipher: database.cipher).insert(
+                    id: consent, familyID: family,
+                    ConsentDraft(
+                        givenBy: "Parent A", relationship: .parent, recipientOrganizationID: organization,
+                        purposes: [.serviceReferral], categories: [.contact, .needs], givenAt: Date(),
+                        expiresOn: CalendarDate(Date(), timeZone: "UTC").adding(days: 30)),
+                    recordedBy: nil, on: connection)
+                let plans = PlanRepository(logger: database.logger, cipher: database.cipher)
+                try await plans.insert(
+                    id: plan, familyID: family, organizationID: organization, createdBy: nil, on: connection)
+                let content = PlanContent(
+                    goals: [], needs: [],
+                    referrals: [
+                        PlanReferral(
+                            id: referral, serviceID: service, reason: nil, whatToExpect: nil, handoff: .warm,
+                            shares: [.contact, .needs], followUp: nil)
+                    ], crisisContactIDs: [], mentor: nil, safetyNotes: nil, internalNotes: nil, followUps: [],
+                    showSensitiveNames: false)
+                _ = try await plans.saveVersion(planID: plan, content, savedBy: nil, on: connection)
+                let referrals = ReferralRepository(logger: database.logger)
+                let header = try await plans.header(id: plan, on: connection)!
+                try await referrals.sync(header, content.referrals, recipients: [service: organization], on: connection)
+                try await referrals.move(id: referral, to: .sent, note: nil, consentID: consent, on: connection)
+            }
+        }
+        return (
+            plan.uuidString.lowercased(), referral.uuidString.lowercased(), consent.uuidString.lowercased(),
+            service.uuidString.lowercased()
+        )
     }
 
     /// A fresh family of `member`'s organization, on the waiting list when `waiting`.

@@ -25,7 +25,9 @@ enum ServerHarness {
         let logger = logger ?? database.logger
         let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger.forPostgres())
         let dependencies = ServerDependencies(
-            postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger)
+            postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
+            languageGuide: try LanguageGuideFiles.load(
+                directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(

@@ -55,6 +55,17 @@ public enum Operation: String, Sendable, CaseIterable {
     case createMentorMatch
     case listMentorMatches
     case updateMentorMatch
+    case createConsent
+    case listConsents
+    case revokeConsent
+    case createPlan
+    case getPlan
+    case replacePlan
+    case getPlanVersion
+    case listReferrals
+    case getReferral
+    case updateReferral
+    case listFollowUps
 }
 
 /// How a caller relates to the record an operation touches.
@@ -120,6 +131,13 @@ public enum AccessPolicy {
             return .roles([.advocate, .coordinator, .admin])
         case .suggestMentors, .planMentorMatches, .createMentorMatch, .listMentorMatches, .updateMentorMatch:
             return .roles([.coordinator, .admin])
+        case .createConsent, .listConsents, .revokeConsent, .createPlan, .getPlan, .replacePlan, .getPlanVersion,
+            .listFollowUps:
+            // The confidential tier: the advocates who own the case, and admins.
+            return .roles([.advocate, .admin])
+        case .listReferrals, .getReferral, .updateReferral:
+            // Partners answer the referrals addressed to them (closed loop).
+            return .roles([.advocate, .partner, .admin])
         }
     }
 
@@ -153,11 +171,16 @@ public enum AccessPolicy {
         case .revokeToken, .listTokens:
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
         case .getVolunteer, .replaceVolunteer, .addVolunteerCredential, .getFamily, .replaceFamily, .requestMentor,
-            .suggestMentors, .createMentorMatch, .updateMentorMatch:
-            // Volunteers, families and their matches stay within their organization.
+            .suggestMentors, .createMentorMatch, .updateMentorMatch, .createConsent, .listConsents, .revokeConsent,
+            .createPlan, .getPlan, .replacePlan, .getPlanVersion:
+            // Volunteers, families, their consents, plans and matches stay within their organization.
             return caller.role == .admin || relationship != .otherOrganization ? .allow : .outOfScope
+        case .getReferral, .updateReferral:
+            // The same organization here is the one that sent it or, for a partner, the one it
+            // was sent to (`PlanService` decides which).
+            return caller.role == .admin || relationship == .sameOrganization ? .allow : .outOfScope
         case .listVolunteers, .createVolunteer, .listExpiringCredentials, .createFamily, .planMentorMatches,
-            .listMentorMatches:
+            .listMentorMatches, .listReferrals, .listFollowUps:
             return .allow
         case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A family as an advocate records it for peer support: a pseudonymous reference (no legal
-/// names), where they live, their languages, what they are living through, the child's age band,
-/// needs, and what they would like in a mentor. The referral-plans work completes the record.
+/// A family as an advocate records it: a pseudonymous reference (no legal names), where they
+/// live, their languages, what they are living through, the children's ages, their needs in the
+/// order the family puts them, how they may be reached safely, and what they would like in a
+/// peer mentor.
 public struct FamilyInput: Sendable, Equatable, Codable {
     public var reference: String
     public var homeZip: String
@@ -15,6 +16,10 @@ public struct FamilyInput: Sendable, Equatable, Codable {
     public var sameSituationPreferred: Bool?
     /// When the family would like to talk, in their own time zone.
     public var contactHours: [ServiceInput.Hours]?
+    public var children: [ChildInput]?
+    public var safeContact: SafeContactInput?
+    /// The family would like to talk with a parent who has been through it.
+    public var wantsMentor: Bool?
 
     public init(reference: String, homeZip: String) {
         self.reference = reference
@@ -29,6 +34,9 @@ public struct FamilyInput: Sendable, Equatable, Codable {
         case sameLanguageRequired = "same_language_required"
         case sameSituationPreferred = "same_situation_preferred"
         case contactHours = "contact_hours"
+        case children
+        case safeContact = "safe_contact"
+        case wantsMentor = "wants_mentor"
     }
 
     public func validate() -> Result<FamilyDraft, ValidationFailure> {
@@ -66,12 +74,15 @@ public struct FamilyInput: Sendable, Equatable, Codable {
         }
         let hours = check.weeklyHours(contactHours ?? [], at: "/contact_hours")
         let needs = check.taxonomyCodes(self.needs ?? [], at: "/needs")
+        let children = validChildren(check)
+        let safeContact = (self.safeContact ?? SafeContactInput()).validate(check, at: "/safe_contact")
         guard errors.isEmpty, let zip else { return .failure(ValidationFailure(errors: errors)) }
         return .success(
             FamilyDraft(
                 reference: reference, homeZip: zip, languages: languages, situations: situations, childAgeBand: band,
                 needs: needs, preferredMentorGender: gender, sameLanguageRequired: required,
-                sameSituationPreferred: sameSituationPreferred ?? true, contactHours: hours))
+                sameSituationPreferred: sameSituationPreferred ?? true, contactHours: hours, children: children,
+                safeContact: safeContact, wantsMentor: wantsMentor ?? false))
     }
 }
 
@@ -87,11 +98,16 @@ public struct FamilyDraft: Sendable, Equatable {
     public var sameLanguageRequired: Bool
     public var sameSituationPreferred: Bool
     public var contactHours: [OpeningHours]
+    /// The children's ages.
+    public var children: [Int]
+    public var safeContact: SafeContactPreferences
+    public var wantsMentor: Bool
 
     public init(
         reference: String, homeZip: ZIPCode, languages: [String], situations: [LivedExperience],
         childAgeBand: AgeBand?, needs: [String], preferredMentorGender: MentorGender?, sameLanguageRequired: Bool,
-        sameSituationPreferred: Bool, contactHours: [OpeningHours]
+        sameSituationPreferred: Bool, contactHours: [OpeningHours], children: [Int] = [],
+        safeContact: SafeContactPreferences = SafeContactPreferences(), wantsMentor: Bool = false
     ) {
         self.reference = reference
         self.homeZip = homeZip
@@ -103,6 +119,9 @@ public struct FamilyDraft: Sendable, Equatable {
         self.sameLanguageRequired = sameLanguageRequired
         self.sameSituationPreferred = sameSituationPreferred
         self.contactHours = contactHours
+        self.children = children
+        self.safeContact = safeContact
+        self.wantsMentor = wantsMentor
     }
 }
 

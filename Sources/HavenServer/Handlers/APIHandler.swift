@@ -10,6 +10,7 @@ struct APIHandler: APIProtocol {
     let search: SearchHandler
     let volunteers: VolunteerHandler
     let matching: MatchingHandler
+    let plans: PlanHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -267,5 +268,49 @@ struct APIHandler: APIProtocol {
         -> Operations.UpdateMentorMatch.Output
     {
         try await matching.updateMentorMatch(input)
+    }
+
+    func createConsent(_ input: Operations.CreateConsent.Input) async throws -> Operations.CreateConsent.Output {
+        try await plans.createConsent(input)
+    }
+
+    func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
+        try await plans.listConsents(input)
+    }
+
+    func revokeConsent(_ input: Operations.RevokeConsent.Input) async throws -> Operations.RevokeConsent.Output {
+        try await plans.revokeConsent(input)
+    }
+
+    func createPlan(_ input: Operations.CreatePlan.Input) async throws -> Operations.CreatePlan.Output {
+        try await plans.createPlan(input)
+    }
+
+    func getPlan(_ input: Operations.GetPlan.Input) async throws -> Operations.GetPlan.Output {
+        try await plans.getPlan(input)
+    }
+
+    func replacePlan(_ input: Operations.ReplacePlan.Input) async throws -> Operations.ReplacePlan.Output {
+        try await plans.replacePlan(input)
+    }
+
+    func getPlanVersion(_ input: Operations.GetPlanVersion.Input) async throws -> Operations.GetPlanVersion.Output {
+        try await plans.getPlanVersion(input)
+    }
+
+    func listReferrals(_ input: Operations.ListReferrals.Input) async throws -> Operations.ListReferrals.Output {
+        try await plans.listReferrals(input)
+    }
+
+    func getReferral(_ input: Operations.GetReferral.Input) async throws -> Operations.GetReferral.Output {
+        try await plans.getReferral(input)
+    }
+
+    func updateReferral(_ input: Operations.UpdateReferral.Input) async throws -> Operations.UpdateReferral.Output {
+        try await plans.updateReferral(input)
+    }
+
+    func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
+        try await plans.listFollowUps(input)
     }
 }

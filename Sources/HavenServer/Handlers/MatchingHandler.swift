@@ -132,6 +132,8 @@ struct MatchingHandler: Sendable {
                     byday: $0.days.map(\.rawValue).joined(separator: ","), opensAt: $0.opens.description,
                     closesAt: $0.closes.description)
             },
+            children: draft.children.map { FamilyDocument.ChildDocument(age: $0) },
+            safeContact: FamilyDocument.SafeContactDocument(draft.safeContact), wantsMentor: draft.wantsMentor,
             waitingSince: record.waitingSince.map(VolunteerHandler.timestamp), version: record.version,
             createdAt: VolunteerHandler.timestamp(record.createdAt),
             updatedAt: VolunteerHandler.timestamp(record.updatedAt))
@@ -154,8 +156,43 @@ struct FamilyDocument: Encodable {
     var sameLanguageRequired: Bool
     var sameSituationPreferred: Bool
     var contactHours: [VolunteerDocument.HoursDocument]
+    var children: [ChildDocument]
+    var safeContact: SafeContactDocument
+    var wantsMentor: Bool
     var waitingSince: String?
     var version: Int
     var createdAt: String
     var updatedAt: String
+}
+
+extension FamilyDocument {
+    struct ChildDocument: Encodable {
+        var age: Int
+    }
+
+    struct SafeContactDocument: Encodable {
+        var channels: [String]
+        var safeTimes: [VolunteerDocument.HoursDocument]
+        var noTexts: Bool
+        var sharedDevice: Bool
+        var phone: String?
+        var email: String?
+        var safeWord: String?
+        var callbackNote: String?
+
+        init(_ preferences: SafeContactPreferences) {
+            channels = preferences.channels.map(\.rawValue)
+            safeTimes = preferences.safeTimes.map {
+                .init(
+                    byday: $0.days.map(\.rawValue).joined(separator: ","), opensAt: $0.opens.description,
+                    closesAt: $0.closes.description)
+            }
+            noTexts = preferences.noTexts
+            sharedDevice = preferences.sharedDevice
+            phone = preferences.phone
+            email = preferences.email
+            safeWord = preferences.safeWord
+            callbackNote = preferences.callbackNote
+        }
+    }
 }

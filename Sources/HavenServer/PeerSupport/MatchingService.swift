@@ -265,6 +265,16 @@ struct MatchingService: Sendable {
         }
     }
 
+    /// The best eligible mentor of the family's organization, for a referral plan's offer; the
+    /// caller has already been authorized for the family.
+    func bestMentor(for family: FamilyRecord, on connection: PostgresConnection) async throws -> MentorSuggestion? {
+        let roster = try await volunteers.roster(organization: family.organizationID, on: connection)
+        let moment = now()
+        return MentorScoring.suggest(
+            for: seeker(family, at: moment), among: roster.map { mentor($0, at: moment) }, limit: 1
+        ).suggestions.first
+    }
+
     // MARK: Conversions
 
     /// The volunteer as matching sees them at `moment`: eligibility on their own calendar day,

@@ -15,9 +15,9 @@ public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(table).\(column)" }
 
-    /// Every encrypted column in the schema: key rotation re-encrypts exactly these. The
-    /// referral plans add theirs as they arrive.
+    /// Every encrypted column in the schema: key rotation re-encrypts exactly these.
     public static let all: [EncryptedColumn] = [
-        VolunteerRepository.name, VolunteerRepository.contacts, FamilyRepository.reference,
+        VolunteerRepository.name, VolunteerRepository.contacts, FamilyRepository.reference, FamilyRepository.details,
+        ConsentRepository.givenBy, PlanRepository.content,
     ]
 }

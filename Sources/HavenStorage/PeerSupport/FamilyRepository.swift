@@ -23,6 +23,8 @@ public struct FamilyRecord: Sendable {
 /// pseudonymous reference is sealed like a volunteer's name.
 public struct FamilyRepository: Sendable {
     public static let reference = EncryptedColumn(table: "families", column: "reference")
+    /// The children's ages and the safe-contact preferences, sealed together as JSON.
+    public static let details = EncryptedColumn(table: "families", column: "details")
 
     let logger: Logger
     let cipher: FieldCipher
@@ -36,24 +38,27 @@ public struct FamilyRepository: Sendable {
         id: UUID, organizationID: UUID, _ draft: FamilyDraft, demo: Bool = false, on connection: PostgresConnection
     ) async throws {
         let reference = try cipher.seal(draft.reference, for: FieldContext(Self.reference, recordID: id))
+        let details = try sealDetails(draft, id: id)
         try await connection.query(
             """
             INSERT INTO families (id, organization_id, reference, home_zip, languages, situations, child_age_band, needs,
                                   preferred_mentor_gender, same_language_required, same_situation_preferred,
-                                  contact_hours, demo)
+                                  contact_hours, details, wants_mentor, demo)
             VALUES (\(id), \(organizationID), \(reference), \(draft.homeZip.digits), \(draft.languages),
                     \(draft.situations.map(\.rawValue)), \(draft.childAgeBand?.rawValue), \(draft.needs),
                     \(draft.preferredMentorGender?.rawValue), \(draft.sameLanguageRequired),
-                    \(draft.sameSituationPreferred), \(VolunteerRepository.hoursJSON(draft.contactHours))::jsonb, \(demo))
+                    \(draft.sameSituationPreferred), \(VolunteerRepository.hoursJSON(draft.contactHours))::jsonb,
+                    \(details), \(draft.wantsMentor), \(demo))
             """,
             logger: logger)
     }
 
     public func update(id: UUID, _ draft: FamilyDraft, on connection: PostgresConnection) async throws {
         let reference = try cipher.seal(draft.reference, for: FieldContext(Self.reference, recordID: id))
+        let details = try sealDetails(draft, id: id)
         try await connection.query(
             """
-            UPDATE families SET reference = \(reference), home_zip = \(draft.homeZip.digits),
+            UPDATE families SET reference = \(reference), details = \(details), wants_mentor = \(draft.wantsMentor), home_zip = \(draft.homeZip.digits),
                    languages = \(draft.languages), situations = \(draft.situations.map(\.rawValue)),
                    child_age_band = \(draft.childAgeBand?.rawValue), needs = \(draft.needs),
                    preferred_mentor_gender = \(draft.preferredMentorGender?.rawValue),
@@ -124,7 +129,7 @@ public struct FamilyRepository: Sendable {
             SELECT f.id, f.organization_id, f.reference, f.home_zip, f.languages, f.situations, f.child_age_band,
                    f.needs, f.preferred_mentor_gender, f.same_language_required, f.same_situation_preferred,
                    f.contact_hours::text, z.time_zone, ST_Y(z.point::geometry), ST_X(z.point::geometry), r.requested_at,
-                   r.id, f.version, f.created_at, f.updated_at
+                   r.id, f.version, f.created_at, f.updated_at, f.details, f.wants_mentor
             FROM families f
             JOIN zip_codes z ON z.zip = f.home_zip
             LEFT JOIN mentor_requests r ON r.family_id = f.id AND r.status = 'waiting'
@@ -139,20 +144,74 @@ public struct FamilyRepository: Sendable {
                 (
                     UUID, UUID, Data, String, [String], [String], String?, [String], String?, Bool, Bool, String,
                     String,
-                    Double, Double, Date?, UUID?, Int, Date, Date
+                    Double, Double, Date?, UUID?, Int, Date, Date, Data?, Bool
                 ).self)
+            let (sealedDetails, wantsMentor) = (c.20, c.21)
             let reference = try cipher.open(c.2, for: FieldContext(Self.reference, recordID: c.0))
-            let draft = FamilyDraft(
+            var draft = FamilyDraft(
                 reference: reference, homeZip: ZIPCode(c.3)!, languages: c.4,
                 situations: c.5.compactMap(LivedExperience.init(rawValue:)),
                 childAgeBand: c.6.flatMap(AgeBand.init(rawValue:)), needs: c.7,
                 preferredMentorGender: c.8.flatMap(MentorGender.init(rawValue:)), sameLanguageRequired: c.9,
                 sameSituationPreferred: c.10, contactHours: VolunteerRepository.hours(c.11))
+            draft.wantsMentor = wantsMentor
+            if let sealedDetails {
+                let details = try StoredDetails.open(
+                    try cipher.open(sealedDetails, for: FieldContext(Self.details, recordID: c.0)))
+                draft.children = details.children
+                draft.safeContact = details.safeContact
+            }
             records.append(
                 FamilyRecord(
                     id: c.0, organizationID: c.1, draft: draft, timeZone: c.12, latitude: c.13, longitude: c.14,
                     waitingSince: c.15, requestID: c.16, version: c.17, createdAt: c.18, updatedAt: c.19))
         }
         return records
+    }
+}
+
+extension FamilyRepository {
+    func sealDetails(_ draft: FamilyDraft, id: UUID) throws -> Data {
+        try cipher.seal(StoredDetails(draft).sealedText(), for: FieldContext(Self.details, recordID: id))
+    }
+
+    /// The sealed part of the record, as JSON.
+    struct StoredDetails: Codable {
+        var children: [Int]
+        var channels: [String]
+        var safeTimes: String
+        var noTexts: Bool
+        var sharedDevice: Bool
+        var phone: String?
+        var email: String?
+        var safeWord: String?
+        var callbackNote: String?
+
+        init(_ draft: FamilyDraft) {
+            let contact = draft.safeContact
+            children = draft.children
+            channels = contact.channels.map(\.rawValue)
+            safeTimes = VolunteerRepository.hoursJSON(contact.safeTimes)
+            noTexts = contact.noTexts
+            sharedDevice = contact.sharedDevice
+            phone = contact.phone
+            email = contact.email
+            safeWord = contact.safeWord
+            callbackNote = contact.callbackNote
+        }
+
+        func sealedText() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
+
+        static func open(_ text: String) throws -> (children: [Int], safeContact: SafeContactPreferences) {
+            let stored = try JSONDecoder().decode(StoredDetails.self, from: Data(text.utf8))
+            return (
+                stored.children,
+                SafeContactPreferences(
+                    channels: stored.channels.compactMap(ContactChannel.init(rawValue:)),
+                    safeTimes: VolunteerRepository.hours(stored.safeTimes), noTexts: stored.noTexts,
+                    sharedDevice: stored.sharedDevice, phone: stored.phone, email: stored.email,
+                    safeWord: stored.safeWord, callbackNote: stored.callbackNote)
+            )
+        }
     }
 }
