@@ -127,4 +127,98 @@ struct PlanRulesTests {
         #expect(late?.pointer == "/due_at")
         #expect(late?.detail.hasPrefix("outside the family's safe times (MO,WE 10:00–14:00") == true)
     }
+
+    @Test("referrals move draft → sent → accepted → connected → closed; only the family's side sends or withdraws")
+    func referralLifecycle() {
+        #expect(ReferralStatus.draft.canMove(to: .sent, by: .owner))
+        #expect(!ReferralStatus.draft.canMove(to: .sent, by: .recipient))
+        #expect(ReferralStatus.sent.canMove(to: .accepted, by: .recipient))
+        #expect(
+            ReferralStatus.sent.canMove(to: .accepted, by: .owner),
+            "a self-referral's answer is recorded by the advocate")
+        #expect(!ReferralStatus.sent.canMove(to: .withdrawn, by: .recipient))
+        #expect(ReferralStatus.accepted.canMove(to: .connected, by: .recipient))
+        #expect(ReferralStatus.connected.canMove(to: .closed, by: .owner))
+        #expect(!ReferralStatus.closed.canMove(to: .sent, by: .owner))
+        #expect(!ReferralStatus.declined.canMove(to: .accepted, by: .recipient))
+        #expect(ReferralStatus.sent.move(to: .declined, by: .recipient, note: " ")?.pointer == "/reason")
+        #expect(ReferralStatus.connected.move(to: .closed, by: .recipient, note: nil)?.pointer == "/outcome")
+        #expect(ReferralStatus.connected.move(to: .closed, by: .recipient, note: "Attended three sessions") == nil)
+        #expect(
+            ReferralStatus.closed.move(to: .accepted, by: .recipient, note: nil)?.detail
+                == "a closed referral cannot be changed by its recipient")
+        #expect(
+            ReferralStatus.draft.move(to: .accepted, by: .owner, note: nil)?.detail
+                == "a draft referral can become sent, not accepted")
+    }
+
+    @Test(
+        "a plan edit: self-referrals share nothing, warm handoffs share contact and needs by default, no service twice")
+    func planValidation() {
+        let rule = SafeContact(channels: [], safeHours: [], timeZone: "America/Chicago")
+        let service = UUID()
+        var input = PlanInput()
+        input.referrals = [
+            ReferralInput(serviceId: service.uuidString, handoff: "warm"),
+            ReferralInput(serviceId: UUID().uuidString),
+        ]
+        guard case .success(let draft) = input.validate(safeContact: rule, knownReferralIDs: []) else {
+            Issue.record("a valid plan was refused")
+            return
+        }
+        #expect(draft.referrals.map(\.shares) == [[.contact, .needs], []])
+        #expect(draft.referrals.map(\.handoff) == [.warm, .selfReferral])
+
+        var bad = PlanInput()
+        var sharing = ReferralInput(serviceId: service.uuidString)
+        sharing.share = ["contact"]
+        var unknown = ReferralInput(serviceId: UUID().uuidString, handoff: "carrier")
+        unknown.id = UUID().uuidString
+        bad.referrals = [sharing, ReferralInput(serviceId: service.uuidString), unknown]
+        bad.goals = [""]
+        guard case .failure(let failure) = bad.validate(safeContact: rule, knownReferralIDs: []) else {
+            Issue.record("an invalid plan was accepted")
+            return
+        }
+        #expect(
+            failure.errors.map(\.pointer) == [
+                "/goals/0", "/referrals/0/share", "/referrals/1/service_id", "/referrals/2/handoff",
+                "/referrals/2/id",
+            ])
+    }
+
+    @Test("a consent needs an expiry within a year, a known recipient id, purposes and categories")
+    func consentValidation() {
+        let today = CalendarDate("2026-11-22")!
+        let now = ISO8601DateFormatter().date(from: "2026-11-22T15:00:00Z")!
+        let good = ConsentInput(
+            givenBy: "Demo parent", relationship: "guardian", recipientOrganizationId: UUID().uuidString,
+            purposes: ["service-referral"], categories: ["contact", "needs"], expiresOn: "2027-05-22")
+        guard case .success(let draft) = good.validate(now: now, today: today) else {
+            Issue.record("a valid consent was refused")
+            return
+        }
+        #expect(draft.categories == [.contact, .needs])
+        #expect(draft.givenAt == now)
+        let bad = ConsentInput(
+            givenBy: " ", relationship: "neighbour", recipientOrganizationId: "B", purposes: [],
+            categories: ["medical"], givenAt: now.addingTimeInterval(86_400), expiresOn: "2028-01-01")
+        guard case .failure(let failure) = bad.validate(now: now, today: today) else {
+            Issue.record("an invalid consent was accepted")
+            return
+        }
+        #expect(
+            failure.errors.map(\.pointer) == [
+                "/given_by", "/relationship", "/recipient_organization_id", "/purposes", "/categories/0", "/given_at",
+                "/expires_on",
+            ])
+        let past = ConsentInput(
+            givenBy: "Demo parent", relationship: "parent", recipientOrganizationId: UUID().uuidString,
+            purposes: ["peer-support"], categories: ["contact"], expiresOn: "2026-11-21")
+        guard case .failure(let expired) = past.validate(now: now, today: today) else {
+            Issue.record("a consent that already ended was accepted")
+            return
+        }
+        #expect(expired.errors.map(\.detail) == ["must be today or later"])
+    }
 }

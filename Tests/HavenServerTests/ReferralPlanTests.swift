@@ -1,0 +1,396 @@
+import Foundation
+import HTTPTypes
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+@Suite("Referral plans over HTTP")
+struct ReferralPlanTests {
+    static func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
+
+    static func headers(_ member: AccessFixture.Member?, ifMatch: String? = nil) throws -> HTTPFields {
+        var fields: HTTPFields = [
+            .authorization: "Bearer \(try #require(member).token)", .contentType: "application/json",
+        ]
+        if let ifMatch { fields[.ifMatch] = ifMatch }
+        return fields
+    }
+
+    static let familyJSON = #"""
+        {"reference": "DEMO-LUNA", "home_zip": "60614", "languages": ["es"],
+         "needs": ["mental-health.trauma-therapy", "legal.family-law"], "situations": ["ran-away"],
+         "children": [{"age": 14}], "wants_mentor": true,
+         "safe_contact": {"channels": ["phone", "email"], "no_texts": true, "shared_device": true,
+                          "phone": "+13125550199", "email": "demo-luna@example.invalid", "safe_word": "marigold",
+                          "callback_note": "Say it is the school calling",
+                          "safe_times": [{"byday": "MO,TU,WE,TH,FR", "opens_at": "17:00", "closes_at": "20:00"}]}}
+        """#
+
+    /// Counts rows where the sealed column still holds `text` in the clear (it never should).
+    static func plaintextRows(_ database: TestDatabase, table: String, column: String, text: String) async throws
+        -> Int
+    {
+        try await database.withClient { client in
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*) FROM \(table) WHERE position(convert_to('\(text)', 'UTF8') IN \(column)) > 0"),
+                logger: database.logger)
+            var count = -1
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
+    }
+
+    static func auditCount(_ database: TestDatabase, action: String, record: String) async throws -> Int {
+        try await database.withClient { client in
+            let rows = try await client.query(
+                "SELECT count(*) FROM audit_log WHERE action = \(action) AND record_id = \(record)",
+                logger: database.logger)
+            var count = -1
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
+    }
+
+    /// Monday 2026-11-23 at `hour`:00 in Chicago (UTC−6 in November), as ISO 8601.
+    static func chicagoMonday(_ hour: Int) -> String { String(format: "2026-11-23T%02d:00:00-06:00", hour) }
+
+    @Test(
+        "a specialist records a family, drafts a plan from search with crisis lines and a mentor offer, edits it in versions"
+    )
+    func planWorkflow() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let advocate = try Self.headers(world.fixture.members[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                let unsafe = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate,
+                    body: Self.body(
+                        #"{"reference": "DEMO-X", "home_zip": "60614", "children": [{"age": 40}], "safe_contact": {"channels": ["sms", "carrier-pigeon"], "no_texts": true}}"#
+                    ))
+                expectProblem(unsafe, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = Set(
+                    (unsafe.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [])
+                #expect(
+                    pointers == [
+                        "/children/0/age", "/safe_contact/channels/1", "/safe_contact/channels", "/safe_contact/phone",
+                    ])
+
+                let created = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
+                #expect(created.status == .created, "\(created.json)")
+                let family = try #require(created.json["id"] as? String)
+                let contact = try #require(created.json["safe_contact"] as? [String: Any])
+                #expect(contact["safe_word"] as? String == "marigold")
+                #expect((created.json["children"] as? [[String: Any]])?.first?["age"] as? Int == 14)
+                #expect(
+                    try await Self.plaintextRows(database, table: "families", column: "details", text: "marigold") == 0)
+
+                // The draft: search's best services per need, crisis lines, the mentor offer.
+                let drafted = try await client.execute(
+                    uri: "/v1/families/\(family)/plans", method: .post, headers: advocate,
+                    body: Self.body(#"{"goals": ["Que mi hija vuelva a la escuela"]}"#))
+                #expect(drafted.status == .created, "\(drafted.json)")
+                #expect(drafted.headers[.eTag] == #""v1""#)
+                let plan = try #require(drafted.json["id"] as? String)
+                let referrals = try #require(drafted.json["referrals"] as? [[String: Any]])
+                #expect(
+                    referrals.compactMap { $0["service_name"] as? String } == [
+                        "Near counseling", "Far counseling", "Spanish legal help",
+                    ])
+                #expect(referrals.allSatisfy { $0["status"] as? String == "draft" })
+                #expect(referrals.allSatisfy { $0["handoff"] as? String == "self-referral" })
+                #expect((referrals.first?["reason"] as? String)?.contains("km away") == true)
+                let crisis = try #require(drafted.json["crisis_contacts"] as? [[String: Any]])
+                #expect(crisis.count >= 3, "the national lines are in every plan")
+                #expect((drafted.json["mentor"] as? [String: Any])?["offered"] as? Bool == true)
+                #expect(drafted.json["goals"] as? [String] == ["Que mi hija vuelva a la escuela"])
+
+                let referralIDs = referrals.compactMap { $0["id"] as? String }
+                let serviceIDs = referrals.compactMap { $0["service_id"] as? String }
+                // The edit: the legal help first, as a warm handoff; the far counseling gone; a
+                // check-in at a safe time; notes, one with a word the language guide flags.
+                let edit = #"""
+                    {"goals": ["Que mi hija vuelva a la escuela", "Dormir tranquila"],
+                     "referrals": [
+                       {"id": "\#(referralIDs[2])", "service_id": "\#(serviceIDs[2])", "handoff": "warm",
+                        "reason": "Helps with custody papers in Spanish", "what_to_expect": "A first call of 20 minutes"},
+                       {"id": "\#(referralIDs[0])", "service_id": "\#(serviceIDs[0])",
+                        "follow_up": {"due_at": "\#(Self.chicagoMonday(18))", "channel": "phone", "note": "Ask how the first session went"}}
+                     ],
+                     "internal_notes": "The pimp has been seen near the school",
+                     "follow_ups": [{"due_at": "\#(Self.chicagoMonday(19))", "channel": "email"}]}
+                    """#
+                let unconditional = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put, headers: advocate, body: Self.body(edit))
+                #expect(unconditional.status == .preconditionRequired)
+                let saved = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(
+                        world.fixture.members[.advocate], ifMatch: #""v1""#), body: Self.body(edit))
+                #expect(saved.status == .ok, "\(saved.json)")
+                #expect(saved.headers[.eTag] == #""v2""#)
+                let edited = try #require(saved.json["referrals"] as? [[String: Any]])
+                #expect(
+                    edited.compactMap { $0["service_name"] as? String } == ["Spanish legal help", "Near counseling"])
+                #expect(edited.first?["handoff"] as? String == "warm")
+                #expect(edited.first?["share"] as? [String] == ["contact", "needs"])
+                #expect((edited.first?["consent_problems"] as? [String])?.isEmpty == false)
+                #expect((saved.json["crisis_contacts"] as? [[String: Any]])?.count == crisis.count)
+                let warnings = try #require(saved.json["language_warnings"] as? [[String: Any]])
+                #expect(warnings.count == 1)
+                #expect(warnings.first?["pointer"] as? String == "/internal_notes")
+                #expect(warnings.first?["prefer"] as? String == "trafficker")
+                #expect(
+                    try await Self.plaintextRows(
+                        database, table: "plan_versions", column: "content", text: "custody papers") == 0)
+
+                // Someone else saved first: 412, and nothing changes.
+                let stale = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v1""#),
+                    body: Self.body(#"{"goals": ["Lost update"]}"#))
+                #expect(stale.status == .preconditionFailed)
+                let current = try await client.execute(uri: "/v1/plans/\(plan)", method: .get, headers: advocate)
+                #expect(current.json["version"] as? Int == 2)
+                #expect((current.json["goals"] as? [String])?.count == 2)
+                let first = try await client.execute(
+                    uri: "/v1/plans/\(plan)/versions/1", method: .get, headers: advocate)
+                #expect(first.json["version"] as? Int == 1)
+                #expect(first.json["current_version"] as? Int == 2)
+                #expect((first.json["referrals"] as? [[String: Any]])?.count == 3)
+                let missing = try await client.execute(
+                    uri: "/v1/plans/\(plan)/versions/9", method: .get, headers: advocate)
+                #expect(missing.status == .notFound)
+
+                // Safety rules: Saturday is not a safe time; texts are refused; neither saves.
+                for (followUp, pointer) in [
+                    (#"{"due_at": "2026-11-28T10:00:00-06:00", "channel": "phone"}"#, "/follow_ups/0/due_at"),
+                    (#"{"due_at": "\#(Self.chicagoMonday(18))", "channel": "sms"}"#, "/follow_ups/0/channel"),
+                    (#"{"due_at": "\#(Self.chicagoMonday(18))", "channel": "video"}"#, "/follow_ups/0/channel"),
+                ] {
+                    let refused = try await client.execute(
+                        uri: "/v1/plans/\(plan)", method: .put,
+                        headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v2""#),
+                        body: Self.body(
+                            #"{"referrals": [{"id": "\#(referralIDs[2])", "service_id": "\#(serviceIDs[2])", "handoff": "warm"}, {"id": "\#(referralIDs[0])", "service_id": "\#(serviceIDs[0])"}], "follow_ups": [\#(followUp)]}"#
+                        ))
+                    expectProblem(refused, .unprocessableContent, type: "urn:haven:problem:validation")
+                    let where_ = (refused.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String
+                    #expect(where_ == pointer, "\(refused.json)")
+                }
+                let unchanged = try await client.execute(uri: "/v1/plans/\(plan)", method: .get, headers: advocate)
+                #expect(unchanged.json["version"] as? Int == 2)
+
+                // What is due: both check-ins, soonest first, with the family's safe times.
+                let due = try await client.execute(
+                    uri: "/v1/follow-ups?due_before=2026-11-25T00:00:00Z", method: .get, headers: advocate)
+                #expect(due.status == .ok)
+                let items = try #require(due.json["data"] as? [[String: Any]])
+                #expect(items.compactMap { $0["channel"] as? String } == ["phone", "email"])
+                #expect(items.first?["service_name"] as? String == "Near counseling")
+                #expect(items.first?["note"] as? String == "Ask how the first session went")
+                #expect(items.first?["family_reference"] as? String == "DEMO-LUNA")
+                #expect(items.first?["safe_times"] as? String == "MO,TU,WE,TH,FR 17:00–20:00")
+                #expect(items.first?["warning"] == nil)
+                let none = try await client.execute(
+                    uri: "/v1/follow-ups?due_before=2026-11-23T00:00:00Z", method: .get, headers: advocate)
+                #expect((none.json["data"] as? [[String: Any]])?.isEmpty == true)
+
+                // Another organization's advocate: 404, like a plan that does not exist.
+                let outsider = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .get,
+                    headers: try Self.headers(world.fixture.outsiders[.advocate]))
+                #expect(outsider.status == .notFound)
+
+                #expect(try await Self.auditCount(database, action: "createPlan", record: plan) == 1)
+                #expect(try await Self.auditCount(database, action: "replacePlan", record: plan) == 1)
+                #expect(try await Self.auditCount(database, action: "getPlan", record: plan) == 2)
+                #expect(try await Self.auditCount(database, action: "getPlanVersion", record: plan) == 1)
+                #expect(try await Self.auditCount(database, action: "createFamily", record: family) == 1)
+            }
+        }
+    }
+
+    @Test(
+        "a warm handoff goes out only under a consent covering recipient, purpose and categories; partners see only that"
+    )
+    func consentGate() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let fixture = world.fixture
+            // A counseling service the partner organization B runs.
+            let partnerService = UUID()
+            try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    var draft = ServiceDraft(organizationID: fixture.organizationB, name: "Partner counseling")
+                    draft.needs = ["mental-health.trauma-therapy"]
+                    try await ServiceRepository(logger: database.logger).save(
+                        id: partnerService, draft, on: connection)
+                }
+            }
+            let advocate = try Self.headers(fixture.members[.advocate])
+            let partner = try Self.headers(fixture.outsiders[.partner])
+            let otherPartner = try Self.headers(fixture.members[.partner])
+            try await ServerHarness.withServer(database: database) { client in
+                let created = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
+                let family = try #require(created.json["id"] as? String)
+                let drafted = try await client.execute(
+                    uri: "/v1/families/\(family)/plans", method: .post, headers: advocate,
+                    body: Self.body(#"{"services_per_need": 0}"#))
+                let plan = try #require(drafted.json["id"] as? String)
+                let nearby = try #require(world.ids["Near counseling"])
+                let saved = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(fixture.members[.advocate], ifMatch: #""v1""#),
+                    body: Self.body(
+                        #"{"referrals": [{"service_id": "\#(partnerService.uuidString)", "handoff": "warm", "share": ["contact", "needs"]}, {"service_id": "\#(nearby)"}]}"#
+                    ))
+                let referrals = try #require(saved.json["referrals"] as? [[String: Any]], "\(saved.json)")
+                let warm = try #require(referrals.first?["id"] as? String)
+                let selfReferral = try #require(referrals.last?["id"] as? String)
+
+                func send() async throws -> TestResponse {
+                    try await client.execute(
+                        uri: "/v1/referrals/\(warm)/status", method: .post, headers: advocate,
+                        body: Self.body(#"{"status": "sent"}"#))
+                }
+                func consent(
+                    recipient: UUID, purposes: String = #"["service-referral"]"#,
+                    categories: String = #"["contact", "needs"]"#
+                ) async throws -> String {
+                    let expires = CalendarDate(Date(), timeZone: "America/Chicago").adding(days: 90)
+                    let response = try await client.execute(
+                        uri: "/v1/families/\(family)/consents", method: .post, headers: advocate,
+                        body: Self.body(
+                            #"{"given_by": "Demo parent", "relationship": "parent", "recipient_organization_id": "\#(recipient.uuidString)", "purposes": \#(purposes), "categories": \#(categories), "expires_on": "\#(expires)"}"#
+                        ))
+                    #expect(response.status == .created, "\(response.json)")
+                    return try #require(response.json["id"] as? String)
+                }
+                func refusedBecause(_ words: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                    let refused = try await send()
+                    expectProblem(
+                        refused, .conflict, type: "urn:haven:problem:conflict", sourceLocation: sourceLocation)
+                    let detail = refused.json["detail"] as? String ?? ""
+                    #expect(detail.contains(words), "\(detail)", sourceLocation: sourceLocation)
+                }
+
+                try await refusedBecause("no consent to share with this organization")
+                _ = try await consent(recipient: fixture.organizationA)
+                try await refusedBecause("no consent to share with this organization")
+                // An expired one (stored directly: the API refuses a past expiry date).
+                try await database.withClient { client in
+                    try await client.withConnection { connection in
+                        try await ConsentRepository(logger: database.logger, cipher: database.cipher).insert(
+                            id: UUID(), familyID: UUID(uuidString: family)!,
+                            ConsentDraft(
+                                givenBy: "Demo parent", relationship: .parent,
+                                recipientOrganizationID: fixture.organizationB, purposes: [.serviceReferral],
+                                categories: [.contact, .needs], givenAt: Date().addingTimeInterval(-90 * 86_400),
+                                expiresOn: CalendarDate(Date(), timeZone: "UTC").adding(days: -3)),
+                            recordedBy: nil, on: connection)
+                    }
+                }
+                try await refusedBecause("expired")
+                let revokedFirst = try await consent(recipient: fixture.organizationB)
+                let revoked = try await client.execute(
+                    uri: "/v1/consents/\(revokedFirst)/revoke", method: .post, headers: advocate)
+                #expect(revoked.status == .ok)
+                #expect(revoked.json["active"] as? Bool == false)
+                let twice = try await client.execute(
+                    uri: "/v1/consents/\(revokedFirst)/revoke", method: .post, headers: advocate)
+                #expect(twice.status == .conflict)
+                try await refusedBecause("revoked")
+                // The closest consent explains: the newest, when several miss by as much.
+                _ = try await consent(recipient: fixture.organizationB, purposes: #"["peer-support"]"#)
+                try await refusedBecause("does not cover the purpose service-referral")
+                _ = try await consent(recipient: fixture.organizationB, categories: #"["contact"]"#)
+                try await refusedBecause("does not cover: needs")
+                let unseen = try await client.execute(
+                    uri: "/v1/referrals/\(warm)", method: .get, headers: partner)
+                #expect(unseen.status == .notFound, "a draft is not the partner's yet")
+
+                let covering = try await consent(recipient: fixture.organizationB)
+                let sent = try await send()
+                #expect(sent.status == .ok, "\(sent.json)")
+                #expect(sent.json["status"] as? String == "sent")
+                let selfSent = try await client.execute(
+                    uri: "/v1/referrals/\(selfReferral)/status", method: .post, headers: advocate,
+                    body: Self.body(#"{"status": "sent"}"#))
+                #expect(selfSent.status == .ok, "a self-referral shares nothing and needs no consent")
+
+                // The partner: only its referral, only the consented categories.
+                let listed = try await client.execute(uri: "/v1/referrals", method: .get, headers: partner)
+                let data = try #require(listed.json["data"] as? [[String: Any]])
+                #expect(data.compactMap { $0["id"] as? String } == [warm])
+                let shared = try #require(data.first?["family"] as? [String: Any])
+                #expect(shared["categories"] as? [String] == ["contact", "needs"])
+                #expect(shared["needs"] as? [String] == ["mental-health.trauma-therapy", "legal.family-law"])
+                #expect((shared["contact"] as? [String: Any])?["phone"] as? String == "+13125550199")
+                #expect((shared["contact"] as? [String: Any])?["safe_word"] == nil)
+                #expect(shared["situations"] == nil)
+                #expect(shared["children"] == nil)
+                #expect(data.first?["plan_id"] == nil)
+                let elsewhere = try await client.execute(uri: "/v1/referrals", method: .get, headers: otherPartner)
+                #expect((elsewhere.json["data"] as? [[String: Any]])?.isEmpty == true)
+                let hidden = try await client.execute(
+                    uri: "/v1/referrals/\(warm)", method: .get, headers: otherPartner)
+                #expect(hidden.status == .notFound)
+                let selfHidden = try await client.execute(
+                    uri: "/v1/referrals/\(selfReferral)", method: .get, headers: partner)
+                #expect(selfHidden.status == .notFound)
+                let notTheirs = try await client.execute(
+                    uri: "/v1/families/\(family)", method: .get, headers: partner)
+                #expect(notTheirs.status == .forbidden)
+
+                // Closing the loop.
+                let unexplained = try await client.execute(
+                    uri: "/v1/referrals/\(warm)/status", method: .post, headers: partner,
+                    body: Self.body(#"{"status": "declined"}"#))
+                expectProblem(unexplained, .unprocessableContent, type: "urn:haven:problem:validation")
+                let withdrawn = try await client.execute(
+                    uri: "/v1/referrals/\(warm)/status", method: .post, headers: partner,
+                    body: Self.body(#"{"status": "withdrawn", "outcome": "no"}"#))
+                #expect(withdrawn.status == .unprocessableContent, "only the family's side withdraws")
+                let accepted = try await client.execute(
+                    uri: "/v1/referrals/\(warm)/status", method: .post, headers: partner,
+                    body: Self.body(#"{"status": "accepted"}"#))
+                #expect(accepted.json["status"] as? String == "accepted")
+
+                // Revocation takes effect at once: the partner keeps the referral and what the
+                // remaining contact-only consent covers, not the family's needs.
+                _ = try await client.execute(uri: "/v1/consents/\(covering)/revoke", method: .post, headers: advocate)
+                let after = try await client.execute(uri: "/v1/referrals/\(warm)", method: .get, headers: partner)
+                #expect(after.status == .ok)
+                let less = try #require(after.json["family"] as? [String: Any])
+                #expect(less["categories"] as? [String] == ["contact"])
+                #expect(less["needs"] == nil)
+                #expect((less["contact"] as? [String: Any])?["phone"] as? String == "+13125550199")
+
+                // A referral that went out stays in the plan until it is finished.
+                let dropped = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(fixture.members[.advocate], ifMatch: #""v2""#), body: Self.body("{}"))
+                expectProblem(dropped, .unprocessableContent, type: "urn:haven:problem:validation")
+
+                let consents = try await client.execute(
+                    uri: "/v1/families/\(family)/consents", method: .get, headers: advocate)
+                let rows = try #require(consents.json["data"] as? [[String: Any]])
+                #expect(rows.count == 6)
+                #expect(rows.filter { $0["active"] as? Bool == true }.count == 3)
+                #expect(
+                    try await Self.plaintextRows(database, table: "consents", column: "given_by", text: "Demo parent")
+                        == 0)
+                #expect(try await Self.auditCount(database, action: "getReferral", record: warm) == 1)
+                #expect(try await Self.auditCount(database, action: "updateReferral", record: warm) == 2)
+            }
+        }
+    }
+}
