@@ -181,8 +181,8 @@ struct ReferralPlanTests {
                             #"{"referrals": [{"id": "\#(referralIDs[2])", "service_id": "\#(serviceIDs[2])", "handoff": "warm"}, {"id": "\#(referralIDs[0])", "service_id": "\#(serviceIDs[0])"}], "follow_ups": [\#(followUp)]}"#
                         ))
                     expectProblem(refused, .unprocessableContent, type: "urn:haven:problem:validation")
-                    let where_ = (refused.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String
-                    #expect(where_ == pointer, "\(refused.json)")
+                    let found = (refused.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String
+                    #expect(found == pointer, "\(refused.json)")
                 }
                 let unchanged = try await client.execute(uri: "/v1/plans/\(plan)", method: .get, headers: advocate)
                 #expect(unchanged.json["version"] as? Int == 2)
