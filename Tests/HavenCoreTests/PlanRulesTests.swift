@@ -221,4 +221,38 @@ struct PlanRulesTests {
         }
         #expect(expired.errors.map(\.detail) == ["must be today or later"])
     }
+
+    @Test("the family's document escapes what it is given, keeps crisis lines first, and words hours in Spanish")
+    func familyDocument() {
+        let schedule = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false,
+            hours: [OpeningHours(days: [.monday, .friday], opens: LocalTime("09:00")!, closes: LocalTime("17:00")!)])
+        let document = FamilyPlanDocument(
+            language: .es, preparedOn: CalendarDate("2026-11-22")!, goals: ["<script>alert(1)</script> *volver*"],
+            needs: ["Terapia de trauma"],
+            services: [
+                .init(
+                    name: nil, organization: nil, why: "Cerca de casa", whatToExpect: nil, phones: ["+13125550100"],
+                    url: nil, address: nil, hours: FamilyPlanDocument.hours(schedule, language: .es),
+                    advocateConnects: true)
+            ],
+            crisisLines: [
+                .init(name: "Línea 988", ways: ["Llama al 988 (24 horas, todos los días)"], whatToExpect: nil)
+            ],
+            mentorOffered: false, safetyNotes: nil, nextCheckIn: nil)
+        let html = document.render(.html)
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!html.contains("<script"))
+        #expect(html.contains("lunes, viernes 09:00–17:00"))
+        #expect(html.contains("Tu defensora o defensor se comunicará con ellos contigo."))
+        let now = html.range(of: "Si necesitas ayuda ahora mismo")!.lowerBound
+        #expect(now < html.range(of: "Servicios que pueden ayudar")!.lowerBound, "crisis lines come first")
+        #expect(!html.contains("Hablar con alguien"), "no mentor section when none is offered")
+        let markdown = document.render(.md)
+        #expect(markdown.contains("- \\<script\\>alert(1)\\</script\\> \\*volver\\*"))
+        #expect(markdown.hasPrefix("# Tu plan\n"))
+        #expect(
+            FamilyPlanDocument.hours(WeeklySchedule(timeZone: "UTC", alwaysOpen: true, hours: []), language: .en)
+                == "Open 24 hours, every day")
+    }
 }

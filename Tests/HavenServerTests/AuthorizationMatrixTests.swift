@@ -309,6 +309,9 @@ struct MatrixRequest {
         case .getPlanVersion:
             return .init(
                 method: .get, path: "/v1/plans/\(try await sentReferral(database, of: target).plan)/versions/1")
+        case .getPlanDocument:
+            return .init(
+                method: .get, path: "/v1/plans/\(try await sentReferral(database, of: target).plan)/document?format=md")
         case .listReferrals: return .init(method: .get, path: "/v1/referrals")
         case .getReferral:
             return .init(method: .get, path: "/v1/referrals/\(try await sentReferral(database, of: target).referral)")

@@ -57,8 +57,35 @@ struct ReferralPlanTests {
         }
     }
 
-    /// Monday 2026-11-23 at `hour`:00 in Chicago (UTC−6 in November), as ISO 8601.
-    static func chicagoMonday(_ hour: Int) -> String { String(format: "2026-11-23T%02d:00:00-06:00", hour) }
+    static let chicago: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/Chicago")!
+        return calendar
+    }()
+
+    /// The next Monday in Chicago after today: check-ins in the future, whatever day tests run.
+    static let monday: DateComponents = {
+        let tomorrow = chicago.startOfDay(for: Date().addingTimeInterval(86_400))
+        let next = chicago.nextDate(after: tomorrow, matching: DateComponents(weekday: 2), matchingPolicy: .nextTime)!
+        return chicago.dateComponents([.year, .month, .day], from: next)
+    }()
+
+    /// That Monday at `hour`:00 in Chicago, as ISO 8601 with the offset.
+    static func chicagoMonday(_ hour: Int, plusDays: Int = 0) -> String {
+        let date = chicago.date(
+            from: DateComponents(year: monday.year, month: monday.month, day: monday.day! + plusDays, hour: hour))!
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = chicago.timeZone
+        return formatter.string(from: date)
+    }
+
+    static var mondayInSpanish: String {
+        let months = [
+            "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+            "noviembre", "diciembre",
+        ]
+        return "lunes, \(monday.day!) de \(months[monday.month! - 1]) de \(monday.year!)"
+    }
 
     @Test(
         "a specialist records a family, drafts a plan from search with crisis lines and a mentor offer, edits it in versions"
@@ -189,7 +216,9 @@ struct ReferralPlanTests {
 
                 // What is due: both check-ins, soonest first, with the family's safe times.
                 let due = try await client.execute(
-                    uri: "/v1/follow-ups?due_before=2026-11-25T00:00:00Z", method: .get, headers: advocate)
+                    uri:
+                        "/v1/follow-ups?due_before=\(Self.chicagoMonday(0, plusDays: 2).replacingOccurrences(of: "+", with: "%2B"))",
+                    method: .get, headers: advocate)
                 #expect(due.status == .ok)
                 let items = try #require(due.json["data"] as? [[String: Any]])
                 #expect(items.compactMap { $0["channel"] as? String } == ["phone", "email"])
@@ -199,8 +228,43 @@ struct ReferralPlanTests {
                 #expect(items.first?["safe_times"] as? String == "MO,TU,WE,TH,FR 17:00–20:00")
                 #expect(items.first?["warning"] == nil)
                 let none = try await client.execute(
-                    uri: "/v1/follow-ups?due_before=2026-11-23T00:00:00Z", method: .get, headers: advocate)
+                    uri:
+                        "/v1/follow-ups?due_before=\(Self.chicagoMonday(0).replacingOccurrences(of: "+", with: "%2B"))",
+                    method: .get, headers: advocate)
                 #expect((none.json["data"] as? [[String: Any]])?.isEmpty == true)
+
+                // The family's document: Spanish, self-contained, nothing internal; on a shared
+                // device, sensitive services go unnamed unless the advocate chooses otherwise.
+                let spanish = try await client.execute(
+                    uri: "/v1/plans/\(plan)/document?format=html&lang=es", method: .get, headers: advocate)
+                #expect(spanish.status == .ok)
+                #expect(spanish.headers[.contentType]?.hasPrefix("text/html") == true)
+                let html = String(buffer: spanish.body)
+                #expect(html.contains(#"<html lang="es">"#))
+                #expect(html.contains("<h1>Tu plan</h1>"))
+                #expect(html.contains("Dormir tranquila"))
+                #expect(html.contains("Spanish legal help"))
+                #expect(html.contains("Helps with custody papers in Spanish"))
+                #expect(!html.contains("Near counseling"), "a sensitive service on a shared device goes unnamed")
+                #expect(html.contains("sin nombre, para proteger tu privacidad"))
+                #expect(html.contains("988"), "the crisis lines are in the document")
+                #expect(html.contains("\(Self.mondayInSpanish) a las 18:00, por teléfono"), "the next check-in")
+                for secret in [
+                    "pimp", "DEMO-LUNA", "marigold", "school calling", "<script", "<link", "src=", "@import",
+                ] {
+                    #expect(!html.contains(secret), "the document must not contain \(secret)")
+                }
+                let named = try await client.execute(
+                    uri: "/v1/plans/\(plan)/document?lang=en&show_sensitive_names=true", method: .get,
+                    headers: advocate)
+                #expect(String(buffer: named.body).contains("Near counseling"))
+                let markdown = try await client.execute(
+                    uri: "/v1/plans/\(plan)/document?format=md", method: .get, headers: advocate)
+                #expect(markdown.headers[.contentType]?.hasPrefix("text/markdown") == true)
+                #expect(String(buffer: markdown.body).hasPrefix("# Your plan\n"))
+                let badFormat = try await client.execute(
+                    uri: "/v1/plans/\(plan)/document?format=pdf&lang=fr", method: .get, headers: advocate)
+                expectProblem(badFormat, .unprocessableContent, type: "urn:haven:problem:validation")
 
                 // Another organization's advocate: 404, like a plan that does not exist.
                 let outsider = try await client.execute(

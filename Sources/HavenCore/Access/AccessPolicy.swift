@@ -62,6 +62,7 @@ public enum Operation: String, Sendable, CaseIterable {
     case getPlan
     case replacePlan
     case getPlanVersion
+    case getPlanDocument
     case listReferrals
     case getReferral
     case updateReferral
@@ -132,7 +133,7 @@ public enum AccessPolicy {
         case .suggestMentors, .planMentorMatches, .createMentorMatch, .listMentorMatches, .updateMentorMatch:
             return .roles([.coordinator, .admin])
         case .createConsent, .listConsents, .revokeConsent, .createPlan, .getPlan, .replacePlan, .getPlanVersion,
-            .listFollowUps:
+            .getPlanDocument, .listFollowUps:
             // The confidential tier: the advocates who own the case, and admins.
             return .roles([.advocate, .admin])
         case .listReferrals, .getReferral, .updateReferral:
@@ -172,7 +173,7 @@ public enum AccessPolicy {
             return caller.role == .admin || relationship == .own ? .allow : .outOfScope
         case .getVolunteer, .replaceVolunteer, .addVolunteerCredential, .getFamily, .replaceFamily, .requestMentor,
             .suggestMentors, .createMentorMatch, .updateMentorMatch, .createConsent, .listConsents, .revokeConsent,
-            .createPlan, .getPlan, .replacePlan, .getPlanVersion:
+            .createPlan, .getPlan, .replacePlan, .getPlanVersion, .getPlanDocument:
             // Volunteers, families, their consents, plans and matches stay within their organization.
             return caller.role == .admin || relationship != .otherOrganization ? .allow : .outOfScope
         case .getReferral, .updateReferral:

@@ -313,4 +313,8 @@ struct APIHandler: APIProtocol {
     func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
         try await plans.listFollowUps(input)
     }
+
+    func getPlanDocument(_ input: Operations.GetPlanDocument.Input) async throws -> Operations.GetPlanDocument.Output {
+        try await plans.getPlanDocument(input)
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HavenAPI
 import HavenCore
 import HavenStorage
+import OpenAPIRuntime
 
 /// Consents, plans, referrals and follow-ups: translates between the API's types and
 /// `PlanService`.
@@ -123,6 +124,14 @@ struct PlanHandler: Sendable {
                     pointer: $0.pointer, found: $0.finding.found, prefer: $0.finding.prefer,
                     severity: $0.finding.severity.rawValue, basis: $0.finding.basis)
             })
+    }
+
+    func getPlanDocument(_ input: Operations.GetPlanDocument.Input) async throws -> Operations.GetPlanDocument.Output {
+        let (text, format) = try await service.document(
+            try scope, id: input.path.id, format: input.query.format, language: input.query.lang,
+            showSensitiveNames: input.query.showSensitiveNames)
+        let body = HTTPBody(text)
+        return .ok(.init(body: format == .html ? .html(body) : .textMarkdown(body)))
     }
 
     static func document(_ followUp: FollowUp) -> Components.Schemas.FollowUp {

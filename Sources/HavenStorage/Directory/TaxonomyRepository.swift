@@ -81,4 +81,22 @@ public struct TaxonomyRepository: Sendable {
         for try await (code, name) in rows.decode((String, String).self) { names[code] = name }
         return names
     }
+
+    /// Display names as written (capitalized), in English or Spanish, for a family's document.
+    public func displayNames(
+        of codes: [String], in taxonomy: Taxonomy, spanish: Bool, on connection: PostgresConnection
+    )
+        async throws -> [String: String]
+    {
+        guard !codes.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT code, CASE WHEN \(spanish) THEN name_es ELSE name END FROM taxonomy_terms
+            WHERE taxonomy_id = \(taxonomy.id) AND code = ANY(\(codes))
+            """,
+            logger: logger)
+        var names: [String: String] = [:]
+        for try await (code, name) in rows.decode((String, String).self) { names[code] = name }
+        return names
+    }
 }
