@@ -19,7 +19,8 @@ struct Haven: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self, Login.self,
             Whoami.self, Logout.self, PlaceCommand.self, NeedsCommand.self, SearchCommand.self, CrisisCommand.self,
-            DirectoryCommand.self, VolunteersCommand.self, FamiliesCommand.self, MatchCommand.self,
+            DirectoryCommand.self, VolunteersCommand.self, FamiliesCommand.self, MatchCommand.self, ConsentCommand.self,
+            PlanCommand.self, ReferralsCommand.self, FollowUpsCommand.self,
             Bench.self,
         ]
     )

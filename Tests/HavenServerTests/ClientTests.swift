@@ -145,6 +145,135 @@ struct ClientTests {
         }
     }
 
+    @Test(
+        "an advocate records a family, consent and a plan, edits referrals, exports it in Spanish and lists follow-ups with haven alone; a partner accepts its referral"
+    )
+    func planCommands() async throws {
+        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
+        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        try await cluster.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let partnerService = UUID()
+            try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    try await ServiceRepository(logger: database.logger).save(
+                        id: partnerService,
+                        ServiceDraft(organizationID: world.fixture.organizationB, name: "Partner family law clinic"),
+                        on: connection)
+                }
+            }
+            let advocate = try #require(world.fixture.members[.advocate])
+            let partner = try #require(world.fixture.outsiders[.partner])
+            try await ServerHarness.withServer(database: database) { client in
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "haven-cli-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: home) }
+                let server = "http://127.0.0.1:\(try #require(client.port))"
+                let asAdvocate = ["XDG_CONFIG_HOME": home.path, "HAVEN_SERVER": server, "HAVEN_TOKEN": advocate.token]
+                let asPartner = ["XDG_CONFIG_HOME": home.path, "HAVEN_SERVER": server, "HAVEN_TOKEN": partner.token]
+
+                let familyFile = home.appendingPathComponent("family.json")
+                try Data(
+                    #"""
+                    {"reference": "DEMO-SOL", "home_zip": "60614", "languages": ["es"], "needs": ["legal.family-law"],
+                     "children": [{"age": 9}],
+                     "safe_contact": {"channels": ["phone"], "phone": "+13125550177",
+                                      "safe_times": [{"byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "21:00"}]}}
+                    """#.utf8
+                ).write(to: familyFile)
+                let added = try await run(haven, ["families", "add", "--file", familyFile.path], asAdvocate)
+                #expect(added.status == 0, "\(added.stderr)")
+                let family = try #require(
+                    added.stdout.split(separator: "(").last?.split(separator: ")").first.map(String.init))
+
+                let expires = CalendarDate(Date(), timeZone: "UTC").adding(days: 60).description
+                let consent = try await run(
+                    haven,
+                    [
+                        "consent", "add", "--family", family, "--given-by", "Demo mother", "--relationship", "parent",
+                        "--recipient", world.fixture.organizationB.uuidString, "--purpose", "service-referral",
+                        "--category", "contact", "--category", "needs", "--expires", expires,
+                    ], asAdvocate)
+                #expect(consent.status == 0, "\(consent.stderr)")
+
+                let created = try await run(
+                    haven, ["plan", "create", "--family", family, "--goal", "Resolver la custodia", "--json"],
+                    asAdvocate)
+                #expect(created.status == 0, "\(created.stderr)")
+                let plan = try #require(
+                    (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["id"]
+                        as? String)
+
+                let referral = try await run(
+                    haven,
+                    [
+                        "plan", "referral", "add", plan, "--service", partnerService.uuidString, "--handoff", "warm",
+                        "--reason", "Abogadas que hablan español", "--position", "1",
+                    ], asAdvocate)
+                #expect(referral.status == 0, "\(referral.stderr)")
+                #expect(referral.stdout.contains("Saved version 2."))
+                #expect(referral.stdout.contains("Partner family law clinic"))
+                let shown = try await run(haven, ["plan", "show", plan, "--json"], asAdvocate)
+                let referrals =
+                    (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["referrals"]
+                    as? [[String: Any]] ?? []
+                #expect(referrals.first?["service_name"] as? String == "Partner family law clinic")
+                let warm = try #require(referrals.first?["id"] as? String)
+                let edited = try await run(
+                    haven,
+                    ["plan", "referral", "edit", plan, "--referral", warm, "--expect", "Una llamada de 20 minutos"],
+                    asAdvocate)
+                #expect(edited.status == 0, "\(edited.stderr)")
+                let unsafe = try await run(
+                    haven,
+                    ["plan", "followup", "add", plan, "--at", "2026-11-29T12:00:00-06:00", "--channel", "phone"],
+                    asAdvocate)
+                #expect(unsafe.status == 1, "Sunday is outside the family's safe times")
+                #expect(unsafe.stderr.contains("safe times"))
+                let followUp = try await run(
+                    haven,
+                    [
+                        "plan", "followup", "add", plan, "--at", ReferralPlanTests.chicagoMonday(10), "--channel",
+                        "phone",
+                        "--note", "Preguntar por la cita",
+                    ],
+                    asAdvocate)
+                #expect(followUp.status == 0, "\(followUp.stderr)")
+
+                let sent = try await run(haven, ["referrals", "move", warm, "--to", "sent"], asAdvocate)
+                #expect(sent.status == 0, "\(sent.stderr)")
+                let document = home.appendingPathComponent("plan.html")
+                let exported = try await run(
+                    haven, ["plan", "export", plan, "--format", "html", "--lang", "es", "-o", document.path], asAdvocate
+                )
+                #expect(exported.status == 0, "\(exported.stderr)")
+                let html = try String(contentsOf: document, encoding: .utf8)
+                #expect(html.contains(#"<html lang="es">"#))
+                #expect(html.contains("Resolver la custodia"))
+                #expect(html.contains("Una llamada de 20 minutos"))
+                let due = try await run(haven, ["followups", "--days", "10"], asAdvocate)
+                #expect(due.status == 0)
+                #expect(due.stdout.contains("DEMO-SOL"))
+                #expect(due.stdout.contains("Preguntar por la cita"))
+                let check = try await run(haven, ["plan", "check", plan], asAdvocate)
+                #expect(check.stdout.contains("No language warnings"))
+
+                let inbox = try await run(haven, ["referrals", "list"], asPartner)
+                #expect(inbox.stdout.contains(warm))
+                #expect(inbox.stdout.contains("contact,needs"))
+                let accepted = try await run(haven, ["referrals", "move", warm, "--to", "accepted"], asPartner)
+                #expect(accepted.status == 0, "\(accepted.stderr)")
+                #expect(accepted.stdout.contains("is accepted"))
+                let notTheirs = try await run(haven, ["plan", "show", plan], asPartner)
+                #expect(notTheirs.status == 1)
+                #expect(notTheirs.stderr.contains("403"))
+                let noFamily = try await run(haven, ["families", "show", family], asPartner)
+                #expect(noFamily.status == 1)
+            }
+        }
+    }
+
     @Test("a curator adds a service with hours and a service area through haven directory, and reads it back")
     func directoryCommands() async throws {
         let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
