@@ -73,6 +73,11 @@ struct PlanCommand: AsyncParsableCommand {
         @Option(help: "Offer a peer mentor: yes or no.") var mentorOffer: Bool?
         @Option(help: "Name sensitive services in the document of a family on a shared device: yes or no.")
         var showSensitiveNames: Bool?
+        @Option(
+            help:
+                "Replace the crisis lines shown to the family (a crisis contact's id; repeat, in order). See haven crisis --zip … --json."
+        )
+        var crisisLine: [String] = []
 
         func run() async throws {
             try await PlanEditing.edit(id) { input in
@@ -81,6 +86,7 @@ struct PlanCommand: AsyncParsableCommand {
                 if let internalNotes { input.internalNotes = internalNotes.isEmpty ? nil : internalNotes }
                 if let mentorOffer { input.mentorOffer = mentorOffer }
                 if let showSensitiveNames { input.showSensitiveNames = showSensitiveNames }
+                if !crisisLine.isEmpty { input.crisisContactIds = crisisLine }
             }
         }
     }
@@ -242,7 +248,8 @@ enum PlanEditing {
             },
             safetyNotes: plan.safetyNotes, internalNotes: plan.internalNotes,
             followUps: plan.followUps.map { .init(dueAt: $0.dueAt, channel: $0.channel, note: $0.note) },
-            mentorOffer: plan.mentor.offered, showSensitiveNames: plan.showSensitiveNames)
+            mentorOffer: plan.mentor.offered, showSensitiveNames: plan.showSensitiveNames,
+            crisisContactIds: plan.crisisContacts.map(\.id))
     }
 
     static func date(_ text: String, option: String) throws -> Date {

@@ -255,4 +255,18 @@ struct PlanRulesTests {
             FamilyPlanDocument.hours(WeeklySchedule(timeZone: "UTC", alwaysOpen: true, hours: []), language: .en)
                 == "Open 24 hours, every day")
     }
+
+    @Test("a new plan keeps local and state crisis lines, then the national core in its order")
+    func crisisLineDefaults() {
+        let covering = [
+            CrisisLineChoice.Line(id: "a", slug: "cook-county-youth-line", reach: "county"),
+            CrisisLineChoice.Line(id: "b", slug: "crisis-text-line", reach: "national"),
+            CrisisLineChoice.Line(id: "c", slug: "stop-it-now", reach: "national"),
+            CrisisLineChoice.Line(id: "d", slug: "988-lifeline", reach: "national"),
+            CrisisLineChoice.Line(id: "e", slug: "ncmec-the-lost", reach: "national"),
+        ]
+        #expect(CrisisLineChoice.defaults(covering) == ["a", "e", "d", "b"])
+        let unknown = (1...7).map { CrisisLineChoice.Line(id: "\($0)", slug: "line-\($0)", reach: "national") }
+        #expect(CrisisLineChoice.defaults(unknown) == ["1", "2", "3", "4", "5"], "never none")
+    }
 }

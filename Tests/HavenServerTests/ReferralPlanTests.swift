@@ -134,7 +134,13 @@ struct ReferralPlanTests {
                 #expect(referrals.allSatisfy { $0["handoff"] as? String == "self-referral" })
                 #expect((referrals.first?["reason"] as? String)?.contains("km away") == true)
                 let crisis = try #require(drafted.json["crisis_contacts"] as? [[String: Any]])
-                #expect(crisis.count >= 3, "the national lines are in every plan")
+                let lineNames = crisis.compactMap { $0["name"] as? String }
+                #expect(
+                    lineNames.prefix(2) == [
+                        "NCMEC 1-800-THE-LOST missing child hotline", "988 Suicide & Crisis Lifeline",
+                    ],
+                    "a short national core, most relevant first: \(lineNames)")
+                #expect(crisis.count == CrisisLineChoice.nationalCore.count)
                 #expect((drafted.json["mentor"] as? [String: Any])?["offered"] as? Bool == true)
                 #expect(drafted.json["goals"] as? [String] == ["Que mi hija vuelva a la escuela"])
 
@@ -176,6 +182,21 @@ struct ReferralPlanTests {
                 #expect(
                     try await Self.plaintextRows(
                         database, table: "plan_versions", column: "content", text: "custody papers") == 0)
+
+                // The specialist may narrow the crisis lines, never to none, and only to lines
+                // that cover the family's ZIP.
+                let lifeline = try #require(crisis.dropFirst().first?["id"] as? String)
+                for (lines, pointer) in [("[]", "/crisis_contact_ids"), (#"["\#(UUID())"]"#, "/crisis_contact_ids/0")] {
+                    let refused = try await client.execute(
+                        uri: "/v1/plans/\(plan)", method: .put,
+                        headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v2""#),
+                        body: Self.body(
+                            #"{"referrals": [{"id": "\#(referralIDs[2])", "service_id": "\#(serviceIDs[2])", "handoff": "warm"}, {"id": "\#(referralIDs[0])", "service_id": "\#(serviceIDs[0])"}], "crisis_contact_ids": \#(lines)}"#
+                        ))
+                    #expect(
+                        (refused.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == pointer,
+                        "\(refused.json)")
+                }
 
                 // Someone else saved first: 412, and nothing changes.
                 let stale = try await client.execute(

@@ -63,11 +63,14 @@ public struct PlanInput: Sendable, Equatable, Codable {
     /// Name the organizations of sensitive services in the family's document even though the
     /// family shares a device: an explicit choice the specialist makes with the family.
     public var showSensitiveNames: Bool?
+    /// The crisis lines shown to the family, in order (default: the current choice). Never empty.
+    public var crisisContactIds: [String]?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case goals, needs, referrals
+        case crisisContactIds = "crisis_contact_ids"
         case safetyNotes = "safety_notes"
         case internalNotes = "internal_notes"
         case followUps = "follow_ups"
@@ -122,6 +125,11 @@ public struct PlanInput: Sendable, Equatable, Codable {
                 followUps.append(followUp)
             }
         }
+        var crisisLines: [UUID]?
+        if let raw = crisisContactIds {
+            if raw.isEmpty { check.fail("/crisis_contact_ids", "a plan always keeps at least one crisis line") }
+            crisisLines = raw.enumerated().compactMap { check.uuid($0.element, at: "/crisis_contact_ids/\($0.offset)") }
+        }
         let safetyNotes = check.text(safetyNotes, at: "/safety_notes", maximum: 4000)
         let internalNotes = check.text(internalNotes, at: "/internal_notes", maximum: 4000)
         guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
@@ -129,7 +137,7 @@ public struct PlanInput: Sendable, Equatable, Codable {
             PlanDraft(
                 goals: goals, needs: needs, referrals: referrals, safetyNotes: safetyNotes,
                 internalNotes: internalNotes, followUps: followUps, mentorOffer: mentorOffer,
-                showSensitiveNames: showSensitiveNames ?? false))
+                showSensitiveNames: showSensitiveNames ?? false, crisisContactIDs: crisisLines))
     }
 }
 
@@ -268,6 +276,8 @@ public struct PlanDraft: Sendable, Equatable {
     /// nil: offer a mentor when the family asked for one.
     public var mentorOffer: Bool?
     public var showSensitiveNames: Bool
+    /// nil: keep the current choice.
+    public var crisisContactIDs: [UUID]?
 }
 
 /// One version of a plan, as stored (sealed) and read back.
@@ -401,5 +411,39 @@ public enum ReferralStatus: String, Sendable, CaseIterable, Codable {
                 pointer: next == .closed ? "/outcome" : "/reason", detail: "must be at most 1000 characters")
         }
         return nil
+    }
+}
+
+/// Which crisis lines a new plan shows the family. Every line covering the family's ZIP is a
+/// candidate; eighteen national numbers would bury the one they need at 3 a.m., so a draft
+/// keeps the local and state lines and a short national core chosen for families of missing
+/// and exploited children. The specialist can change the choice, never to none.
+public enum CrisisLineChoice {
+    /// National lines, by directory slug, most relevant first.
+    public static let nationalCore = [
+        "ncmec-the-lost", "988-lifeline", "national-runaway-safeline", "national-human-trafficking-hotline",
+        "crisis-text-line", "childhelp-hotline",
+    ]
+
+    public struct Line: Sendable, Equatable {
+        public var id: String
+        public var slug: String
+        /// local, state or national.
+        public var reach: String
+
+        public init(id: String, slug: String, reach: String) {
+            self.id = id
+            self.slug = slug
+            self.reach = reach
+        }
+    }
+
+    /// The default choice from the lines covering the family's place (given most local first).
+    public static func defaults(_ covering: [Line]) -> [String] {
+        let local = covering.filter { $0.reach != "national" }.map(\.id)
+        let national = nationalCore.flatMap { slug in covering.filter { $0.reach == "national" && $0.slug == slug } }
+            .map(\.id)
+        let chosen = local + national
+        return chosen.isEmpty ? Array(covering.prefix(5).map(\.id)) : chosen
     }
 }

@@ -50,8 +50,7 @@ extension PlanService {
                 family: record, content: version.content, rows: rows, services: services, needNames: needNames)
         }
         let (family, content, services, needNames) = (source.family, source.content, source.services, source.needNames)
-        let lines = try await crisis.search(
-            zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first)
+        let lines = try await crisisLines(family, chosen: content.crisisContactIDs)
         let hideSensitive = family.draft.safeContact.sharedDevice && !(showSensitiveNames ?? content.showSensitiveNames)
         var status: [UUID: ReferralRecord] = [:]
         for row in source.rows { status[row.id] = row }

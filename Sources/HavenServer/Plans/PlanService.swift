@@ -1,4 +1,5 @@
 import Foundation
+import HavenAPI
 import HavenCore
 import HavenStorage
 import Logging
@@ -143,7 +144,8 @@ struct PlanService: Sendable {
             let mentor = family.draft.wantsMentor ? try await mentorOffer(family, on: connection) : nil
             let content = PlanContent(
                 goals: goals, needs: family.draft.needs, referrals: referrals,
-                crisisContactIDs: try await crisisContacts(family), mentor: mentor, safetyNotes: nil,
+                crisisContactIDs: try await crisisLines(family, chosen: []).compactMap { UUID(uuidString: $0.id) },
+                mentor: mentor, safetyNotes: nil,
                 internalNotes: nil, followUps: [], showSensitiveNames: false)
             return try await save(scope, planID: id, content, action: "createPlan", on: connection)
         }
@@ -195,7 +197,8 @@ struct PlanService: Sendable {
             }
             let content = PlanContent(
                 goals: draft.goals, needs: draft.needs ?? current.content.needs, referrals: draft.referrals,
-                crisisContactIDs: try await crisisContacts(family), mentor: mentor, safetyNotes: draft.safetyNotes,
+                crisisContactIDs: try await chosenCrisisLines(family, draft.crisisContactIDs, current: current.content),
+                mentor: mentor, safetyNotes: draft.safetyNotes,
                 internalNotes: draft.internalNotes, followUps: draft.followUps,
                 showSensitiveNames: draft.showSensitiveNames)
             return try await save(scope, planID: id, content, action: "replacePlan", on: connection)
@@ -235,15 +238,8 @@ struct PlanService: Sendable {
         let family = try await family(header.familyID, on: connection)
         let rows = try await referrals.plan(header.id, on: connection)
         let consents = try await consents.list(familyID: header.familyID, on: connection).map(\.consent)
-        // The lines covering the family's ZIP now, in the saved order: a line added to the
-        // directory since the save shows too, because a plan never goes out without them.
-        let covering = try await crisis.search(
-            zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first)
-        let saved = version.content.crisisContactIDs.map { $0.uuidString.lowercased() }
-        let lines = covering.sorted {
-            (saved.firstIndex(of: $0.id) ?? Int.max) < (saved.firstIndex(of: $1.id) ?? Int.max)
-        }
-        .map { CrisisLine(id: $0.id, name: $0.name, reachesBy: $0.reachesBy) }
+        let lines = try await crisisLines(family, chosen: version.content.crisisContactIDs)
+            .map { CrisisLine(id: $0.id, name: $0.name, reachesBy: $0.reachesBy) }
         return PlanView(
             header: header, version: version, family: family,
             referrals: Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) }), consents: consents,
@@ -314,9 +310,40 @@ struct PlanService: Sendable {
         return chosen
     }
 
-    private func crisisContacts(_ family: FamilyRecord) async throws -> [UUID] {
-        try await crisis.search(zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first)
-            .compactMap { UUID(uuidString: $0.id) }
+    /// The chosen crisis lines that still cover the family's ZIP, in the chosen order; the
+    /// default choice when none is left, so a plan is never without them.
+    func crisisLines(_ family: FamilyRecord, chosen: [UUID]) async throws -> [Components.Schemas.CrisisSearchResult] {
+        let covering = try await crisis.search(
+            zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first)
+        let byID = Dictionary(covering.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let kept = chosen.compactMap { byID[$0.uuidString.lowercased()] }
+        if !kept.isEmpty { return kept }
+        let defaults = CrisisLineChoice.defaults(
+            covering.map { CrisisLineChoice.Line(id: $0.id, slug: $0.slug, reach: $0.reachesBy) })
+        return defaults.compactMap { byID[$0] }
+    }
+
+    /// The specialist's new choice (each must cover the family's ZIP), or the current one.
+    private func chosenCrisisLines(_ family: FamilyRecord, _ requested: [UUID]?, current: PlanContent) async throws
+        -> [UUID]
+    {
+        guard let requested else {
+            return try await crisisLines(family, chosen: current.crisisContactIDs).compactMap {
+                UUID(uuidString: $0.id)
+            }
+        }
+        let covering = Set(
+            try await crisis.search(zip: family.draft.homeZip.digits, at: nil, language: nil).map(\.id))
+        let outside = requested.enumerated().filter { !covering.contains($0.element.uuidString.lowercased()) }
+        if !outside.isEmpty {
+            throw AccessFailure.invalid(
+                outside.map {
+                    FieldError(
+                        pointer: "/crisis_contact_ids/\($0.offset)",
+                        detail: "is not a crisis line that covers the family's ZIP \(family.draft.homeZip.digits)")
+                })
+        }
+        return requested
     }
 
     private func mentorOffer(_ family: FamilyRecord, on connection: PostgresConnection) async throws -> MentorOffer {
