@@ -268,7 +268,7 @@ enum PlanText {
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let day = String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-        return "\(day) \(String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)) \(zone.identifier)"
+        return "\(day) \(String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)) \(timeZone)"
     }
 
     static func print(_ plan: Components.Schemas.Plan) {
@@ -284,7 +284,7 @@ enum PlanText {
         let rows = plan.referrals.enumerated().map { index, referral in
             [
                 "\(index + 1)", referral.serviceName, referral.recipientName, referral.handoff, referral.status,
-                referral.reason ?? "",
+                referral.reason ?? (referral.searchReasons ?? []).joined(separator: "; "),
             ]
         }
         if !rows.isEmpty {

@@ -132,7 +132,9 @@ struct ReferralPlanTests {
                     ])
                 #expect(referrals.allSatisfy { $0["status"] as? String == "draft" })
                 #expect(referrals.allSatisfy { $0["handoff"] as? String == "self-referral" })
-                #expect((referrals.first?["reason"] as? String)?.contains("km away") == true)
+                #expect(
+                    (referrals.first?["search_reasons"] as? [String])?.contains("5.0 km away") == true, "\(referrals)")
+                #expect(referrals.first?["reason"] == nil, "why, for the family, is the specialist's to write")
                 let crisis = try #require(drafted.json["crisis_contacts"] as? [[String: Any]])
                 let lineNames = crisis.compactMap { $0["name"] as? String }
                 #expect(

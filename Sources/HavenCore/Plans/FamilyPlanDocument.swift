@@ -48,11 +48,14 @@ public struct FamilyPlanDocument: Sendable, Equatable {
         public var name: String
         public var ways: [String]
         public var whatToExpect: String?
+        /// Every way to reach it answers round the clock: said once, after the name.
+        public var alwaysOpen: Bool
 
-        public init(name: String, ways: [String], whatToExpect: String?) {
+        public init(name: String, ways: [String], whatToExpect: String?, alwaysOpen: Bool = false) {
             self.name = name
             self.ways = ways
             self.whatToExpect = whatToExpect
+            self.alwaysOpen = alwaysOpen
         }
     }
 
@@ -200,7 +203,8 @@ public struct FamilyPlanDocument: Sendable, Equatable {
         body.append("<section class=\"now\" aria-labelledby=\"now\">\n<h2 id=\"now\">\(e(w.rightNow))</h2>")
         body.append("<p>\(e(w.rightNowIntro))</p>\n<ul>")
         for line in crisisLines {
-            var item = "<li><strong>\(e(line.name))</strong>: \(line.ways.map(e).joined(separator: "; "))"
+            let always = line.alwaysOpen ? " (\(e(w.alwaysOpenShort)))" : ""
+            var item = "<li><strong>\(e(line.name))</strong>\(always): \(line.ways.map(e).joined(separator: "; "))"
             if let expect = line.whatToExpect { item += "<br><span class=\"muted\">\(e(expect))</span>" }
             body.append(item + "</li>")
         }
@@ -371,6 +375,7 @@ struct DocumentWords {
     }
 
     var alwaysOpen: String { pick("Open 24 hours, every day", "Abierto las 24 horas, todos los días") }
+    var alwaysOpenShort: String { pick("24 hours, every day", "24 horas, todos los días") }
     var at: String { pick("at", "a las") }
 }
 

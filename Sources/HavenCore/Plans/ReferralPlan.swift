@@ -221,10 +221,13 @@ public struct PlanReferral: Sendable, Equatable, Codable {
     /// What a warm handoff shares; empty for a self-referral.
     public var shares: Set<InformationCategory>
     public var followUp: FollowUp?
+    /// Why search ranked the service, for the specialist (never in the family's document,
+    /// where `reason`, written with the family, says why).
+    public var searchReasons: [String]?
 
     public init(
         id: UUID, serviceID: UUID, reason: String?, whatToExpect: String?, handoff: Handoff,
-        shares: Set<InformationCategory>, followUp: FollowUp?
+        shares: Set<InformationCategory>, followUp: FollowUp?, searchReasons: [String]? = nil
     ) {
         self.id = id
         self.serviceID = serviceID
@@ -233,6 +236,7 @@ public struct PlanReferral: Sendable, Equatable, Codable {
         self.handoff = handoff
         self.shares = shares
         self.followUp = followUp
+        self.searchReasons = searchReasons
     }
 
     init(id: UUID, _ other: PlanReferral) {
@@ -245,6 +249,7 @@ public struct PlanReferral: Sendable, Equatable, Codable {
         case serviceID = "service_id"
         case whatToExpect = "what_to_expect"
         case followUp = "follow_up"
+        case searchReasons = "search_reasons"
     }
 }
 

@@ -104,7 +104,7 @@ struct PlanHandler: Sendable {
                 recipientName: row?.recipientName ?? "", reason: referral.reason, whatToExpect: referral.whatToExpect,
                 handoff: referral.handoff.rawValue, share: Self.names(referral.shares),
                 followUp: referral.followUp.map(Self.document), status: (row?.status ?? .draft).rawValue,
-                consentProblems: problems)
+                consentProblems: problems, searchReasons: referral.searchReasons ?? [])
         }
         let crisis = view.crisisContacts.map {
             Components.Schemas.PlanCrisisContact(id: $0.id, name: $0.name, reachesBy: $0.reachesBy)

@@ -95,6 +95,7 @@ extension PlanService {
         -> FamilyPlanDocument.CrisisLine
     {
         let english = language == .en
+        let allDay = !line.channels.isEmpty && line.channels.allSatisfy { $0.open?.alwaysOpen == true }
         let ways = line.channels.map { channel -> String in
             var text: String
             switch channel.channel {
@@ -108,10 +109,13 @@ extension PlanService {
             case "chat": text = english ? "Chat online: \(channel.value)" : "Chat en línea: \(channel.value)"
             default: text = english ? "Online: \(channel.value)" : "En línea: \(channel.value)"
             }
-            if channel.open?.alwaysOpen == true { text += english ? " (24/7)" : " (24 horas, todos los días)" }
+            if channel.open?.alwaysOpen == true && !allDay {
+                text += english ? " (24/7)" : " (24 horas, todos los días)"
+            }
             return text
         }
         // The directory's descriptions are in English; a Spanish document keeps to its own words.
-        return .init(name: line.name, ways: ways, whatToExpect: english ? line.whatToExpect : nil)
+        return .init(
+            name: line.name, ways: ways, whatToExpect: english ? line.whatToExpect : nil, alwaysOpen: allDay)
     }
 }

@@ -186,6 +186,12 @@ struct PlanService: Sendable {
                     safeContact: family.draft.safeContact.rule(timeZone: family.timeZone),
                     knownReferralIDs: Set(existing.map(\.id))))
             try checkReferralEdits(draft.referrals, existing: existing)
+            // Search's reasons stay with a kept referral; the edit does not carry them.
+            var referrals = draft.referrals
+            for index in referrals.indices {
+                referrals[index].searchReasons =
+                    current.content.referrals.first { $0.id == referrals[index].id }?.searchReasons
+            }
             let offer = draft.mentorOffer ?? family.draft.wantsMentor
             var mentor: MentorOffer?
             if offer {
@@ -196,7 +202,7 @@ struct PlanService: Sendable {
                 }
             }
             let content = PlanContent(
-                goals: draft.goals, needs: draft.needs ?? current.content.needs, referrals: draft.referrals,
+                goals: draft.goals, needs: draft.needs ?? current.content.needs, referrals: referrals,
                 crisisContactIDs: try await chosenCrisisLines(family, draft.crisisContactIDs, current: current.content),
                 mentor: mentor, safetyNotes: draft.safetyNotes,
                 internalNotes: draft.internalNotes, followUps: draft.followUps,
@@ -302,12 +308,18 @@ struct PlanService: Sendable {
                 added += 1
                 chosen.append(
                     PlanReferral(
-                        id: UUID(), serviceID: hit.found.serviceID,
-                        reason: hit.match.reasons.joined(separator: "; "), whatToExpect: nil, handoff: .selfReferral,
-                        shares: [], followUp: nil))
+                        id: UUID(), serviceID: hit.found.serviceID, reason: nil, whatToExpect: nil,
+                        handoff: .selfReferral, shares: [], followUp: nil,
+                        searchReasons: Self.lastingReasons(hit.match.reasons)))
             }
         }
         return chosen
+    }
+
+    /// Search's reasons that stay true after today: "open now" describes the moment of the
+    /// search, not the plan the family keeps.
+    static func lastingReasons(_ reasons: [String]) -> [String] {
+        reasons.filter { !$0.hasPrefix("open now") && $0 != "closed now" }
     }
 
     /// The chosen crisis lines that still cover the family's ZIP, in the chosen order; the
