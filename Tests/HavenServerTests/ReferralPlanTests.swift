@@ -84,7 +84,7 @@ struct ReferralPlanTests {
             "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
             "noviembre", "diciembre",
         ]
-        return "lunes, \(monday.day!) de \(months[monday.month! - 1]) de \(monday.year!)"
+        return "el lunes \(monday.day!) de \(months[monday.month! - 1]) de \(monday.year!)"
     }
 
     @Test(

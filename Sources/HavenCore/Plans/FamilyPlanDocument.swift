@@ -390,14 +390,16 @@ extension FamilyPlanDocument {
         .joined(separator: "; ")
     }
 
-    /// "Monday, November 23, 2026 at 18:00, by phone" in the family's time zone.
+    /// "on Monday, November 23, 2026 at 18:00, by phone" in the family's time zone.
     public static func checkIn(_ followUp: FollowUp, timeZone: String, language: Language) -> String {
         let words = DocumentWords(language)
         let moment = LocalMoment(followUp.dueAt, timeZone: timeZone)
         let date = CalendarDate(followUp.dueAt, timeZone: timeZone)
         let day = moment.map { words.day($0.weekday) } ?? ""
         let time = moment.map { String(format: "%02d:%02d", $0.minutes / 60, $0.minutes % 60) } ?? ""
-        return "\(day), \(words.date(date)) \(words.at) \(time), \(words.channel(followUp.channel))"
+        // "on Monday, November 23, 2026" / "el lunes 23 de noviembre de 2026".
+        let when = language == .en ? "on \(day), \(words.date(date))" : "el \(day) \(words.date(date))"
+        return "\(when) \(words.at) \(time), \(words.channel(followUp.channel))"
     }
 }
 
