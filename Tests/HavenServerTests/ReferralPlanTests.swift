@@ -480,4 +480,59 @@ struct ReferralPlanTests {
             }
         }
     }
+
+    @Test("the draft prefers services open during the family's safe times, and falls back to the others")
+    func draftRespectsSafeTimes() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: database.logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Pantry Network"), on: connection)
+                    for (name, northKm, opens, closes) in [
+                        ("Evening pantry", 2.0, "18:00", "21:00"), ("Morning pantry", 10.0, "09:00", "12:00"),
+                    ] {
+                        let location = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
+                        try await LocationRepository(logger: database.logger).save(
+                            id: location, office, on: connection)
+                        var draft = ServiceDraft(organizationID: organization, name: name)
+                        draft.needs = ["basic-needs.food"]
+                        draft.locationIDs = [location]
+                        draft.schedule = WeeklySchedule(
+                            timeZone: "America/Chicago", alwaysOpen: false,
+                            hours: [
+                                OpeningHours(
+                                    days: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                                    opens: LocalTime(opens)!, closes: LocalTime(closes)!)
+                            ])
+                        try await ServiceRepository(logger: database.logger).save(id: UUID(), draft, on: connection)
+                    }
+                }
+            }
+            let advocate = try Self.headers(world.fixture.members[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                func firstSuggestion(_ safeTimes: String) async throws -> String? {
+                    let family = try await client.execute(
+                        uri: "/v1/families", method: .post, headers: advocate,
+                        body: Self.body(
+                            #"{"reference": "DEMO-PANTRY", "home_zip": "60614", "needs": ["basic-needs.food"], "safe_contact": {"safe_times": \#(safeTimes)}}"#
+                        ))
+                    let id = try #require(family.json["id"] as? String, "\(family.json)")
+                    let plan = try await client.execute(
+                        uri: "/v1/families/\(id)/plans", method: .post, headers: advocate,
+                        body: Self.body(#"{"services_per_need": 1}"#))
+                    return (plan.json["referrals"] as? [[String: Any]])?.first?["service_name"] as? String
+                }
+                let anyTime = try await firstSuggestion("[]")
+                #expect(anyTime == "Evening pantry", "nearest first when any time is safe")
+                let mornings = try await firstSuggestion(
+                    #"[{"byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "13:00"}]"#)
+                #expect(mornings == "Morning pantry")
+            }
+        }
+    }
 }

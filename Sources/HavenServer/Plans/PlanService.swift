@@ -301,6 +301,19 @@ struct PlanService: Sendable {
                 parameters.language = nil
                 hits = try await search.search(scope, parameters, now: now()).items
             }
+            // A family that can safely go out or call only at some hours gets services open
+            // then first; the others still follow, since hours can be arranged.
+            if !family.draft.safeContact.safeTimes.isEmpty {
+                let moment = now()
+                let safe = WeekHours(family.draft.safeContact.safeTimes, timeZone: family.timeZone, reference: moment)
+                func fits(_ hit: SearchHit) -> Bool {
+                    guard let schedule = hit.found.schedule, !schedule.alwaysOpen, !schedule.hours.isEmpty else {
+                        return true
+                    }
+                    return WeekHours(schedule.hours, timeZone: schedule.timeZone, reference: moment).overlap(safe) > 0
+                }
+                hits = hits.filter(fits) + hits.filter { !fits($0) }
+            }
             var added = 0
             for hit in hits where added < perNeed && !seen.contains(hit.found.serviceID) {
                 guard hit.match.unmetNeeds.isEmpty else { continue }
