@@ -467,6 +467,18 @@ struct ReferralPlanTests {
                     headers: try Self.headers(fixture.members[.advocate], ifMatch: #""v2""#), body: Self.body("{}"))
                 expectProblem(dropped, .unprocessableContent, type: "urn:haven:problem:validation")
 
+                // The advocate pages through the organization's referrals, each exactly once.
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try await client.execute(
+                        uri: "/v1/referrals?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get,
+                        headers: advocate)
+                    seen += (page.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                    cursor = page.json["next_cursor"] as? String
+                } while cursor != nil && seen.count < 5
+                #expect(seen.sorted() == [warm, selfReferral].sorted())
+
                 let consents = try await client.execute(
                     uri: "/v1/families/\(family)/consents", method: .get, headers: advocate)
                 let rows = try #require(consents.json["data"] as? [[String: Any]])

@@ -67,10 +67,9 @@ extension PlanService {
         let organization = OrganizationScope.of(caller)
         let isPartner = caller.role == .partner
         return try await postgres.withConnection { connection in
-            var found = try await referrals.list(
+            let found = try await referrals.list(
                 recipient: isPartner ? organization : nil, owner: isPartner ? nil : organization, status: wanted,
                 after: after, limit: limit + 1, on: connection)
-            if isPartner { found = found.filter { $0.handoff == .warm } }
             let page = Paging.page(found, limit: limit) {
                 OpaqueCursor(values: [String($0.updatedMicros), $0.id.uuidString.lowercased()]).encoded
             }

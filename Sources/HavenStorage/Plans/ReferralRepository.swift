@@ -94,7 +94,7 @@ public struct ReferralRepository: Sendable {
             .first
     }
 
-    /// Referrals addressed to `recipient` that have gone out, or sent by `owner`; newest first,
+    /// Warm handoffs addressed to `recipient` that have gone out, or referrals of `owner`; newest first,
     /// after the cursor's `(updated_at, id)`.
     public func list(
         recipient: UUID?, owner: UUID?, status: ReferralStatus?, after: (micros: Int64, id: UUID)?, limit: Int,
@@ -106,8 +106,10 @@ public struct ReferralRepository: Sendable {
             binds.append(value)
             return "$\(binds.count)"
         }
+        // The recipient sees warm handoffs that went out: a self-referral shares nothing with it.
         if let recipient {
-            conditions.append("r.recipient_organization_id = \(bind(recipient)) AND r.status <> 'draft'")
+            conditions.append(
+                "r.recipient_organization_id = \(bind(recipient)) AND r.status <> 'draft' AND r.handoff = 'warm'")
         }
         if let owner { conditions.append("r.organization_id = \(bind(owner))") }
         if let status { conditions.append("r.status = \(bind(status.rawValue))") }
