@@ -269,4 +269,34 @@ struct PlanRulesTests {
         let unknown = (1...7).map { CrisisLineChoice.Line(id: "\($0)", slug: "line-\($0)", reach: "national") }
         #expect(CrisisLineChoice.defaults(unknown) == ["1", "2", "3", "4", "5"], "never none")
     }
+
+    @Test("a recipient sees the union of what its active consents for the purpose cover, nothing once revoked")
+    func coveredCategories() {
+        let recipient = UUID()
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let today = CalendarDate(now, timeZone: "UTC")
+        func consent(
+            _ categories: Set<InformationCategory>, purposes: Set<SharingPurpose> = [.serviceReferral],
+            to organization: UUID? = nil, revoked: Date? = nil, expires: Int = 30
+        ) -> Consent {
+            Consent(
+                id: UUID(), recipientOrganizationID: organization ?? recipient, purposes: purposes,
+                categories: categories, givenAt: now.addingTimeInterval(-3_600), expiresOn: today.adding(days: expires),
+                revokedAt: revoked)
+        }
+        let consents = [
+            consent([.contact]), consent([.needs, .children]), consent([.safety], purposes: [.peerSupport]),
+            consent([.situation], to: UUID()), consent([.situation], revoked: now.addingTimeInterval(-60)),
+            consent([.situation], expires: -1),
+        ]
+        #expect(
+            ConsentGate.covered(
+                recipient: recipient, purpose: .serviceReferral, consents: consents, at: now, today: today)
+                == [.contact, .needs, .children])
+        #expect(
+            ConsentGate.covered(
+                recipient: recipient, purpose: .serviceReferral, consents: [consent([.contact], revoked: now)],
+                at: now, today: today
+            ).isEmpty)
+    }
 }

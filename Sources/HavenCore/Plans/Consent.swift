@@ -88,6 +88,18 @@ public enum ConsentGate {
         return .refused(closest ?? [])
     }
 
+    /// The categories the recipient may see right now: the union of what its active consents
+    /// for `purpose` cover. Read on every access, so a revocation narrows it at once.
+    public static func covered(
+        recipient: UUID, purpose: SharingPurpose, consents: [Consent], at moment: Date, today: CalendarDate
+    ) -> Set<InformationCategory> {
+        consents.filter {
+            $0.recipientOrganizationID == recipient && $0.purposes.contains(purpose)
+                && $0.isActive(at: moment, today: today)
+        }
+        .reduce(into: Set<InformationCategory>()) { $0.formUnion($1.categories) }
+    }
+
     static func problems(
         _ consent: Consent, purpose: SharingPurpose, categories: Set<InformationCategory>, at moment: Date,
         today: CalendarDate

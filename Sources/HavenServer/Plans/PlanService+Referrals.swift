@@ -40,23 +40,24 @@ extension PlanService {
         return actor
     }
 
+    static func status(_ raw: String) throws -> ReferralStatus {
+        guard let status = ReferralStatus(rawValue: raw) else {
+            throw AccessFailure.invalid([
+                FieldError(
+                    pointer: "/status",
+                    detail: "must be one of \(ReferralStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            ])
+        }
+        return status
+    }
+
     /// Referrals sent to the caller's organization (partners), or sent by it (advocates).
     func listReferrals(_ scope: RequestScope, status: String?, limit: Int?, cursor: String?) async throws -> (
         Page<ReferralRecord>, [UUID: ReferralShare]
     ) {
         let caller = try OrganizationScope.caller(scope)
         let limit = try Paging.limit(limit)
-        var wanted: ReferralStatus?
-        if let status {
-            guard let parsed = ReferralStatus(rawValue: status) else {
-                throw AccessFailure.invalid([
-                    FieldError(
-                        pointer: "/status",
-                        detail: "must be one of \(ReferralStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                ])
-            }
-            wanted = parsed
-        }
+        let wanted = try status.map(Self.status)
         var after: (micros: Int64, id: UUID)?
         if let cursor {
             guard let values = OpaqueCursor(encoded: cursor)?.values, values.count == 2, let micros = Int64(values[0]),
@@ -73,10 +74,16 @@ extension PlanService {
             let page = Paging.page(found, limit: limit) {
                 OpaqueCursor(values: [String($0.updatedMicros), $0.id.uuidString.lowercased()]).encoded
             }
+            // Each family and its consents are read once for the page, not once per referral.
+            var sources: [UUID: (FamilyRecord, [Consent])] = [:]
             var shares: [UUID: ReferralShare] = [:]
             for referral in page.items {
-                let actor = isPartner ? ReferralStatus.Actor.recipient : .owner
-                shares[referral.id] = try await share(referral, for: actor, on: connection)
+                if sources[referral.familyID] == nil {
+                    sources[referral.familyID] = try await shareSource(referral.familyID, on: connection)
+                }
+                let (family, consents) = sources[referral.familyID]!
+                shares[referral.id] = share(
+                    referral, for: isPartner ? .recipient : .owner, family: family, consents: consents)
             }
             try await audit.record(scope.event("listReferrals", record: ("referral", nil)), on: connection)
             return (Page(items: page.items, nextCursor: page.nextCursor), shares)
@@ -102,13 +109,7 @@ extension PlanService {
     ) {
         let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
-        guard let next = ReferralStatus(rawValue: status) else {
-            throw AccessFailure.invalid([
-                FieldError(
-                    pointer: "/status",
-                    detail: "must be one of \(ReferralStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            ])
-        }
+        let next = try Self.status(status)
         return try await postgres.transaction(logger: logger) { connection in
             guard let referral = try await referrals.find(id: id, forUpdate: true, on: connection) else {
                 throw AccessFailure.notFound
@@ -147,19 +148,33 @@ extension PlanService {
         }
     }
 
-    /// What of the family the reader sees. The recipient's view is checked against the consents
-    /// on every read, so a revocation takes effect at once.
     func share(_ referral: ReferralRecord, for actor: ReferralStatus.Actor, on connection: PostgresConnection)
         async throws -> ReferralShare
     {
-        let family = try await family(referral.familyID, on: connection)
+        let (family, consents) = try await shareSource(referral.familyID, on: connection)
+        return share(referral, for: actor, family: family, consents: consents)
+    }
+
+    private func shareSource(_ familyID: UUID, on connection: PostgresConnection) async throws -> (
+        FamilyRecord, [Consent]
+    ) {
+        (
+            try await family(familyID, on: connection),
+            try await consents.list(familyID: familyID, on: connection).map(\.consent)
+        )
+    }
+
+    /// What of the family the reader sees. The recipient's view is checked against the consents
+    /// on every read, so a revocation takes effect at once.
+    private func share(
+        _ referral: ReferralRecord, for actor: ReferralStatus.Actor, family: FamilyRecord, consents: [Consent]
+    ) -> ReferralShare {
         guard referral.handoff == .warm else {
             return ReferralShare(
                 categories: [], family: family, consentProblems: [], isRecipientView: actor == .recipient)
         }
         let moment = now()
         let today = CalendarDate(moment, timeZone: family.timeZone)
-        let consents = try await consents.list(familyID: referral.familyID, on: connection).map(\.consent)
         switch actor {
         case .owner:
             var problems: [String] = []
@@ -172,11 +187,9 @@ extension PlanService {
             return ReferralShare(
                 categories: referral.shares, family: family, consentProblems: problems, isRecipientView: false)
         case .recipient:
-            let covered = consents.filter {
-                $0.recipientOrganizationID == referral.recipientOrganizationID
-                    && $0.purposes.contains(.serviceReferral) && $0.isActive(at: moment, today: today)
-            }
-            .reduce(into: Set<InformationCategory>()) { $0.formUnion($1.categories) }
+            let covered = ConsentGate.covered(
+                recipient: referral.recipientOrganizationID, purpose: .serviceReferral, consents: consents,
+                at: moment, today: today)
             return ReferralShare(
                 categories: referral.shares.intersection(covered), family: family, consentProblems: [],
                 isRecipientView: true)
