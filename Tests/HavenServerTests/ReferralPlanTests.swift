@@ -547,4 +547,40 @@ struct ReferralPlanTests {
             }
         }
     }
+
+    @Test("parallel edits of one version: exactly one is saved, the others get 412, and no version is lost")
+    func concurrentEdits() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate = try Self.headers(fixture.members[.advocate])
+            let stale = try Self.headers(fixture.members[.advocate], ifMatch: #""v1""#)
+            // AsyncHTTPClient sends the edits really at once (the live client sends one at a time).
+            try await ServerHarness.withServer(database: database, testing: .ahc(.http)) { client in
+                let family = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate,
+                    body: Self.body(#"{"reference": "DEMO-RACE", "home_zip": "60614"}"#))
+                let id = try #require(family.json["id"] as? String)
+                let plan = try await client.execute(
+                    uri: "/v1/families/\(id)/plans", method: .post, headers: advocate, body: Self.body("{}"))
+                let planID = try #require(plan.json["id"] as? String)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for number in 0..<6 {
+                        group.addTask {
+                            try await client.execute(
+                                uri: "/v1/plans/\(planID)", method: .put, headers: stale,
+                                body: Self.body(#"{"goals": ["Edit \#(number)"]}"#)
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
+                #expect(statuses.filter { $0 == .preconditionFailed }.count == 5)
+                let current = try await client.execute(uri: "/v1/plans/\(planID)", method: .get, headers: advocate)
+                #expect(current.json["version"] as? Int == 2)
+            }
+        }
+    }
 }
