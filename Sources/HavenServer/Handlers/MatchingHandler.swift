@@ -127,11 +127,7 @@ struct MatchingHandler: Sendable {
             childAgeBand: draft.childAgeBand?.rawValue, needs: draft.needs,
             preferredMentorGender: draft.preferredMentorGender?.rawValue,
             sameLanguageRequired: draft.sameLanguageRequired, sameSituationPreferred: draft.sameSituationPreferred,
-            contactHours: draft.contactHours.map {
-                .init(
-                    byday: $0.days.map(\.rawValue).joined(separator: ","), opensAt: $0.opens.description,
-                    closesAt: $0.closes.description)
-            },
+            contactHours: draft.contactHours.map(VolunteerDocument.HoursDocument.init),
             children: draft.children.map { FamilyDocument.ChildDocument(age: $0) },
             safeContact: FamilyDocument.SafeContactDocument(draft.safeContact), wantsMentor: draft.wantsMentor,
             waitingSince: record.waitingSince.map(VolunteerHandler.timestamp), version: record.version,
@@ -182,11 +178,7 @@ extension FamilyDocument {
 
         init(_ preferences: SafeContactPreferences) {
             channels = preferences.channels.map(\.rawValue)
-            safeTimes = preferences.safeTimes.map {
-                .init(
-                    byday: $0.days.map(\.rawValue).joined(separator: ","), opensAt: $0.opens.description,
-                    closesAt: $0.closes.description)
-            }
+            safeTimes = preferences.safeTimes.map(VolunteerDocument.HoursDocument.init)
             noTexts = preferences.noTexts
             sharedDevice = preferences.sharedDevice
             phone = preferences.phone

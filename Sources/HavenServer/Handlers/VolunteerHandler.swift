@@ -75,11 +75,7 @@ struct VolunteerHandler: Sendable {
             homeZip: draft.homeZip.digits, timeZone: record.timeZone, languages: draft.languages,
             livedExperience: draft.experiences.map(\.rawValue), ageBands: draft.ageBands.map(\.rawValue),
             gender: draft.gender?.rawValue,
-            availability: draft.availability.map {
-                .init(
-                    byday: $0.days.map(\.rawValue).joined(separator: ","), opensAt: $0.opens.description,
-                    closesAt: $0.closes.description)
-            },
+            availability: draft.availability.map(VolunteerDocument.HoursDocument.init),
             away: draft.away.map { .init(startsOn: $0.startsOn.description, endsOn: $0.endsOn.description) },
             capacity: draft.capacity, status: draft.status.rawValue,
             credentials: record.credentials.map { Self.document($0, today: today) },
@@ -124,6 +120,12 @@ struct VolunteerDocument: Encodable {
         var byday: String
         var opensAt: String
         var closesAt: String
+
+        init(_ hours: OpeningHours) {
+            byday = hours.days.map(\.rawValue).joined(separator: ",")
+            opensAt = hours.opens.description
+            closesAt = hours.closes.description
+        }
     }
 
     struct AwayDocument: Encodable {
