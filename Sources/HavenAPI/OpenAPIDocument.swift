@@ -5,4 +5,9 @@ public enum OpenAPIDocument {
     public static var yaml: String {
         String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
     }
+
+    /// Haven's HSDS profile (docs/hsds-profile.md), served at `GET /hsds/profile`.
+    public static var hsdsProfile: String {
+        String(decoding: PackageResources.hsds_profile_md, as: UTF8.self)
+    }
 }

@@ -58,6 +58,12 @@ struct Serve: AsyncParsableCommand {
     )
     var languageGuideDir: String?
 
+    @Option(
+        help:
+            "Where partners reach this server, e.g. https://haven.example.org; used for the absolute URLs GET /hsds gives. [env: HAVEN_PUBLIC_URL] (default: http://HOST:PORT)"
+    )
+    var publicURL: String?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
@@ -76,7 +82,8 @@ struct Serve: AsyncParsableCommand {
                 "HAVEN_RATE_LIMIT_AUTH_FAILURES",
                 default: 20
             ),
-            staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365)
+            staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365),
+            publicURL: try publicBaseURL()
         )
         let migrations = try database.migrations()
         let guideDirectory = setting(languageGuideDir, "HAVEN_LANGUAGE_GUIDE_DIR", default: "Seeds/reference")!
@@ -113,5 +120,18 @@ struct Serve: AsyncParsableCommand {
         logger.info("database", metadata: ["url": "\(url)"])
         try await app.runService()
         logger.notice("Haven stopped")
+    }
+}
+
+extension Serve {
+    /// An absolute http(s) URL, or nil to use the listening address.
+    func publicBaseURL() throws -> String? {
+        guard let raw = setting(publicURL, "HAVEN_PUBLIC_URL") else { return nil }
+        guard let components = URLComponents(string: raw), ["http", "https"].contains(components.scheme ?? ""),
+            components.host?.isEmpty == false, components.query == nil
+        else {
+            throw ConfigurationError("The public URL must be an absolute http or https URL without a query: \(raw)")
+        }
+        return raw
     }
 }

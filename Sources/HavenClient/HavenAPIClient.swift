@@ -35,6 +35,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.getPlace(path: .init(zip: zip)) {
             case .ok(let ok): return try ok.body.json
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -48,6 +50,8 @@ public struct HavenAPIClient: Sendable {
             let page = try await call {
                 switch try await client.listNeeds(query: .init(within: ancestor, limit: 100, cursor: cursor)) {
                 case .ok(let ok): return try ok.body.json
+                // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+                case .notModified: throw ClientError.unexpectedResponse(status: 304)
                 case .default(let status, let response): throw Self.refusal(status, response.body)
                 }
             }
@@ -111,6 +115,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.getService(path: .init(id: id)) {
             case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -124,6 +130,8 @@ public struct HavenAPIClient: Sendable {
                 query: .init(organizationId: organization, limit: limit, cursor: cursor))
             {
             case .ok(let ok): return try ok.body.json
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -174,6 +182,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.getOrganization(path: .init(id: id)) {
             case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -185,6 +195,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.listOrganizations(query: .init(limit: limit, cursor: cursor)) {
             case .ok(let ok): return try ok.body.json
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -237,6 +249,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.getLocation(path: .init(id: id)) {
             case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -250,6 +264,8 @@ public struct HavenAPIClient: Sendable {
                 query: .init(organizationId: organization, confidential: confidential, limit: limit, cursor: cursor))
             {
             case .ok(let ok): return try ok.body.json
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -299,6 +315,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.getCrisisContact(path: .init(id: id)) {
             case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
@@ -310,6 +328,8 @@ public struct HavenAPIClient: Sendable {
         try await call {
             switch try await client.listCrisisContacts(query: .init(limit: limit, cursor: cursor)) {
             case .ok(let ok): return try ok.body.json
+            // This client never sends If-None-Match, so a 304 is not Haven's answer to it.
+            case .notModified: throw ClientError.unexpectedResponse(status: 304)
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }

@@ -81,12 +81,18 @@ public enum HavenApplication {
             plans: PlanHandler(
                 service: PlanService(
                     postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays, guide: dependencies.languageGuide))
+                    staleAfterDays: configuration.staleAfterDays, guide: dependencies.languageGuide)),
+            hsds: HSDSHandler(
+                service: HSDSService(
+                    postgres: dependencies.postgres, logger: databaseLogger,
+                    staleAfterDays: configuration.staleAfterDays),
+                baseURL: configuration.baseURL)
         )
         try handler.registerHandlers(
             on: router,
             configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [
+                ConditionalGetMiddleware(),
                 EntityTagMiddleware(),
                 AccessMiddleware(
                     postgres: dependencies.postgres,

@@ -16,6 +16,16 @@ public struct ServerConfiguration: Sendable {
     public var authenticationFailuresPerMinute: Int
     /// Directory records not verified for this many days are flagged stale.
     public var staleAfterDays: Int
+    /// Where partners reach this server (scheme, host, port), for the absolute URLs `GET /hsds`
+    /// gives; the listening address when not set.
+    public var publicURL: String?
+
+    /// The public URL without a trailing slash.
+    var baseURL: String {
+        var url = publicURL ?? "http://\(host):\(port)"
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
 
     public init(
         host: String = "127.0.0.1",
@@ -26,7 +36,8 @@ public struct ServerConfiguration: Sendable {
         requestsPerMinutePerAddress: Int = 1200,
         requestsPerMinutePerToken: Int = 600,
         authenticationFailuresPerMinute: Int = 20,
-        staleAfterDays: Int = 365
+        staleAfterDays: Int = 365,
+        publicURL: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -37,5 +48,6 @@ public struct ServerConfiguration: Sendable {
         self.requestsPerMinutePerToken = requestsPerMinutePerToken
         self.authenticationFailuresPerMinute = authenticationFailuresPerMinute
         self.staleAfterDays = staleAfterDays
+        self.publicURL = publicURL
     }
 }

@@ -67,6 +67,18 @@ public enum Operation: String, Sendable, CaseIterable {
     case getReferral
     case updateReferral
     case listFollowUps
+    case getAPIMetaInformation
+    case getHSDSProfile
+    case getPaginatedListOfServices
+    case getFullyNestedServiceById
+    case getPaginatedListOfOrganizations
+    case getOrganizationById
+    case getPaginatedListOfServiceAtLocation
+    case getServiceAtLocationWithNestedDataById
+    case getPaginatedListOfTaxonomies
+    case getTaxonomyById
+    case getPaginatedListOfTaxonomyTerms
+    case getTaxonomyTermById
 }
 
 /// How a caller relates to the record an operation touches.
@@ -107,14 +119,17 @@ public enum AccessPolicy {
 
     public static func audience(of operation: Operation) -> Audience {
         switch operation {
-        case .getHealth, .getReadiness, .getOpenAPIDocument:
+        case .getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile:
             return .everyone
         case .whoami, .listTokens, .revokeToken:
             // Everyone may see and revoke their own tokens; the record rule narrows the rest.
             return .authenticated
         case .getPlace, .listNeeds, .listServices, .getService, .listOrganizations, .getOrganization, .listLocations,
             .getLocation, .listCrisisContacts, .getCrisisContact, .searchServices,
-            .searchCrisisContacts:
+            .searchCrisisContacts, .getAPIMetaInformation, .getPaginatedListOfServices, .getFullyNestedServiceById,
+            .getPaginatedListOfOrganizations, .getOrganizationById, .getPaginatedListOfServiceAtLocation,
+            .getServiceAtLocationWithNestedDataById, .getPaginatedListOfTaxonomies, .getTaxonomyById,
+            .getPaginatedListOfTaxonomyTerms, .getTaxonomyTermById:
             // The public directory, read with a token of any role (docs/directory.md says why).
             return .authenticated
         case .createService, .replaceService, .retireService, .verifyService, .createOrganization, .replaceOrganization,
@@ -183,14 +198,17 @@ public enum AccessPolicy {
         case .listVolunteers, .createVolunteer, .listExpiringCredentials, .createFamily, .planMentorMatches,
             .listMentorMatches, .listReferrals, .listFollowUps:
             return .allow
-        case .getHealth, .getReadiness, .getOpenAPIDocument, .whoami, .listUsers, .createUser, .getUser,
+        case .getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile, .whoami, .listUsers, .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
             .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,
             .getLocation,
             .replaceLocation, .retireLocation, .verifyLocation, .listCrisisContacts, .createCrisisContact,
             .getCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact, .searchServices,
-            .searchCrisisContacts:
+            .searchCrisisContacts, .getAPIMetaInformation, .getPaginatedListOfServices, .getFullyNestedServiceById,
+            .getPaginatedListOfOrganizations, .getOrganizationById, .getPaginatedListOfServiceAtLocation,
+            .getServiceAtLocationWithNestedDataById, .getPaginatedListOfTaxonomies, .getTaxonomyById,
+            .getPaginatedListOfTaxonomyTerms, .getTaxonomyTermById:
             return .allow
         }
     }

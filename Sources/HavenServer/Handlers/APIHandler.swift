@@ -11,6 +11,7 @@ struct APIHandler: APIProtocol {
     let volunteers: VolunteerHandler
     let matching: MatchingHandler
     let plans: PlanHandler
+    let hsds: HSDSHandler
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)
@@ -316,5 +317,53 @@ struct APIHandler: APIProtocol {
 
     func getPlanDocument(_ input: Operations.GetPlanDocument.Input) async throws -> Operations.GetPlanDocument.Output {
         try await plans.getPlanDocument(input)
+    }
+
+    func getAPIMetaInformation(_ input: Operations.GetAPIMetaInformation.Input) async throws -> Operations.GetAPIMetaInformation.Output {
+        try await hsds.getAPIMetaInformation(input)
+    }
+
+    func getHSDSProfile(_ input: Operations.GetHSDSProfile.Input) async throws -> Operations.GetHSDSProfile.Output {
+        try await hsds.getHSDSProfile(input)
+    }
+
+    func getPaginatedListOfServices(_ input: Operations.GetPaginatedListOfServices.Input) async throws -> Operations.GetPaginatedListOfServices.Output {
+        try await hsds.getPaginatedListOfServices(input)
+    }
+
+    func getFullyNestedServiceById(_ input: Operations.GetFullyNestedServiceById.Input) async throws -> Operations.GetFullyNestedServiceById.Output {
+        try await hsds.getFullyNestedServiceById(input)
+    }
+
+    func getPaginatedListOfOrganizations(_ input: Operations.GetPaginatedListOfOrganizations.Input) async throws -> Operations.GetPaginatedListOfOrganizations.Output {
+        try await hsds.getPaginatedListOfOrganizations(input)
+    }
+
+    func getOrganizationById(_ input: Operations.GetOrganizationById.Input) async throws -> Operations.GetOrganizationById.Output {
+        try await hsds.getOrganizationById(input)
+    }
+
+    func getPaginatedListOfServiceAtLocation(_ input: Operations.GetPaginatedListOfServiceAtLocation.Input) async throws -> Operations.GetPaginatedListOfServiceAtLocation.Output {
+        try await hsds.getPaginatedListOfServiceAtLocation(input)
+    }
+
+    func getServiceAtLocationWithNestedDataById(_ input: Operations.GetServiceAtLocationWithNestedDataById.Input) async throws -> Operations.GetServiceAtLocationWithNestedDataById.Output {
+        try await hsds.getServiceAtLocationWithNestedDataById(input)
+    }
+
+    func getPaginatedListOfTaxonomies(_ input: Operations.GetPaginatedListOfTaxonomies.Input) async throws -> Operations.GetPaginatedListOfTaxonomies.Output {
+        try await hsds.getPaginatedListOfTaxonomies(input)
+    }
+
+    func getTaxonomyById(_ input: Operations.GetTaxonomyById.Input) async throws -> Operations.GetTaxonomyById.Output {
+        try await hsds.getTaxonomyById(input)
+    }
+
+    func getPaginatedListOfTaxonomyTerms(_ input: Operations.GetPaginatedListOfTaxonomyTerms.Input) async throws -> Operations.GetPaginatedListOfTaxonomyTerms.Output {
+        try await hsds.getPaginatedListOfTaxonomyTerms(input)
+    }
+
+    func getTaxonomyTermById(_ input: Operations.GetTaxonomyTermById.Input) async throws -> Operations.GetTaxonomyTermById.Output {
+        try await hsds.getTaxonomyTermById(input)
     }
 }
