@@ -14,6 +14,18 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# The HSDS conformance tests validate responses with Python's jsonschema (draft 2020-12).
+if ! python3 -c "import jsonschema" 2>/dev/null; then
+    if python3 -m pip --version >/dev/null 2>&1 && python3 -m pip install --quiet "jsonschema>=4.18"; then
+        echo "Installed Python's jsonschema with pip"
+    elif [[ "$(command -v python3)" == /usr/bin/python3 ]]; then
+        missing+=(python3-jsonschema)
+    else
+        echo "The tests need Python's jsonschema: python3 -m pip install 'jsonschema>=4.18'" >&2
+        exit 1
+    fi
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0
 fi

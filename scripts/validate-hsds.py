@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates HSDS documents against the official HSDS 3.0 JSON Schemas (draft 2020-12).
 
-Reads a JSON array on stdin: [{"schema": NAME, "label": TEXT, "document": {...}}, ...], where
+Reads a JSON array from the file named as the first argument (or stdin): [{"schema": NAME, "label": TEXT, "document": {...}}, ...], where
 NAME is a file under Seeds/hsds/schema (e.g. "compiled/service.json", "taxonomy_term.json") or
 "openapi:Page" / "openapi:meta" for the schemas inside the HSDS API reference. Prints one line
 per problem ("label: path: message") and exits 1 when there is any, 0 when every document is
@@ -61,7 +61,11 @@ def validator_for(name, cache):
 
 
 def main():
-    items = json.load(sys.stdin)
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], encoding="utf-8") as handle:
+            items = json.load(handle)
+    else:
+        items = json.load(sys.stdin)
     if not items:
         print("nothing to validate", file=sys.stderr)
         return 2

@@ -85,7 +85,7 @@ public enum HavenApplication {
             hsds: HSDSHandler(
                 service: HSDSService(
                     postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays),
+                    staleAfterDays: configuration.staleAfterDays, streamChunk: configuration.streamChunkSize),
                 baseURL: configuration.baseURL)
         )
         try handler.registerHandlers(

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     /// Where partners reach this server (scheme, host, port), for the absolute URLs `GET /hsds`
     /// gives; the listening address when not set.
     public var publicURL: String?
+    /// Documents read per statement while streaming `format=ndjson`.
+    public var streamChunkSize = 500
 
     /// The public URL without a trailing slash.
     var baseURL: String {

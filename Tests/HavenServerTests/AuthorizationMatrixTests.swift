@@ -131,6 +131,24 @@ struct MatrixRequest {
         let userID = target.user.id.uuidString.lowercased()
         switch operation {
         case .getHealth: return .init(method: .get, path: "/healthz")
+        case .getHSDSProfile: return .init(method: .get, path: "/hsds/profile")
+        case .getAPIMetaInformation: return .init(method: .get, path: "/hsds")
+        case .getPaginatedListOfServices: return .init(method: .get, path: "/hsds/services")
+        case .getPaginatedListOfOrganizations: return .init(method: .get, path: "/hsds/organizations")
+        case .getPaginatedListOfServiceAtLocation: return .init(method: .get, path: "/hsds/service_at_locations")
+        case .getPaginatedListOfTaxonomies: return .init(method: .get, path: "/hsds/taxonomies")
+        case .getPaginatedListOfTaxonomyTerms: return .init(method: .get, path: "/hsds/taxonomy_terms")
+        case .getFullyNestedServiceById, .getOrganizationById, .getServiceAtLocationWithNestedDataById,
+            .getTaxonomyById, .getTaxonomyTermById:
+            let records = try await hsdsRecords(database)
+            let paths: [HavenCore.Operation: String] = [
+                .getFullyNestedServiceById: "/hsds/services/\(records.service)",
+                .getOrganizationById: "/hsds/organizations/\(records.organization)",
+                .getServiceAtLocationWithNestedDataById: "/hsds/service_at_locations/\(records.serviceAtLocation)",
+                .getTaxonomyById: "/hsds/taxonomies/\(records.taxonomy)",
+                .getTaxonomyTermById: "/hsds/taxonomy_terms/\(records.term)",
+            ]
+            return .init(method: .get, path: paths[operation]!)
         case .getReadiness: return .init(method: .get, path: "/readyz")
         case .getOpenAPIDocument: return .init(method: .get, path: "/openapi.json")
         case .whoami: return .init(method: .get, path: "/v1/whoami")
@@ -483,6 +501,47 @@ struct MatrixRequest {
         }
         return (
             organization.uuidString.lowercased(), service.uuidString.lowercased(), location.uuidString.lowercased()
+        )
+    }
+
+    /// One record of each HSDS kind: a service at a location, its organization, a taxonomy and
+    /// a term.
+    static func hsdsRecords(_ database: TestDatabase) async throws -> (
+        organization: String, service: String, serviceAtLocation: String, taxonomy: String, term: String
+    ) {
+        let (organization, service, location) = (UUID(), UUID(), UUID())
+        let (taxonomy, term) = (UUID(), UUID())
+        let link: UUID = try await database.withClient { client in
+            try await client.transaction(logger: database.logger) { connection in
+                try await OrganizationRepository(logger: database.logger).save(
+                    id: organization, OrganizationDraft(name: "Matrix organization"), on: connection)
+                var office = LocationDraft(locationType: "physical")
+                office.organizationID = organization
+                (office.latitude, office.longitude, office.timeZone) = (41.9, -87.6, "America/Chicago")
+                try await LocationRepository(logger: database.logger).save(id: location, office, on: connection)
+                var draft = ServiceDraft(organizationID: organization, name: "Matrix service")
+                draft.locationIDs = [location]
+                try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
+                try await connection.query(
+                    """
+                    INSERT INTO taxonomies (id, name, description) VALUES (\(taxonomy), 'Matrix taxonomy', 'For the matrix.');
+                    """,
+                    logger: database.logger)
+                try await connection.query(
+                    """
+                    INSERT INTO taxonomy_terms (id, taxonomy_id, code, name, description, name_es, description_es)
+                    VALUES (\(term), \(taxonomy), 'matrix', 'Matrix', 'For the matrix.', 'Matriz', 'Para la matriz.')
+                    """,
+                    logger: database.logger)
+                let rows = try await connection.query(
+                    "SELECT id FROM service_at_locations WHERE service_id = \(service)", logger: database.logger)
+                for try await id in rows.decode(UUID.self) { return id }
+                throw CancellationError()
+            }
+        }
+        return (
+            organization.uuidString.lowercased(), service.uuidString.lowercased(), link.uuidString.lowercased(),
+            taxonomy.uuidString.lowercased(), term.uuidString.lowercased()
         )
     }
 }

@@ -198,7 +198,8 @@ public enum AccessPolicy {
         case .listVolunteers, .createVolunteer, .listExpiringCredentials, .createFamily, .planMentorMatches,
             .listMentorMatches, .listReferrals, .listFollowUps:
             return .allow
-        case .getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile, .whoami, .listUsers, .createUser, .getUser,
+        case .getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile, .whoami, .listUsers, .createUser,
+            .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
             .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,

@@ -7,16 +7,16 @@ import PostgresNIO
 /// The rules behind the HSDS read API: query checks, the page envelope, single records and
 /// unpaginated streams.
 struct HSDSService: Sendable {
-    /// Documents fetched per statement while streaming ndjson.
-    static let streamChunk = 500
-
     let postgres: PostgresClient
     let repository: HSDSRepository
     let places: PlaceRepository
     let logger: Logger
+    /// Documents fetched per statement while streaming ndjson.
+    let streamChunk: Int
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, streamChunk: Int) {
         self.postgres = postgres
+        self.streamChunk = streamChunk
         self.logger = logger
         repository = HSDSRepository(logger: logger, staleAfterDays: staleAfterDays)
         places = PlaceRepository(logger: logger)
@@ -67,10 +67,11 @@ struct HSDSService: Sendable {
     func stream(_ collection: HSDSCollection, _ filter: HSDSFilter, detail: HSDSDetail) -> NDJSONStream {
         let postgres = postgres
         let repository = repository
-        return NDJSONStream(chunkSize: Self.streamChunk) { after in
+        let size = streamChunk
+        return NDJSONStream(chunkSize: size) { after in
             try await postgres.withConnection { connection in
                 try await repository.chunk(
-                    collection, filter: filter, detail: detail, after: after, limit: Self.streamChunk,
+                    collection, filter: filter, detail: detail, after: after, limit: size,
                     on: connection)
             }
         }

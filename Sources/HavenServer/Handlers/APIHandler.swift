@@ -319,7 +319,9 @@ struct APIHandler: APIProtocol {
         try await plans.getPlanDocument(input)
     }
 
-    func getAPIMetaInformation(_ input: Operations.GetAPIMetaInformation.Input) async throws -> Operations.GetAPIMetaInformation.Output {
+    func getAPIMetaInformation(_ input: Operations.GetAPIMetaInformation.Input) async throws
+        -> Operations.GetAPIMetaInformation.Output
+    {
         try await hsds.getAPIMetaInformation(input)
     }
 
@@ -327,31 +329,45 @@ struct APIHandler: APIProtocol {
         try await hsds.getHSDSProfile(input)
     }
 
-    func getPaginatedListOfServices(_ input: Operations.GetPaginatedListOfServices.Input) async throws -> Operations.GetPaginatedListOfServices.Output {
+    func getPaginatedListOfServices(_ input: Operations.GetPaginatedListOfServices.Input) async throws
+        -> Operations.GetPaginatedListOfServices.Output
+    {
         try await hsds.getPaginatedListOfServices(input)
     }
 
-    func getFullyNestedServiceById(_ input: Operations.GetFullyNestedServiceById.Input) async throws -> Operations.GetFullyNestedServiceById.Output {
+    func getFullyNestedServiceById(_ input: Operations.GetFullyNestedServiceById.Input) async throws
+        -> Operations.GetFullyNestedServiceById.Output
+    {
         try await hsds.getFullyNestedServiceById(input)
     }
 
-    func getPaginatedListOfOrganizations(_ input: Operations.GetPaginatedListOfOrganizations.Input) async throws -> Operations.GetPaginatedListOfOrganizations.Output {
+    func getPaginatedListOfOrganizations(_ input: Operations.GetPaginatedListOfOrganizations.Input) async throws
+        -> Operations.GetPaginatedListOfOrganizations.Output
+    {
         try await hsds.getPaginatedListOfOrganizations(input)
     }
 
-    func getOrganizationById(_ input: Operations.GetOrganizationById.Input) async throws -> Operations.GetOrganizationById.Output {
+    func getOrganizationById(_ input: Operations.GetOrganizationById.Input) async throws
+        -> Operations.GetOrganizationById.Output
+    {
         try await hsds.getOrganizationById(input)
     }
 
-    func getPaginatedListOfServiceAtLocation(_ input: Operations.GetPaginatedListOfServiceAtLocation.Input) async throws -> Operations.GetPaginatedListOfServiceAtLocation.Output {
+    func getPaginatedListOfServiceAtLocation(_ input: Operations.GetPaginatedListOfServiceAtLocation.Input) async throws
+        -> Operations.GetPaginatedListOfServiceAtLocation.Output
+    {
         try await hsds.getPaginatedListOfServiceAtLocation(input)
     }
 
-    func getServiceAtLocationWithNestedDataById(_ input: Operations.GetServiceAtLocationWithNestedDataById.Input) async throws -> Operations.GetServiceAtLocationWithNestedDataById.Output {
+    func getServiceAtLocationWithNestedDataById(_ input: Operations.GetServiceAtLocationWithNestedDataById.Input)
+        async throws -> Operations.GetServiceAtLocationWithNestedDataById.Output
+    {
         try await hsds.getServiceAtLocationWithNestedDataById(input)
     }
 
-    func getPaginatedListOfTaxonomies(_ input: Operations.GetPaginatedListOfTaxonomies.Input) async throws -> Operations.GetPaginatedListOfTaxonomies.Output {
+    func getPaginatedListOfTaxonomies(_ input: Operations.GetPaginatedListOfTaxonomies.Input) async throws
+        -> Operations.GetPaginatedListOfTaxonomies.Output
+    {
         try await hsds.getPaginatedListOfTaxonomies(input)
     }
 
@@ -359,11 +375,15 @@ struct APIHandler: APIProtocol {
         try await hsds.getTaxonomyById(input)
     }
 
-    func getPaginatedListOfTaxonomyTerms(_ input: Operations.GetPaginatedListOfTaxonomyTerms.Input) async throws -> Operations.GetPaginatedListOfTaxonomyTerms.Output {
+    func getPaginatedListOfTaxonomyTerms(_ input: Operations.GetPaginatedListOfTaxonomyTerms.Input) async throws
+        -> Operations.GetPaginatedListOfTaxonomyTerms.Output
+    {
         try await hsds.getPaginatedListOfTaxonomyTerms(input)
     }
 
-    func getTaxonomyTermById(_ input: Operations.GetTaxonomyTermById.Input) async throws -> Operations.GetTaxonomyTermById.Output {
+    func getTaxonomyTermById(_ input: Operations.GetTaxonomyTermById.Input) async throws
+        -> Operations.GetTaxonomyTermById.Output
+    {
         try await hsds.getTaxonomyTermById(input)
     }
 }
