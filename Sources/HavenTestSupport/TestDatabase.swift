@@ -93,6 +93,42 @@ public actor TestDatabaseCluster {
         return try await task.value
     }
 
+    /// Runs `body` against a fresh database holding the reference data and the fictional demo
+    /// directory of `Seeds/demo/directory.json` (347 services), loaded once per test process.
+    public func withDemoDatabase<T: Sendable>(
+        _ body: @Sendable (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let prepared = try await prepare()
+        let template = try await demoTemplate(prepared)
+        return try await withDatabase(prepared, template: template, body)
+    }
+
+    private var demoPreparation: Task<String, any Error>?
+
+    private func demoTemplate(_ prepared: Prepared) async throws -> String {
+        if let demoPreparation { return try await demoPreparation.value }
+        let logger = self.logger
+        // Set before any await, so that tests arriving meanwhile wait for this one preparation.
+        let task = Task {
+            let reference = try await self.referenceTemplate(prepared)
+            let name = "haven_template_\(getpid())_demo"
+            try await Self.execute(
+                "CREATE DATABASE \(SQLIdentifier.quote(name)) TEMPLATE \(SQLIdentifier.quote(reference))",
+                on: prepared.maintenanceURL, logger: logger)
+            var url = prepared.maintenanceURL
+            url.database = name
+            _ = try await PostgresClient.withClient(url: url, maximumConnections: 2, logger: logger) { client in
+                try await DemoDirectory(
+                    client: client, file: Self.repositoryRoot.appendingPathComponent("Seeds/demo/directory.json"),
+                    logger: logger
+                ).load()
+            }
+            return name
+        }
+        demoPreparation = task
+        return try await task.value
+    }
+
     /// Runs `body` against a fresh database with no migrations applied.
     public func withEmptyDatabase<T: Sendable>(
         _ body: @Sendable (TestDatabase) async throws -> T

@@ -7,9 +7,10 @@ struct AccessPolicyTests {
         Caller(userID: "u", tokenID: "t", role: role, organizationID: "o")
     }
 
-    @Test("only health, readiness and the contract are public")
+    @Test("only health, readiness and the contracts (OpenAPI, HSDS profile) are public")
     func publicOperations() {
-        #expect(Set(AccessPolicy.publicOperations) == [.getHealth, .getReadiness, .getOpenAPIDocument])
+        #expect(
+            Set(AccessPolicy.publicOperations) == [.getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile])
         for operation in Operation.allCases where !AccessPolicy.publicOperations.contains(operation) {
             #expect(AccessPolicy.decide(operation, caller: nil) == .unauthenticated)
         }

@@ -11,16 +11,11 @@ import Testing
 
 @Suite("HSDS read API")
 struct HSDSTests {
-    /// The demo directory (347 fictional services, confidential shelters among them) and a
-    /// partner's token.
-    static func demoDirectory(_ database: TestDatabase) async throws -> String {
+    /// A partner's token, for a database holding the demo directory (347 fictional services,
+    /// confidential shelters among them).
+    static func partnerToken(_ database: TestDatabase) async throws -> String {
         try await database.withClient { client in
             let fixture = try await AccessFixture.make(on: client, logger: database.logger)
-            _ = try await DemoDirectory(
-                client: client,
-                file: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/demo/directory.json"),
-                logger: database.logger
-            ).load()
             return try #require(fixture.members[.partner]).token
         }
     }
@@ -50,8 +45,8 @@ struct HSDSTests {
         "every /hsds endpoint validates against the official HSDS 3.0 schemas; confidential locations show no address or point"
     )
     func conformance() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let token = try await Self.demoDirectory(database)
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            let token = try await Self.partnerToken(database)
             let hidden = try await Self.confidentialFacts(database)
             #expect(hidden.locations.count >= 5, "the demo directory has shelters to hide")
             // Reading every record one by one is well over a partner's per-minute budget.
@@ -140,8 +135,8 @@ struct HSDSTests {
 
     @Test("the page envelope on the first, a middle, the last, a past-the-end and an empty page; filters combine")
     func pageEnvelope() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let token = try await Self.demoDirectory(database)
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            let token = try await Self.partnerToken(database)
             try await ServerHarness.withServer(database: database) { client in
                 func page(_ query: String) async throws -> [String: Any] {
                     try Self.json(try await Self.get(client, "/hsds/services?\(query)", token: token))
@@ -224,8 +219,8 @@ struct HSDSTests {
 
     @Test("format=ndjson streams exactly total_items documents, one per line, across chunks")
     func ndjson() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let token = try await Self.demoDirectory(database)
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            let token = try await Self.partnerToken(database)
             var configuration = ServerConfiguration(port: 0)
             configuration.streamChunkSize = 40
             try await ServerHarness.withServer(database: database, configuration: configuration) { client in
@@ -258,8 +253,8 @@ struct HSDSTests {
 
     @Test("If-None-Match answers 304 with no body until the record changes")
     func conditionalGet() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let token = try await Self.demoDirectory(database)
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            let token = try await Self.partnerToken(database)
             try await ServerHarness.withServer(database: database) { client in
                 let service = try #require(
                     Self.contents(try Self.json(try await Self.get(client, "/hsds/services?per_page=1", token: token)))
@@ -297,8 +292,8 @@ struct HSDSTests {
 
     @Test("bad parameters are one 422 naming each; unknown or retired records 404; no token 401")
     func refusals() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let token = try await Self.demoDirectory(database)
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            let token = try await Self.partnerToken(database)
             let retired = try await database.withClient { client in
                 try await Self.string(
                     client,
