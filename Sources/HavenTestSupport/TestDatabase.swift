@@ -65,32 +65,7 @@ public actor TestDatabaseCluster {
         _ body: @Sendable (TestDatabase) async throws -> T
     ) async throws -> T {
         let prepared = try await prepare()
-        let template = try await referenceTemplate(prepared)
-        return try await withDatabase(prepared, template: template, body)
-    }
-
-    private var referencePreparation: Task<String, any Error>?
-
-    private func referenceTemplate(_ prepared: Prepared) async throws -> String {
-        if let referencePreparation { return try await referencePreparation.value }
-        let logger = self.logger
-        let task = Task {
-            let name = "haven_template_\(getpid())_reference"
-            try await Self.execute(
-                "CREATE DATABASE \(SQLIdentifier.quote(name)) TEMPLATE \(SQLIdentifier.quote(prepared.template))",
-                on: prepared.maintenanceURL, logger: logger)
-            var url = prepared.maintenanceURL
-            url.database = name
-            _ = try await PostgresClient.withClient(url: url, maximumConnections: 2, logger: logger) { client in
-                try await ReferenceData(
-                    client: client, directory: Self.repositoryRoot.appendingPathComponent("Seeds/reference"),
-                    logger: logger
-                ).load()
-            }
-            return name
-        }
-        referencePreparation = task
-        return try await task.value
+        return try await withDatabase(prepared, template: try await template(.reference, prepared), body)
     }
 
     /// Runs `body` against a fresh database holding the reference data and the fictional demo
@@ -99,33 +74,44 @@ public actor TestDatabaseCluster {
         _ body: @Sendable (TestDatabase) async throws -> T
     ) async throws -> T {
         let prepared = try await prepare()
-        let template = try await demoTemplate(prepared)
-        return try await withDatabase(prepared, template: template, body)
+        return try await withDatabase(prepared, template: try await template(.demo, prepared), body)
     }
 
-    private var demoPreparation: Task<String, any Error>?
+    /// Templates holding data beyond the migrations, each built on the one before it.
+    enum Layer: String, Sendable {
+        case reference, demo
+    }
 
-    private func demoTemplate(_ prepared: Prepared) async throws -> String {
-        if let demoPreparation { return try await demoPreparation.value }
+    private var layers: [Layer: Task<String, any Error>] = [:]
+
+    private func template(_ layer: Layer, _ prepared: Prepared) async throws -> String {
+        if let existing = layers[layer] { return try await existing.value }
         let logger = self.logger
-        // Set before any await, so that tests arriving meanwhile wait for this one preparation.
+        // Stored before any await, so that tests arriving meanwhile wait for this one preparation.
         let task = Task {
-            let reference = try await self.referenceTemplate(prepared)
-            let name = "haven_template_\(getpid())_demo"
+            let base = layer == .demo ? try await self.template(.reference, prepared) : prepared.template
+            let name = "haven_template_\(getpid())_\(layer.rawValue)"
             try await Self.execute(
-                "CREATE DATABASE \(SQLIdentifier.quote(name)) TEMPLATE \(SQLIdentifier.quote(reference))",
+                "CREATE DATABASE \(SQLIdentifier.quote(name)) TEMPLATE \(SQLIdentifier.quote(base))",
                 on: prepared.maintenanceURL, logger: logger)
             var url = prepared.maintenanceURL
             url.database = name
-            _ = try await PostgresClient.withClient(url: url, maximumConnections: 2, logger: logger) { client in
-                try await DemoDirectory(
-                    client: client, file: Self.repositoryRoot.appendingPathComponent("Seeds/demo/directory.json"),
-                    logger: logger
-                ).load()
+            try await PostgresClient.withClient(url: url, maximumConnections: 2, logger: logger) { client in
+                let seeds = Self.repositoryRoot.appendingPathComponent("Seeds")
+                switch layer {
+                case .reference:
+                    _ = try await ReferenceData(
+                        client: client, directory: seeds.appendingPathComponent("reference"), logger: logger
+                    ).load()
+                case .demo:
+                    _ = try await DemoDirectory(
+                        client: client, file: seeds.appendingPathComponent("demo/directory.json"), logger: logger
+                    ).load()
+                }
             }
             return name
         }
-        demoPreparation = task
+        layers[layer] = task
         return try await task.value
     }
 
