@@ -10,14 +10,12 @@ struct HSDSService: Sendable {
     let postgres: PostgresClient
     let repository: HSDSRepository
     let places: PlaceRepository
-    let logger: Logger
     /// Documents fetched per statement while streaming ndjson.
     let streamChunk: Int
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, streamChunk: Int) {
         self.postgres = postgres
         self.streamChunk = streamChunk
-        self.logger = logger
         repository = HSDSRepository(logger: logger, staleAfterDays: staleAfterDays)
         places = PlaceRepository(logger: logger)
     }
