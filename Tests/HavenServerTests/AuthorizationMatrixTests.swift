@@ -535,8 +535,9 @@ struct MatrixRequest {
                     logger: database.logger)
                 let rows = try await connection.query(
                     "SELECT id FROM service_at_locations WHERE service_id = \(service)", logger: database.logger)
-                for try await id in rows.decode(UUID.self) { return id }
-                throw CancellationError()
+                var link: UUID?
+                for try await id in rows.decode(UUID.self) { link = id }
+                return try #require(link, "the service has its service-at-location")
             }
         }
         return (

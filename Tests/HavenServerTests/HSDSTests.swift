@@ -310,6 +310,11 @@ struct HSDSTests {
                 #expect(pointers == ["/page", "/per_page", "/organization_id", "/modified_after", "/postcode"])
                 let alone = try await Self.get(client, "/hsds/service_at_locations?proximity=1000", token: token)
                 expectProblem(alone, .unprocessableContent, type: "urn:haven:problem:validation")
+                for query in ["per_page=abc", "format=xml", "full=maybe"] {
+                    let mistyped = try await Self.get(client, "/hsds/services?\(query)", token: token)
+                    let detail = expectProblem(mistyped, .badRequest)["detail"] as? String ?? ""
+                    #expect(detail.contains("parameter has a value of the wrong type"), "\(query): \(detail)")
+                }
                 let unknownZIP = try await Self.get(client, "/hsds/services?postcode=00000", token: token)
                 expectProblem(unknownZIP, .unprocessableContent, type: "urn:haven:problem:validation")
 
@@ -358,10 +363,12 @@ extension HSDSTests {
         }
     }
 
+    /// The first column of the first row; the test fails when there is none.
     static func string(_ client: PostgresClient, _ sql: String, _ logger: Logger) async throws -> String {
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        for try await value in rows.decode(String.self) { return value }
-        throw CancellationError()
+        var first: String?
+        for try await value in rows.decode(String.self) where first == nil { first = value }
+        return try #require(first, "no row from: \(sql)")
     }
 }
 

@@ -29,7 +29,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as ServerError:
             if let problem = error.underlyingError as? HTTPProblem { return problem }
             if let failure = error.underlyingError as? AccessFailure { return HTTPProblem(failure) }
-            if let decoding = error.underlyingError as? DecodingError { return HTTPProblem(decoding) }
+            if let decoding = error.underlyingError as? DecodingError {
+                // The runtime's URI decoder names neither the parameter nor the value, so a bad
+                // query or path value is told apart from a bad body by the request having none.
+                let bodiless = [.get, .head, .delete].contains(error.request.method)
+                return bodiless ? .badParameter : HTTPProblem(decoding)
+            }
             if error.httpStatus.kind == .clientError {
                 // The OpenAPI layer describes what it could not parse in the caller's own terms.
                 return HTTPProblem(error.httpStatus, detail: error.causeDescription)

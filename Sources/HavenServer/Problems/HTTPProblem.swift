@@ -59,6 +59,14 @@ extension HTTPProblem {
         )
     }
 
+    /// A query or path parameter whose value is not of its type (`per_page=abc`, `full=maybe`,
+    /// a value outside an enumeration).
+    static let badParameter = HTTPProblem(
+        .badRequest,
+        detail:
+            "A query or path parameter has a value of the wrong type: numbers are digits, yes-or-no parameters are true or false, and listed values only. GET /openapi.json gives each parameter's type."
+    )
+
     static func internalError() -> HTTPProblem {
         HTTPProblem(
             .internalServerError,
