@@ -6,7 +6,7 @@ struct Haven: AsyncParsableCommand {
         commandName: "haven",
         abstract: "Haven: a family-advocacy and peer-support referral directory.",
         discussion: """
-            Server-side commands (serve, migrate, seed, db, admin, audit, keys) run the API and \
+            Server-side commands (serve, migrate, seed, import, export, db, admin, audit, keys) run the API and \
             look after its database. Without DATABASE_URL, Haven runs its own PostgreSQL cluster \
             under .haven/postgres, started on demand.
 
@@ -17,7 +17,8 @@ struct Haven: AsyncParsableCommand {
             a flag wins over the variable.
             """,
         subcommands: [
-            Serve.self, Migrate.self, Seed.self, Database.self, Admin.self, Audit.self, Keys.self, Login.self,
+            Serve.self, Migrate.self, Seed.self, Import.self, Export.self, Database.self, Admin.self, Audit.self,
+            Keys.self, Login.self,
             Whoami.self, Logout.self, PlaceCommand.self, NeedsCommand.self, SearchCommand.self, CrisisCommand.self,
             DirectoryCommand.self, VolunteersCommand.self, FamiliesCommand.self, MatchCommand.self, ConsentCommand.self,
             PlanCommand.self, ReferralsCommand.self, FollowUpsCommand.self,

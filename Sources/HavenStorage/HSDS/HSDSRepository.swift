@@ -159,7 +159,7 @@ private struct Selection {
             conditions = ["true"]
             if let search = filter.search {
                 conditions.append(
-                    "strpos(lower(t.code || ' ' || t.name || ' ' || t.name_es || ' ' || t.description), lower(\(bind(search)))) > 0"
+                    "strpos(lower(concat_ws(' ', t.code, t.name, t.name_es, t.description)), lower(\(bind(search)))) > 0"
                 )
             }
             if let taxonomy = filter.taxonomyID { conditions.append("t.taxonomy_id = \(bind(taxonomy))") }

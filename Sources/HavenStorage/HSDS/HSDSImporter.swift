@@ -1,0 +1,241 @@
+import Foundation
+import HavenCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// `haven import hsds`: checks a package whole, then writes it in one transaction, so a package
+/// with any error, or a dry run, leaves the database as it was.
+public struct HSDSImporter: Sendable {
+    public struct Count: Sendable, Equatable {
+        public let table: String
+        public var added = 0
+        public var changed = 0
+    }
+
+    public struct Report: Sendable {
+        public var problems: [PackageProblem]
+        public var counts: [Count] = []
+        public var rowsStaged = 0
+        public var servicesReindexed = 0
+        /// Whether the changes were committed (false on errors and on a dry run).
+        public var written = false
+
+        public var errors: [PackageProblem] { problems.filter { $0.severity == .error } }
+        public var warnings: [PackageProblem] { problems.filter { $0.severity == .warning } }
+        public var changedRows: Int { counts.reduce(0) { $0 + $1.added + $1.changed } }
+    }
+
+    public enum Progress: Sendable {
+        case checking
+        case staging(file: String, rows: Int, total: Int)
+        case writing(table: String, step: Int, of: Int)
+        case indexing(services: Int, total: Int)
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run(
+        _ package: HSDSPackage, rules: DataPackageDescriptor, dryRun: Bool, strict: Bool = false,
+        progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Report {
+        progress(.checking)
+        let outcome = HSDSPackageCheck.run(package.tables, files: package.files, rules: rules)
+        var report = Report(problems: (package.problems + outcome.problems).sorted())
+        // With `strict`, a row that would be left out stops the import like an error.
+        guard report.errors.isEmpty, !(strict && !report.warnings.isEmpty) else { return report }
+
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await stage(
+                    package, rules: rules, skipped: outcome.skipped, on: connection, report: &report, progress: progress
+                )
+                try await write(package, on: connection, report: &report, progress: progress)
+                if report.errors.isEmpty {
+                    try await reindex(on: connection, report: &report, progress: progress)
+                }
+                if report.errors.isEmpty && !dryRun {
+                    try await connection.query("COMMIT", logger: logger)
+                    report.written = true
+                } else {
+                    try await connection.query("ROLLBACK", logger: logger)
+                }
+                return report
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    // MARK: Staging
+
+    private func stage(
+        _ package: HSDSPackage, rules: DataPackageDescriptor, skipped: [String: Set<Int>],
+        on connection: PostgresConnection,
+        report: inout Report, progress: @Sendable (Progress) -> Void
+    ) async throws {
+        try await connection.query(
+            "CREATE TEMP TABLE import_changed (entity text NOT NULL, id uuid NOT NULL) ON COMMIT DROP", logger: logger)
+        let total = package.rowCount
+        var done = 0
+        for resource in rules.resources {
+            let columns =
+                ["line int"] + resource.schema.fields.map { "\"\($0.name)\" text" }
+                + (HSDSImportPlan.derivedColumns[resource.name] ?? [])
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "CREATE TEMP TABLE import_\(resource.name) (\(columns.joined(separator: ", "))) ON COMMIT DROP"),
+                logger: logger)
+            guard let table = package.tables[resource.name], table.count > 0 else { continue }
+            let file = package.files[resource.name] ?? resource.path
+            let leftOut = skipped[resource.name] ?? []
+            let fields = resource.schema.fields.map(\.name)
+            let positions = fields.map { table.position(of: $0) }
+            let before = done
+            try await connection.copyFrom(
+                table: "import_\(resource.name)", columns: ["line"] + fields, logger: logger
+            ) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 20)
+                for row in 0..<table.count {
+                    if !leftOut.contains(row) {
+                        buffer.writeString(String(table.lines[row]))
+                        let values = table.rows[row]
+                        for position in positions {
+                            buffer.writeInteger(UInt8(ascii: "\t"))
+                            if let position, position < values.count, !values[position].isEmpty {
+                                Self.writeCopyText(values[position], to: &buffer)
+                            } else {
+                                buffer.writeStaticString("\\N")
+                            }
+                        }
+                        buffer.writeInteger(UInt8(ascii: "\n"))
+                    }
+                    if buffer.readableBytes >= 1 << 20 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                        progress(.staging(file: file, rows: before + row + 1, total: total))
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+            done += table.count
+            progress(.staging(file: file, rows: done, total: total))
+            report.rowsStaged += table.count - leftOut.count
+            try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE import_\(resource.name)"), logger: logger)
+        }
+    }
+
+    /// COPY's text format: backslash escapes for the backslash and the characters that end a
+    /// field or a row.
+    private static func writeCopyText(_ value: String, to buffer: inout ByteBuffer) {
+        let utf8 = value.utf8
+        guard utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            buffer.writeString(value)
+            return
+        }
+        for byte in utf8 {
+            switch byte {
+            case 0x5C: buffer.writeStaticString("\\\\")
+            case 0x09: buffer.writeStaticString("\\t")
+            case 0x0A: buffer.writeStaticString("\\n")
+            case 0x0D: buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(
+        _ package: HSDSPackage, on connection: PostgresConnection, report: inout Report,
+        progress: @Sendable (Progress) -> Void
+    ) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: HSDSImportPlan.derivedTaxonomies), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: HSDSImportPlan.serviceAreaShapes), logger: logger)
+        for check in HSDSImportPlan.checksBeforeWriting {
+            report.problems += try await problems(check.sql, resource: check.resource, package: package, on: connection)
+        }
+        guard report.errors.isEmpty else {
+            report.problems.sort()
+            return
+        }
+
+        let targets = HSDSImportPlan.targets
+        for (step, target) in targets.enumerated() {
+            progress(.writing(table: target.table, step: step + 1, of: targets.count))
+            if target.table == "schedules" {
+                try await connection.query(PostgresQuery(unsafeSQL: HSDSImportPlan.scheduleZones), logger: logger)
+                report.problems += try await problems(
+                    HSDSImportPlan.scheduleZoneCheck, resource: "schedule", package: package, on: connection)
+                guard report.errors.isEmpty else {
+                    report.problems.sort()
+                    return
+                }
+            }
+            var count = Count(table: target.table)
+            count.added = try await number(target.insertSQL, on: connection)
+            count.changed = try await number(target.updateSQL, on: connection)
+            report.counts.append(count)
+        }
+    }
+
+    private func reindex(
+        on connection: PostgresConnection, report: inout Report, progress: @Sendable (Progress) -> Void
+    )
+        async throws
+    {
+        var services: [UUID] = []
+        for try await ids in try await connection.query(
+            PostgresQuery(unsafeSQL: HSDSImportPlan.affectedServices), logger: logger
+        ).decode([UUID].self) {
+            services = ids
+        }
+        let batch = 5_000
+        for start in stride(from: 0, to: services.count, by: batch) {
+            let ids = Array(services[start..<min(start + batch, services.count)])
+            try await connection.query("SELECT refresh_services_search(\(ids))", logger: logger)
+            progress(.indexing(services: start + ids.count, total: services.count))
+        }
+        report.servicesReindexed = services.count
+        if services.count > 1_000 {
+            for table in [
+                "services", "locations", "attributes", "search_points", "search_area_keys", "search_area_shapes",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+            }
+        }
+    }
+
+    private func number(_ sql: String, on connection: PostgresConnection) async throws -> Int {
+        var result = 0
+        for try await count in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(
+            Int64.self)
+        {
+            result = Int(count)
+        }
+        return result
+    }
+
+    private func problems(_ sql: String, resource: String, package: HSDSPackage, on connection: PostgresConnection)
+        async throws -> [PackageProblem]
+    {
+        let file = package.files[resource] ?? "\(resource).csv"
+        var found: [PackageProblem] = []
+        for try await (line, column, message) in try await connection.query(
+            PostgresQuery(unsafeSQL: sql), logger: logger
+        ).decode((Int32, String, String).self) {
+            found.append(.init(.error, file: file, line: Int(line), column: column, message: message))
+        }
+        return found
+    }
+}
