@@ -48,6 +48,11 @@ public struct CSVSyntaxError: Error, Sendable, Equatable, CustomStringConvertibl
     public let line: Int
     public let message: String
     public var description: String { "line \(line): \(message)" }
+
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
 }
 
 extension CSVTable {

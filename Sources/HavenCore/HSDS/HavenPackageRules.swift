@@ -11,6 +11,16 @@ public enum HavenPackageExtension {
     public static let serviceAreas = "haven_service_area"
     public static let taxonomyTerms = "haven_taxonomy_term"
 
+    /// The file a resource is read from when a package does not say: HSDS 3.0's own names.
+    public static func defaultPath(of resource: String) -> String {
+        if let path = resources.first(where: { $0.name == resource })?.path { return path }
+        let irregular = [
+            "service_at_location": "service_at_location.csv", "funding": "funding.csv",
+            "accessibility": "accessibility.csv", "taxonomy": "taxonomies.csv", "address": "addresses.csv",
+        ]
+        return irregular[resource] ?? "\(resource)s.csv"
+    }
+
     /// Lists inside one CSV value (states, counties, ZIP codes) are separated by semicolons.
     public static let listSeparator: Character = ";"
 
@@ -515,7 +525,9 @@ public struct HavenImportRules: Sendable {
         return base
     }
 
-    private func file(_ resource: String) -> String { files[resource] ?? "\(resource).csv" }
+    private func file(_ resource: String) -> String {
+        files[resource] ?? HavenPackageExtension.defaultPath(of: resource)
+    }
 
     private mutating func each(_ resource: String, _ body: (inout HavenImportRules, Int, CSVTable) -> Void) {
         guard let table = tables[resource] else { return }

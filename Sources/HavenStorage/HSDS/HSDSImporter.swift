@@ -229,7 +229,7 @@ public struct HSDSImporter: Sendable {
     private func problems(_ sql: String, resource: String, package: HSDSPackage, on connection: PostgresConnection)
         async throws -> [PackageProblem]
     {
-        let file = package.files[resource] ?? "\(resource).csv"
+        let file = package.files[resource] ?? HavenPackageExtension.defaultPath(of: resource)
         var found: [PackageProblem] = []
         for try await (line, column, message) in try await connection.query(
             PostgresQuery(unsafeSQL: sql), logger: logger

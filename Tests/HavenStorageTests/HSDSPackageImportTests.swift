@@ -1,0 +1,312 @@
+import Foundation
+import HavenCore
+import HavenStorage
+import HavenTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+@Suite("HSDS import and export")
+struct HSDSPackageImportTests {
+    static let rules = try! HSDSPackageRules(
+        seedsDirectory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds"))
+
+    static func scratch(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("haven-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func files(in folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            files[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+        }
+        return files
+    }
+
+    static func scalar(_ sql: String, on client: PostgresClient, logger: Logger) async throws -> String {
+        var value = ""
+        for try await found in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self)
+        {
+            value = found
+        }
+        return value
+    }
+
+    /// Every HSDS document Haven serves for the directory, folded into one digest: what partners see.
+    static let directoryDigest = """
+        SELECT md5(concat(
+            (SELECT string_agg(hsds_organization(o, true, 90)::text, '|' ORDER BY o.id) FROM organizations o
+             WHERE o.retired_at IS NULL AND EXISTS (SELECT 1 FROM services s WHERE s.organization_id = o.id)),
+            (SELECT string_agg(hsds_service(s, 90)::text, '|' ORDER BY s.id) FROM services s WHERE s.retired_at IS NULL),
+            (SELECT count(*) FROM search_services)::text))
+        """
+
+    @Test("round trip: export the demo directory, import it into an empty database, export again: the same files")
+    func roundTrip() async throws {
+        let first = try Self.scratch("export-a")
+        let zip = try Self.scratch("export-b").appendingPathComponent("directory.zip")
+        let second = try Self.scratch("export-c")
+        defer {
+            for url in [first, zip.deletingLastPathComponent(), second] { try? FileManager.default.removeItem(at: url) }
+        }
+
+        let (original, services) = try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            try await database.withClient { client in
+                let report = try await HSDSExporter(client: client, logger: database.logger).export(
+                    to: first, rules: Self.rules, publicOnly: false)
+                #expect(report.files.first { $0.name == "services.csv" }?.rows == 347)
+                return (
+                    try await Self.scalar(Self.directoryDigest, on: client, logger: database.logger),
+                    try await Self.scalar(
+                        "SELECT count(*)::text FROM services WHERE retired_at IS NULL", on: client,
+                        logger: database.logger)
+                )
+            }
+        }
+        #expect(services == "347")
+
+        // The export meets the official HSDS field rules and Haven's own, with nothing left out.
+        let exported = try HSDSPackageReader.read(from: first, rules: Self.rules)
+        #expect(exported.problems.isEmpty)
+        let check = HSDSPackageCheck.run(exported.tables, files: exported.files, rules: Self.rules.all)
+        #expect(check.problems.map(\.description) == [])
+        let official = PackageValidator(rules: Self.rules.official).validate(exported.tables, files: exported.files)
+        #expect(official.isEmpty)
+        #expect(exported.tables["location"]?.count == 180)
+
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let importer = HSDSImporter(client: client, logger: logger)
+                let report = try await importer.run(exported, rules: Self.rules.all, dryRun: false)
+                #expect(report.problems.isEmpty)
+                #expect(report.written)
+                #expect(report.counts.first { $0.table == "services" }?.added == 347)
+                #expect(report.servicesReindexed == 347)
+
+                // The same package again changes nothing: no row, no version, no search row.
+                let again = try await importer.run(exported, rules: Self.rules.all, dryRun: false)
+                #expect(again.changedRows == 0)
+                #expect(again.servicesReindexed == 0)
+                #expect(
+                    try await Self.scalar("SELECT max(version)::text FROM services", on: client, logger: logger) == "1")
+
+                #expect(try await Self.scalar(Self.directoryDigest, on: client, logger: logger) == original)
+                _ = try await HSDSExporter(client: client, logger: logger).export(
+                    to: zip, rules: Self.rules, publicOnly: false)
+            }
+        }
+        // Byte for byte, through a zip this time.
+        let zipped = try HSDSPackageReader.read(from: zip, rules: Self.rules)
+        #expect(zipped.tables.count == exported.tables.count)
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let report = try await HSDSImporter(client: client, logger: database.logger).run(
+                    zipped, rules: Self.rules.all, dryRun: false)
+                #expect(report.written && report.errors.isEmpty)
+                _ = try await HSDSExporter(client: client, logger: database.logger).export(
+                    to: second, rules: Self.rules, publicOnly: false)
+            }
+        }
+        let before = try Self.files(in: first)
+        let after = try Self.files(in: second)
+        #expect(before.keys.sorted() == after.keys.sorted())
+        for (name, data) in before where after[name] != data {
+            Issue.record("\(name) differs after the round trip")
+        }
+    }
+
+    /// A small package written by hand, as another system might send it.
+    static func package(services: String, schedules: String, locations: String? = nil) -> [String: String] {
+        [
+            "datapackage.json": """
+            {"name": "example", "resources": [
+              {"name": "organization", "path": "organizations.csv"},
+              {"name": "service", "path": "services.csv"},
+              {"name": "location", "path": "locations.csv"},
+              {"name": "address", "path": "addresses.csv"},
+              {"name": "service_at_location", "path": "service_at_location.csv"},
+              {"name": "schedule", "path": "schedules.csv"}]}
+            """,
+            "organizations.csv": """
+            id,name,description
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Example Family Resource Center,Court accompaniment and family support (fictional)
+
+            """,
+            "services.csv": services,
+            "locations.csv": locations
+                ?? """
+                id,location_type,organization_id,name,latitude,longitude
+                0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01,physical,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Main office,41.8781,-87.6298
+
+                """,
+            "addresses.csv": """
+            id,location_id,address_1,city,state_province,postal_code,country,address_type
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1d01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01,100 Example Plaza,Chicago,IL,60601,US,physical
+
+            """,
+            "service_at_location.csv": """
+            id,service_id,location_id
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1e01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01
+
+            """,
+            "schedules.csv": schedules,
+        ]
+    }
+
+    static let goodServices = """
+        id,organization_id,name,status,email
+        0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Court accompaniment,active,help@example.org
+        0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Family support group,active,
+
+        """
+
+    static let goodSchedules = """
+        id,service_id,location_id,byday,opens_at,closes_at,description
+        0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,"MO,TU,WE",09:00:00,17:00:00,
+        0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f02,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02,,,,,Second Tuesday evenings
+
+        """
+
+    static func write(_ files: [String: String]) throws -> URL {
+        let folder = try scratch("package")
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+        return folder
+    }
+
+    static let directoryCounts = """
+        SELECT concat_ws(' ', (SELECT count(*) FROM organizations), (SELECT count(*) FROM services),
+                              (SELECT count(*) FROM locations), (SELECT count(*) FROM schedules),
+                              (SELECT count(*) FROM search_services))
+        """
+
+    @Test("a package with errors reports each one by file, line and column, and writes nothing")
+    func errorsWriteNothing() async throws {
+        let badServices = """
+            id,organization_id,name,status,email
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Court accompaniment,open,help@example.org
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a09,,active,help-at-example.org
+
+            """
+        let unplacedLocation = """
+            id,location_type,organization_id,name,latitude,longitude
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01,physical,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Main office,,
+
+            """
+        let bad = try Self.write(
+            Self.package(services: badServices, schedules: Self.goodSchedules, locations: unplacedLocation))
+        let good = try Self.write(Self.package(services: Self.goodServices, schedules: Self.goodSchedules))
+        defer {
+            try? FileManager.default.removeItem(at: bad)
+            try? FileManager.default.removeItem(at: good)
+        }
+
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let importer = HSDSImporter(client: client, logger: logger)
+                let empty = try await Self.scalar(Self.directoryCounts, on: client, logger: logger)
+
+                let report = try await importer.run(
+                    try HSDSPackageReader.read(from: bad, rules: Self.rules), rules: Self.rules.all, dryRun: false)
+                #expect(!report.written)
+                #expect(
+                    report.errors.map(\.description) == [
+                        "error: locations.csv:2 latitude: a physical location needs latitude and longitude: Haven finds services by distance",
+                        "error: services.csv:2 status: must be one of active, inactive, defunct, temporarily closed (found 'open')",
+                        "error: services.csv:3 email: must be an email address (found 'help-at-example.org')",
+                        "error: services.csv:3 name: is required",
+                        "error: services.csv:3 organization_id: refers to organization 0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a09, which is not in organizations.csv",
+                    ])
+                #expect(try await Self.scalar(Self.directoryCounts, on: client, logger: logger) == empty)
+
+                // A dry run of the good package counts what it would write, and writes nothing.
+                let package = try HSDSPackageReader.read(from: good, rules: Self.rules)
+                let dry = try await importer.run(package, rules: Self.rules.all, dryRun: true)
+                #expect(dry.errors.isEmpty && !dry.written)
+                #expect(dry.counts.first { $0.table == "services" }?.added == 2)
+                #expect(try await Self.scalar(Self.directoryCounts, on: client, logger: logger) == empty)
+
+                // The hours given only as prose are left out, named; the rest imports, time zone
+                // taken from the location's ZIP code, and search finds the services.
+                let imported = try await importer.run(package, rules: Self.rules.all, dryRun: false)
+                #expect(imported.written)
+                #expect(
+                    imported.warnings.map(\.description) == [
+                        "warning: schedules.csv:3 byday: Haven keeps hours it can evaluate (days as MO,TU,…, opens_at and closes_at); these hours are left out"
+                    ])
+                #expect(
+                    try await Self.scalar(
+                        "SELECT time_zone FROM schedules WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f01'", on: client,
+                        logger: logger) == "America/Chicago")
+                #expect(
+                    try await Self.scalar(
+                        "SELECT string_agg(name, ', ' ORDER BY name) FROM search_services", on: client, logger: logger)
+                        == "Court accompaniment, Family support group")
+            }
+        }
+    }
+
+    @Test("a schedule Haven cannot place in a time zone is an error found in the database, and nothing is written")
+    func databaseChecks() async throws {
+        let noAddress = Self.package(services: Self.goodServices, schedules: Self.goodSchedules)
+            .filter { $0.key != "addresses.csv" }
+            .mapValues {
+                $0.replacingOccurrences(of: "{\"name\": \"address\", \"path\": \"addresses.csv\"},", with: "")
+            }
+        let folder = try Self.write(noAddress)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let report = try await HSDSImporter(client: client, logger: logger).run(
+                    try HSDSPackageReader.read(from: folder, rules: Self.rules), rules: Self.rules.all, dryRun: false)
+                #expect(!report.written)
+                #expect(
+                    report.errors.map(\.description) == [
+                        "error: schedules.csv:2 location_id: Haven needs the time zone of these hours: give it in haven_schedules.csv, or keep the hours at a location with a time zone or a known ZIP code"
+                    ])
+                #expect(try await Self.scalar("SELECT count(*)::text FROM services", on: client, logger: logger) == "0")
+            }
+        }
+    }
+
+    @Test("a public export shows confidential locations only by name and intake line")
+    func publicExport() async throws {
+        let folder = try Self.scratch("public")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestDatabaseCluster.shared.withDemoDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                _ = try await HSDSExporter(client: client, logger: logger).export(
+                    to: folder, rules: Self.rules, publicOnly: true)
+                var secrets: [String] = []
+                var intakeLines: [String] = []
+                for try await (street, latitude, longitude, intake) in try await client.query(
+                    """
+                    SELECT a.address_1, ST_Y(l.point::geometry)::text, ST_X(l.point::geometry)::text, l.intake_phone
+                    FROM locations l JOIN addresses a ON a.location_id = l.id WHERE l.confidential
+                    """, logger: logger
+                ).decode((String, String, String, String).self) {
+                    secrets += [street, latitude, longitude]
+                    intakeLines.append(intake)
+                }
+                #expect(intakeLines.count == 7)
+                let files = try Self.files(in: folder)
+                for (name, data) in files {
+                    let text = String(decoding: data, as: UTF8.self)
+                    for secret in secrets where text.contains(secret) {
+                        Issue.record("\(name) holds a confidential location's \(secret)")
+                    }
+                }
+                let phones = String(decoding: files["phones.csv"] ?? Data(), as: UTF8.self)
+                for line in intakeLines { #expect(phones.contains(line)) }
+                let package = try HSDSPackageReader.read(from: folder, rules: Self.rules)
+                #expect(
+                    PackageValidator(rules: Self.rules.official).validate(package.tables, files: package.files).isEmpty)
+            }
+        }
+    }
+}
