@@ -62,7 +62,13 @@ struct ImportHSDS: AsyncParsableCommand {
         } catch let error as HSDSPackageError {
             throw ConfigurationError(error.description)
         }
-        meter.finish("read \(package.tables.count) files, \(package.rowCount) rows")
+        let reading = started.duration(to: .now)
+        meter.finish(nil)
+        say(
+            "Read \(package.tables.count) files, \(package.rowCount) rows, in "
+                + String(
+                    format: "%.1f s.",
+                    Double(reading.components.seconds) + Double(reading.components.attoseconds) / 1e18))
         let files = try database.migrations()
         let url = try await database.connectionURL(logger: logger)
         let report = try await PostgresClient.withClient(url: url, logger: logger) { client in
@@ -107,6 +113,9 @@ struct ImportHSDS: AsyncParsableCommand {
                 "  \(count.table.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count.added) added, \(count.changed) updated"
             )
         }
+        say(
+            "  time: "
+                + report.phases.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
         let rate = seconds > 0 ? Int(Double(report.rowsStaged) / seconds) : report.rowsStaged
         let summary =
             "\(report.rowsStaged) rows checked, \(report.changedRows) added or updated, "

@@ -236,7 +236,8 @@ public struct HavenImportRules: Sendable {
                     "a \(table.value(row, "location_type") ?? "physical") location needs latitude and longitude: "
                         + "Haven finds services by distance")
             }
-            guard let extensions, let id = table.value(row, "id"), let extra = extensionRows[id.lowercased()] else {
+            guard let extensions, let id = table.value(row, "id"), let extra = extensionRows[FieldValueRules.key(id)]
+            else {
                 return
             }
             if extensions.value(extra, "confidential").flatMap(FieldValueRules.booleanValue) == true {
@@ -268,7 +269,7 @@ public struct HavenImportRules: Sendable {
     }
 
     private mutating func languages() {
-        let skippedPhones = rowIDs("phone", outcome.skipped["phone"] ?? [])
+        let skippedPhones = Set(rowIDs("phone", outcome.skipped["phone"] ?? []))
         each("language") { rules, row, table in
             let owners = ["service_id", "location_id", "phone_id"].filter { table.value(row, $0) != nil }
             if owners.count > 1 {
@@ -279,7 +280,8 @@ public struct HavenImportRules: Sendable {
                 rules.skip("language", row, "service_id", "belongs to no service, location or phone")
                 return
             }
-            if owner == "phone_id", let phone = table.value(row, "phone_id"), skippedPhones.contains(phone.lowercased())
+            if owner == "phone_id", let phone = table.value(row, "phone_id"),
+                skippedPhones.contains(FieldValueRules.key(phone))
             {
                 rules.skip("language", row, "phone_id", "belongs to a phone that is left out")
                 return
@@ -308,7 +310,7 @@ public struct HavenImportRules: Sendable {
                 rules.skip("schedule", row, "service_id", "belongs to no service, location or service at a location")
                 return
             }
-            let extra = table.value(row, "id").flatMap { extensionRows[$0.lowercased()] }
+            let extra = table.value(row, "id").flatMap { extensionRows[FieldValueRules.key($0)] }
             if let extra, let extensions, let zone = extensions.value(extra, "time_zone"),
                 !WeeklySchedule.isKnownTimeZone(zone)
             {
@@ -370,7 +372,8 @@ public struct HavenImportRules: Sendable {
             }
             let geoJSON =
                 table.value(row, "extent_type")?.lowercased() == "geojson" && table.value(row, "extent") != nil
-            guard let extra = table.value(row, "id").flatMap({ extensionRows[$0.lowercased()] }), let extensions,
+            guard let extra = table.value(row, "id").flatMap({ extensionRows[FieldValueRules.key($0)] }),
+                let extensions,
                 let kind = extensions.value(extra, "kind")
             else {
                 if !geoJSON {
@@ -450,7 +453,8 @@ public struct HavenImportRules: Sendable {
     private mutating func taxonomyTerms() {
         let pattern = #/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*$/#
         each("taxonomy_term") { rules, row, table in
-            guard let taxonomy = table.value(row, "taxonomy_id")?.lowercased(), Self.havenTaxonomyIDs.contains(taxonomy)
+            guard let taxonomy = table.value(row, "taxonomy_id").map(FieldValueRules.key),
+                Self.havenTaxonomyIDs.contains(taxonomy)
             else { return }
             if (try? pattern.wholeMatch(in: table.value(row, "code") ?? "")) == nil {
                 rules.error(
@@ -468,8 +472,9 @@ public struct HavenImportRules: Sendable {
         ]
         var seen: [String: Int] = [:]
         each("attribute") { rules, row, table in
-            guard let entity = table.value(row, "link_entity"), let link = table.value(row, "link_id")?.lowercased(),
-                let term = table.value(row, "taxonomy_term_id")?.lowercased()
+            guard let entity = table.value(row, "link_entity"),
+                let link = table.value(row, "link_id").map(FieldValueRules.key),
+                let term = table.value(row, "taxonomy_term_id").map(FieldValueRules.key)
             else { return }
             guard let known = targets[entity] else {
                 rules.skip(
@@ -499,7 +504,7 @@ public struct HavenImportRules: Sendable {
             guard let service = table.value(row, "service_id"), let location = table.value(row, "location_id") else {
                 return
             }
-            let key = "\(service.lowercased()) \(location.lowercased())"
+            let key = FieldValueRules.key(service) + " " + FieldValueRules.key(location)
             if let earlier = seen[key] {
                 rules.error(
                     "service_at_location", row, "location_id", "repeats the service and location of line \(earlier)")
@@ -538,14 +543,16 @@ public struct HavenImportRules: Sendable {
         guard let table = tables[resource] else { return [:] }
         var rows: [String: Int] = [:]
         for row in 0..<table.count {
-            if let id = table.value(row, "id")?.lowercased() { rows[id] = row }
+            if let id = table.value(row, "id").map(FieldValueRules.key) { rows[id] = row }
         }
         return rows
     }
 
     private func rowIDs(_ resource: String, _ rows: Set<Int>? = nil) -> [String] {
         guard let table = tables[resource] else { return [] }
-        return (rows.map { Array($0) } ?? Array(0..<table.count)).compactMap { table.value($0, "id")?.lowercased() }
+        return (rows.map { Array($0) } ?? Array(0..<table.count)).compactMap {
+            table.value($0, "id").map(FieldValueRules.key)
+        }
     }
 
     private mutating func error(_ resource: String, _ row: Int, _ column: String, _ message: String) {

@@ -73,7 +73,7 @@ public struct PackageValidator: Sendable {
                                 message: "refers to \(target) \(value), but the package has no \(targetFile)"))
                         continue
                     }
-                    if !known.contains(value.lowercased()) {
+                    if !known.contains(FieldValueRules.key(value)) {
                         problems.append(
                             .init(
                                 .error, file: file, line: table.lines[row], column: column,
@@ -137,7 +137,7 @@ public struct PackageValidator: Sendable {
                     continue
                 }
                 if unique {
-                    let key = field.format == "uuid" ? value.lowercased() : value
+                    let key = field.format == "uuid" ? FieldValueRules.key(value) : value
                     if let earlier = firstLine[key] {
                         problems.append(
                             .init(
@@ -205,9 +205,8 @@ public enum FieldValueRules {
     }
 
     public static func isUUID(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
+        guard value.utf8.count == 36 else { return false }
+        for (index, byte) in value.utf8.enumerated() {
             if index == 8 || index == 13 || index == 18 || index == 23 {
                 if byte != UInt8(ascii: "-") { return false }
             } else if !isHexDigit(byte) {
@@ -215,6 +214,11 @@ public enum FieldValueRules {
             }
         }
         return true
+    }
+
+    /// The form ids are compared in: lowercase, without copying ids already written that way.
+    public static func key(_ value: String) -> String {
+        value.utf8.contains(where: { (0x41...0x5A).contains($0) }) ? value.lowercased() : value
     }
 
     public static func isEmail(_ value: String) -> Bool {

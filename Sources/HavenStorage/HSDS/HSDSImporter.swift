@@ -20,6 +20,8 @@ public struct HSDSImporter: Sendable {
         public var servicesReindexed = 0
         /// Whether the changes were committed (false on errors and on a dry run).
         public var written = false
+        /// Seconds spent checking, staging, writing and re-indexing, in that order.
+        public var phases: [(name: String, seconds: Double)] = []
 
         public var errors: [PackageProblem] { problems.filter { $0.severity == .error } }
         public var warnings: [PackageProblem] { problems.filter { $0.severity == .warning } }
@@ -46,8 +48,10 @@ public struct HSDSImporter: Sendable {
         progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Report {
         progress(.checking)
+        var clock = PhaseClock()
         let outcome = HSDSPackageCheck.run(package.tables, files: package.files, rules: rules)
         var report = Report(problems: (package.problems + outcome.problems).sorted())
+        report.phases.append(("checking", clock.lap()))
         // With `strict`, a row that would be left out stops the import like an error.
         guard report.errors.isEmpty, !(strict && !report.warnings.isEmpty) else { return report }
 
@@ -57,9 +61,12 @@ public struct HSDSImporter: Sendable {
                 try await stage(
                     package, rules: rules, skipped: outcome.skipped, on: connection, report: &report, progress: progress
                 )
+                report.phases.append(("staging", clock.lap()))
                 try await write(package, on: connection, report: &report, progress: progress)
+                report.phases.append(("writing", clock.lap()))
                 if report.errors.isEmpty {
                     try await reindex(on: connection, report: &report, progress: progress)
+                    report.phases.append(("indexing", clock.lap()))
                 }
                 if report.errors.isEmpty && !dryRun {
                     try await connection.query("COMMIT", logger: logger)
@@ -72,6 +79,18 @@ public struct HSDSImporter: Sendable {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
+        }
+    }
+
+    /// Wall-clock seconds between laps.
+    private struct PhaseClock {
+        private var last = ContinuousClock.now
+
+        mutating func lap() -> Double {
+            let now = ContinuousClock.now
+            let elapsed = last.duration(to: now)
+            last = now
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
     }
 
@@ -199,6 +218,14 @@ public struct HSDSImporter: Sendable {
             PostgresQuery(unsafeSQL: HSDSImportPlan.affectedServices), logger: logger
         ).decode([UUID].self) {
             services = ids
+        }
+        // Inside the import's transaction the tables hold rows autovacuum cannot see yet: without
+        // fresh statistics the planner takes a large import for an empty table, and the search
+        // refresh that follows runs for minutes instead of seconds.
+        if report.changedRows > 1_000 {
+            for count in report.counts where count.added + count.changed > 0 {
+                try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE \(count.table)"), logger: logger)
+            }
         }
         let batch = 5_000
         for start in stride(from: 0, to: services.count, by: batch) {
