@@ -50,6 +50,8 @@ struct HSDSImportPlan {
         /// Extra assignments when a row changes (version bumps).
         var onChange: [String] = []
 
+        var selfReferencing: Bool { table == "taxonomy_terms" || table == "organizations" }
+
         var from: String {
             var from = "import_\(resource) s"
             if let extensionResource { from += " LEFT JOIN import_\(extensionResource) x ON x.id::uuid = s.id::uuid" }

@@ -202,8 +202,16 @@ public struct HSDSImporter: Sendable {
                 }
             }
             var count = Count(table: target.table)
-            count.added = try await number(target.insertSQL, on: connection)
-            count.changed = try await number(target.updateSQL, on: connection)
+            // Updating first spares comparing rows just added. A table whose rows point at each
+            // other (term parents, parent organizations) adds first, so an update can point at a
+            // row that is new in this package.
+            if target.selfReferencing {
+                count.added = try await number(target.insertSQL, on: connection)
+                count.changed = try await number(target.updateSQL, on: connection)
+            } else {
+                count.changed = try await number(target.updateSQL, on: connection)
+                count.added = try await number(target.insertSQL, on: connection)
+            }
             report.counts.append(count)
         }
     }
