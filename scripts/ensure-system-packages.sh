@@ -26,6 +26,18 @@ if ! python3 -c "import jsonschema" 2>/dev/null; then
     fi
 fi
 
+# The HSDS export tests check packages with the Frictionless reference validator.
+if ! python3 -c "import frictionless" 2>/dev/null; then
+    if python3 -m pip --version >/dev/null 2>&1 && python3 -m pip install --quiet "frictionless>=5"; then
+        echo "Installed Python's frictionless with pip"
+    elif [[ "$(command -v python3)" == /usr/bin/python3 ]]; then
+        missing+=(python3-frictionless)
+    else
+        echo "The tests need Python's frictionless: python3 -m pip install 'frictionless>=5'" >&2
+        exit 1
+    fi
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0
 fi

@@ -75,6 +75,9 @@ struct HSDSPackageImportTests {
         let official = PackageValidator(rules: Self.rules.official).validate(exported.tables, files: exported.files)
         #expect(official.isEmpty)
         #expect(exported.tables["location"]?.count == 180)
+        let reference = try Self.frictionless(first)
+        #expect(reference.valid, "the Frictionless validator refused the export: \(reference.report)")
+        #expect(reference.resources == 28)
 
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             try await database.withClient { client in
@@ -116,6 +119,38 @@ struct HSDSPackageImportTests {
         for (name, data) in before where after[name] != data {
             Issue.record("\(name) differs after the round trip")
         }
+    }
+
+    /// The Frictionless reference validator (Python's `frictionless`, installed by `make deps`)
+    /// on a package folder: whether it is valid, how many resources it checked, and its report.
+    static func frictionless(_ folder: URL) throws -> (valid: Bool, resources: Int, report: String) {
+        let output = folder.appendingPathComponent("frictionless-report.json")
+        let errors = folder.appendingPathComponent("frictionless-errors.txt")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: errors)
+        }
+        // Files, not pipes: a pipe end inherited by some other child could keep a read waiting.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "frictionless", "validate", "--json", "datapackage.json"]
+        process.currentDirectoryURL = folder
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        process.waitUntilExit()
+        let data = try Data(contentsOf: output)
+        guard let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            return (
+                false, 0, "no report (is Python's frictionless installed? make deps installs it): \(said.prefix(500))"
+            )
+        }
+        let tasks = report["tasks"] as? [[String: Any]] ?? []
+        let text = String(decoding: data, as: UTF8.self)
+        return (report["valid"] as? Bool ?? false, tasks.count, String(text.prefix(2000)))
     }
 
     /// A small package written by hand, as another system might send it.
@@ -306,6 +341,8 @@ struct HSDSPackageImportTests {
                 let package = try HSDSPackageReader.read(from: folder, rules: Self.rules)
                 #expect(
                     PackageValidator(rules: Self.rules.official).validate(package.tables, files: package.files).isEmpty)
+                let reference = try Self.frictionless(folder)
+                #expect(reference.valid, "the Frictionless validator refused the public export: \(reference.report)")
             }
         }
     }

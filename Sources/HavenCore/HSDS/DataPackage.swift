@@ -23,6 +23,7 @@ public struct DataPackageDescriptor: Codable, Sendable, Equatable {
 public struct DataResource: Codable, Sendable, Equatable {
     public var name: String
     public var path: String
+    public var profile: String?
     public var title: String?
     public var description: String?
     public var format: String?
@@ -33,6 +34,7 @@ public struct DataResource: Codable, Sendable, Equatable {
     public init(name: String, path: String, description: String? = nil, schema: TableSchema) {
         self.name = name
         self.path = path
+        self.profile = "tabular-data-resource"
         self.description = description
         self.format = "csv"
         self.mediatype = "text/csv"
@@ -41,13 +43,14 @@ public struct DataResource: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, path, title, description, format, mediatype, encoding, schema
+        case name, path, profile, title, description, format, mediatype, encoding, schema
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         path = try container.decodeIfPresent(String.self, forKey: .path) ?? "\(name).csv"
+        profile = try container.decodeIfPresent(String.self, forKey: .profile)
         title = try container.decodeIfPresent(String.self, forKey: .title)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         format = try container.decodeIfPresent(String.self, forKey: .format)
