@@ -66,7 +66,15 @@ public enum HSDSPackageReader {
         var wanted: [(resource: String, path: String)] = []
         if let descriptor {
             for resource in descriptor.resources {
-                if known.resource(named: resource.name) == nil {
+                // As the data package specification requires: a path stays inside the package.
+                let parts = resource.path.split(separator: "/")
+                if resource.path.hasPrefix("/") || parts.contains("..") || resource.path.contains("://") {
+                    package.problems.append(
+                        .init(
+                            .error, file: "datapackage.json",
+                            message: "resource \(resource.name) has the path '\(resource.path.prefix(80))'; "
+                                + "paths must be relative to the package, without '..'"))
+                } else if known.resource(named: resource.name) == nil {
                     package.problems.append(
                         .init(
                             .warning, file: resource.path,
