@@ -186,8 +186,7 @@ public struct HavenImportRules: Sendable {
                 rules.error("organization", row, "name", "must be at most 200 characters")
             }
             if let year = table.value(row, "year_incorporated") {
-                if let value = Self.wholeNumber(year), (1600...2200).contains(value) {
-                } else {
+                if Self.wholeNumber(year).map({ (1600...2200).contains($0) }) != true {
                     rules.error("organization", row, "year_incorporated", "must be a year from 1600 to 2200")
                 }
             }
@@ -201,8 +200,7 @@ public struct HavenImportRules: Sendable {
             }
             for column in ["minimum_age", "maximum_age"] {
                 guard let raw = table.value(row, column) else { continue }
-                if let age = Self.wholeNumber(raw), (0...120).contains(age) {
-                } else {
+                if Self.wholeNumber(raw).map({ (0...120).contains($0) }) != true {
                     rules.error("service", row, column, "must be a whole number of years from 0 to 120")
                 }
             }
