@@ -37,7 +37,7 @@ extension Bench {
                     plan = MentorAssignment.plan(families: waiting, volunteers: roster)
                 }
                 guard let plan else { continue }
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = elapsed.inSeconds
                 say(
                     String(
                         format: "run %d: %.3f s, %d matched, %d waiting, total score %.2f, %d round(s)", run, seconds,

@@ -66,9 +66,7 @@ struct ImportHSDS: AsyncParsableCommand {
         meter.finish(nil)
         say(
             "Read \(package.tables.count) files, \(package.rowCount) rows, in "
-                + String(
-                    format: "%.1f s.",
-                    Double(reading.components.seconds) + Double(reading.components.attoseconds) / 1e18))
+                + String(format: "%.1f s.", reading.inSeconds))
         let files = try database.migrations()
         let url = try await database.connectionURL(logger: logger)
         let report = try await PostgresClient.withClient(url: url, logger: logger) { client in
@@ -99,7 +97,7 @@ struct ImportHSDS: AsyncParsableCommand {
         if shown.count < report.problems.count {
             say("… and \(report.problems.count - shown.count) more (--max-problems 0 prints all).")
         }
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         let errors = report.errors.count
         let warnings = report.warnings.count
         if errors > 0 {
@@ -178,7 +176,7 @@ struct ExportHSDS: AsyncParsableCommand {
         }
         meter.finish(nil)
         let duration = started.duration(to: .now)
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         for file in report.files where file.rows > 0 {
             say("  \(file.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(file.rows) rows")
         }
@@ -208,7 +206,7 @@ final class ProgressMeter: @unchecked Sendable {
             guard now - lastDraw >= .milliseconds(100) || done == total else { return }
             lastDraw = now
             let elapsed = started.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             var line = label
             if total > 0 {
                 line += String(format: "  %3.0f%%  %d/%d", Double(done) * 100 / Double(total), done, total)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HavenCore
 import HavenStorage
 import Logging
 import PostgresNIO
@@ -93,7 +94,7 @@ struct Seed: AsyncParsableCommand {
 
     private static func seconds(since start: ContinuousClock.Instant) -> String {
         let duration = start.duration(to: .now)
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         return String(format: "%.1f s", seconds)
     }
 }

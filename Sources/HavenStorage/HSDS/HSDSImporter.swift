@@ -90,7 +90,7 @@ public struct HSDSImporter: Sendable {
             let now = ContinuousClock.now
             let elapsed = last.duration(to: now)
             last = now
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return elapsed.inSeconds
         }
     }
 
