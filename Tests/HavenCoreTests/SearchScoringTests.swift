@@ -77,4 +77,23 @@ struct SearchScoringTests {
             SearchCandidate(serviceNeeds: ["safety.safety-planning"], distanceKm: 4.2, approximate: true), for: request)
         #expect(shelter.reasons.contains("about 4.2 km away (confidential location)"))
     }
+
+    @Test("scoring without reasons gives the same score and gaps, with no sentences written")
+    func unexplainedScore() {
+        let request = SearchRequest(needs: ["mental-health", "housing"], language: "es", age: 9)
+        let candidates = [
+            SearchCandidate(serviceNeeds: Self.counseling, distanceKm: 3.4, languages: ["es"], minimumAge: 5),
+            SearchCandidate(
+                serviceNeeds: ["housing.youth-shelter"], distanceKm: nil, areaMatch: "county", interpretation: true,
+                opening: OpeningStatus(isOpen: false, alwaysOpen: false), stale: true),
+        ]
+        for candidate in candidates {
+            let explained = SearchScoring.match(candidate, for: request)
+            let scored = SearchScoring.match(candidate, for: request, explained: false)
+            #expect(scored.score == explained.score)
+            #expect(scored.unmetNeeds == explained.unmetNeeds)
+            #expect(scored.reasons.isEmpty)
+            #expect(explained.reasons.count >= 3)
+        }
+    }
 }

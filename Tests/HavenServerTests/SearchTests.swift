@@ -4,6 +4,7 @@ import HavenCore
 import HavenStorage
 import HavenTestSupport
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 
 @testable import HavenServer
@@ -180,6 +181,73 @@ struct SearchTests {
                 let unknownNeed = try await client.execute(
                     uri: "/v1/search/services?zip=60614&needs=housing.castles", method: .get, headers: headers)
                 expectProblem(unknownNeed, .unprocessableContent, type: "urn:haven:problem:validation")
+            }
+        }
+    }
+
+    @Test("search rows carry each service's current facts through edits, verifications and renames")
+    func factsFollowTheDirectory() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(world.fixture.members[.advocate]).token)"]
+            let near = try #require(UUID(uuidString: world.ids["Near counseling"] ?? ""))
+            let legal = try #require(UUID(uuidString: world.ids["Spanish legal help"] ?? ""))
+            try await ServerHarness.withServer(database: database) { client in
+                func results(_ query: String) async throws -> [[String: Any]] {
+                    let response = try await client.execute(
+                        uri: "/v1/search/services?zip=60614&\(query)", method: .get, headers: headers)
+                    #expect(response.status == .ok, "\(query)")
+                    return response.json["data"] as? [[String: Any]] ?? []
+                }
+                #expect(try await results("needs=mental-health").first?["stale"] as? Bool == false)
+                #expect(
+                    try await results("needs=legal").first?["organization_name"] as? String
+                        == "Demo Search Organization")
+
+                try await database.withClient { client in
+                    let logger = database.logger
+                    let index = SearchIndex(logger: logger)
+                    try await client.withConnection { connection in
+                        // Verified long ago: only the facts are refreshed, as after a verification.
+                        try await connection.query(
+                            "UPDATE services SET last_verified_at = now() - interval '3 years' WHERE id = \(near)",
+                            logger: logger)
+                        try await index.refreshFacts(service: near, on: connection)
+                        // Out of service: the whole search entry is rebuilt, as after an edit.
+                        try await connection.query(
+                            "UPDATE services SET status = 'inactive' WHERE id = \(legal)", logger: logger)
+                        try await index.refresh(service: legal, on: connection)
+                        let organization = try #require(
+                            try await connection.query(
+                                "SELECT organization_id FROM services WHERE id = \(near)", logger: logger
+                            ).collect().first?.decode(UUID.self))
+                        try await connection.query(
+                            "UPDATE organizations SET name = 'Demo Renamed Organization' WHERE id = \(organization)",
+                            logger: logger)
+                        try await index.refresh(servicesOf: organization, on: connection)
+                        // Every search row holds exactly the facts of its service.
+                        for table in ["search_points", "search_area_keys", "search_area_shapes"] {
+                            let drift = try await connection.query(
+                                PostgresQuery(
+                                    unsafeSQL: """
+                                        SELECT count(*) FROM \(table) r JOIN search_services f USING (service_id)
+                                        WHERE r.facts IS DISTINCT FROM search_facts_of(f)
+                                        """), logger: logger
+                            ).collect().first?.decode(Int.self)
+                            #expect(drift == 0, "\(table)")
+                        }
+                    }
+                }
+
+                let counseling = try await results("needs=mental-health")
+                #expect(counseling.first?["name"] as? String == "Near counseling")
+                #expect(counseling.first?["stale"] as? Bool == true)
+                #expect(counseling.first?["organization_name"] as? String == "Demo Renamed Organization")
+                #expect(
+                    try await results("needs=mental-health&include_stale=false").compactMap { $0["name"] as? String }
+                        == ["Far counseling"])
+                #expect(try await results("needs=legal").isEmpty)
+                #expect(try await results("needs=legal&include_closed=true").first?["status"] as? String == "inactive")
             }
         }
     }

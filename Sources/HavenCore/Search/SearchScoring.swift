@@ -82,11 +82,18 @@ public enum SearchScoring {
         serviceNeeds.contains { TaxonomyCode.code($0, isWithin: requested) }
     }
 
+    /// The candidate's score and, when `explained`, the reasons for it. Ranking scores every
+    /// candidate but shows a page: the sentences are written for the page only, by this same
+    /// function, so a score and its reasons can never disagree.
     public static func match(
-        _ candidate: SearchCandidate, for request: SearchRequest, needLabels: [String: String] = [:]
+        _ candidate: SearchCandidate, for request: SearchRequest, needLabels: [String: String] = [:],
+        explained: Bool = true
     ) -> SearchMatch {
         var score = 0.0
         var reasons: [String] = []
+        func explain(_ reason: @autoclosure () -> String) {
+            if explained { reasons.append(reason()) }
+        }
 
         // Needs.
         let met = request.needs.filter { meets($0, candidate.serviceNeeds) }
@@ -95,11 +102,13 @@ public enum SearchScoring {
             score += weights.needs
         } else {
             score += weights.needs * Double(met.count) / Double(request.needs.count)
-            let names = met.map { needLabels[$0] ?? $0 }.joined(separator: ", ")
-            reasons.append(
-                met.count == request.needs.count
-                    ? "meets \(met.count == 1 ? "the need" : "all \(met.count) needs"): \(names)"
-                    : "meets \(met.count) of \(request.needs.count) needs: \(names)")
+            explain(
+                {
+                    let names = met.map { needLabels[$0] ?? $0 }.joined(separator: ", ")
+                    return met.count == request.needs.count
+                        ? "meets \(met.count == 1 ? "the need" : "all \(met.count) needs"): \(names)"
+                        : "meets \(met.count) of \(request.needs.count) needs: \(names)"
+                }())
         }
 
         // Distance: full marks on the spot, none at the edge of the radius. A service that
@@ -108,22 +117,24 @@ public enum SearchScoring {
         if let distance = candidate.distanceKm {
             let radius = max(request.radiusKm, 0.1)
             score += weights.distance * max(0, 1 - distance / radius)
-            let shown = distance < 10 ? String(format: "%.1f", distance) : String(format: "%.0f", distance)
-            reasons.append(
-                candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away")
+            explain(
+                {
+                    let shown = distance < 10 ? String(format: "%.1f", distance) : String(format: "%.0f", distance)
+                    return candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away"
+                }())
         } else {
             score += weights.distance * 0.5
-            reasons.append(areaReason(candidate.areaMatch))
+            explain(areaReason(candidate.areaMatch))
         }
 
         // Language.
         if let language = request.language {
             if candidate.languages.contains(language) {
                 score += weights.language
-                reasons.append("offers \(LanguageNames.name(language))")
+                explain("offers \(LanguageNames.name(language))")
             } else if candidate.interpretation {
                 score += weights.language * 0.6
-                reasons.append("offers \(LanguageNames.name(language)) through an interpreter")
+                explain("offers \(LanguageNames.name(language)) through an interpreter")
             }
         } else {
             score += weights.language
@@ -133,12 +144,12 @@ public enum SearchScoring {
         switch candidate.opening {
         case .some(let status) where status.alwaysOpen:
             score += weights.open
-            reasons.append("open 24/7")
+            explain("open 24/7")
         case .some(let status) where status.isOpen:
             score += weights.open
-            reasons.append("open now" + (status.closesAt.map { " until \($0)" } ?? ""))
+            explain("open now" + (status.closesAt.map { " until \($0)" } ?? ""))
         case .some:
-            reasons.append("closed now")
+            explain("closed now")
         case .none:
             score += weights.open * 0.3
         }
@@ -153,12 +164,12 @@ public enum SearchScoring {
         if candidate.minimumAge != nil || candidate.maximumAge != nil {
             let low = candidate.minimumAge.map(String.init) ?? "0"
             let high = candidate.maximumAge.map(String.init)
-            reasons.append(high.map { "serves ages \(low)–\($0)" } ?? "serves ages \(low) and up")
+            explain(high.map { "serves ages \(low)–\($0)" } ?? "serves ages \(low) and up")
         }
 
         // Freshness.
         if candidate.stale {
-            reasons.append("details not verified in the last year")
+            explain("details not verified in the last year")
         } else {
             score += weights.freshness
         }

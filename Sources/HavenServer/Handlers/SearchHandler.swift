@@ -25,19 +25,21 @@ struct SearchHandler: Sendable {
                 language: query.language, age: query.age, audiences: query.audience ?? [], openNow: query.openNow,
                 openAt: query.openAt, free: query.free, includeClosed: query.includeClosed,
                 includeStale: query.includeStale, limit: query.limit, cursor: query.cursor))
-        return .ok(.init(body: .json(.init(data: page.items.map(Self.result), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(data: page.items.compactMap(Self.result), nextCursor: page.nextCursor))))
     }
 
-    static func result(_ hit: SearchHit) -> Components.Schemas.SearchResult {
+    /// A page's result; every hit on a page has its details.
+    static func result(_ hit: SearchHit) -> Components.Schemas.SearchResult? {
+        guard let shown = hit.details else { return nil }
         let found = hit.found
         return .init(
-            serviceId: found.serviceID.apiString, name: found.name, organizationId: found.organizationID.apiString,
-            organizationName: found.organizationName, status: found.status, url: found.url, phone: found.phone,
+            serviceId: found.serviceID.apiString, name: shown.name, organizationId: shown.organizationID.apiString,
+            organizationName: shown.organizationName, status: found.status, url: shown.url, phone: shown.phone,
             distanceKm: found.distanceKm.map { ($0 * 10).rounded() / 10 },
             reachesBy: found.distanceKm == nil ? found.areaMatch : nil,
             location: found.locationID.map {
                 .init(
-                    id: $0.apiString, name: found.locationName, address: found.address, approximate: found.approximate)
+                    id: $0.apiString, name: shown.locationName, address: shown.address, approximate: found.approximate)
             },
             open: hit.opening.map {
                 .init(isOpen: $0.isOpen, alwaysOpen: $0.alwaysOpen, closesAt: $0.closesAt?.description)

@@ -23,11 +23,25 @@ struct SearchParameters: Sendable {
     var cursor: String?
 }
 
-/// One ranked result.
+/// One ranked result, with what it shows once it is on a page.
 struct SearchHit: Sendable {
     let found: SearchRepository.Found
     let opening: OpeningStatus?
-    let match: SearchMatch
+    var match: SearchMatch
+    var details: SearchRepository.Details?
+
+    /// Scored by `SearchScoring`; with its reasons only when `explained`.
+    init(
+        found: SearchRepository.Found, opening: OpeningStatus?, request: SearchRequest, labels: [String: String],
+        explained: Bool
+    ) {
+        (self.found, self.opening) = (found, opening)
+        let candidate = SearchCandidate(
+            serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,
+            areaMatch: found.areaMatch, languages: Set(found.languages), interpretation: found.interpretation,
+            minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale)
+        match = SearchScoring.match(candidate, for: request, needLabels: labels, explained: explained)
+    }
 }
 
 /// Service search: where, what, who and when, ranked by `SearchScoring` and paged by a cursor
@@ -41,6 +55,12 @@ struct SearchService: Sendable {
     let postgres: PostgresClient
     let repository: SearchRepository
     let taxonomies: TaxonomyRepository
+    /// ZIP codes' places and needs' labels are reference data: they change when a new taxonomy
+    /// or ZIP table is loaded, not between searches. Kept here, a search costs two statements
+    /// (candidates, then the page's details) instead of four. A label renamed by an import shows
+    /// within a minute; an unknown code is never kept, so a new need is found at once.
+    let places = ExpiringCache<String, SearchRepository.Place>(lifetime: .seconds(3600), capacity: 50_000)
+    let needLabels = ExpiringCache<String, String>(lifetime: .seconds(60), capacity: 5_000)
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
         self.postgres = postgres
@@ -61,8 +81,8 @@ struct SearchService: Sendable {
             after = key
         }
         let fullLocations = try DirectoryService.view(for: scope) == .full
-        let (found, labels) = try await postgres.withConnection { connection in
-            let labels = try await taxonomies.names(of: query.request.needs, in: .needs, on: connection)
+        return try await postgres.withConnection { connection in
+            let labels = try await labels(of: query.request.needs, on: connection)
             let unknown = query.request.needs.filter { labels[$0] == nil }
             let unknownAudiences = try await taxonomies.unknownCodes(query.audiences, in: .audiences, on: connection)
             if !unknown.isEmpty || !unknownAudiences.isEmpty {
@@ -72,25 +92,39 @@ struct SearchService: Sendable {
                             FieldError(pointer: "/audience", detail: "'\($0)' is not an audience")
                         })
             }
-            let place: SearchRepository.Place
-            switch query.location {
-            case .zip(let zip):
-                guard let known = try await repository.place(zip: zip, on: connection) else {
-                    throw AccessFailure.invalid([FieldError(pointer: "/zip", detail: "Haven knows no ZIP code \(zip)")])
-                }
-                place = known
-            case .point(let latitude, let longitude):
-                place = try await repository.place(latitude: latitude, longitude: longitude, on: connection)
-            }
+            let place = try await place(of: query.location, on: connection)
             let found = try await repository.find(
                 near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
                 prefilter: query.prefilter, perNeed: Self.candidatesPerNeed, on: connection)
-            return (found, labels)
+            let ranked = rank(found, for: query, labels: labels, now: now)
+            let remaining = after.map { cursor in ranked.filter { cursor < $0.key } } ?? ranked
+            let next = remaining.count > limit ? remaining[limit - 1].key.cursor : nil
+            // Names, phones and addresses for the page only (a confidential address stays hidden
+            // outside the curator and admin roles).
+            let page = remaining.prefix(limit).map(\.hit)
+            let details = try await repository.details(
+                of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
+                on: connection)
+            let shown = page.compactMap { hit -> SearchHit? in
+                // Retired since the candidates were read: gone from the directory, so from the page.
+                guard let shown = details[hit.found.serviceID] else { return nil }
+                var explained = SearchHit(
+                    found: hit.found, opening: hit.opening, request: query.request, labels: labels, explained: true)
+                explained.details = shown
+                return explained
+            }
+            return Page(items: shown, nextCursor: next)
         }
+    }
+
+    /// The candidates the filters admit, scored and in ranking order.
+    private func rank(
+        _ found: [SearchRepository.Found], for query: Query, labels: [String: String], now: Date
+    ) -> [(key: RankKey, hit: SearchHit)] {
         let moment = query.openAt ?? now
         // The wall clock is read once per time zone, not once per candidate.
         var moments: [String: LocalMoment?] = [:]
-        let hits = found.compactMap { found -> SearchHit? in
+        return found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
             if let schedule = found.schedule {
                 if moments[schedule.timeZone] == nil {
@@ -99,34 +133,44 @@ struct SearchService: Sendable {
                 opening = moments[schedule.timeZone]!.map { schedule.status(at: $0) }
             }
             guard query.admits(found, opening: opening) else { return nil }
-            let candidate = SearchCandidate(
-                serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,
-                areaMatch: found.areaMatch, languages: Set(found.languages), interpretation: found.interpretation,
-                minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale)
+            // Scored only: the reasons are written for the page.
             return SearchHit(
-                found: found, opening: opening,
-                match: SearchScoring.match(candidate, for: query.request, needLabels: labels))
+                found: found, opening: opening, request: query.request, labels: labels, explained: false)
         }
         // Each key is built once: building it in the comparison formats a UUID per comparison.
         .map { (key: RankKey($0), hit: $0) }
         .sorted { $0.key < $1.key }
-        let remaining = after.map { cursor in hits.filter { cursor < $0.key } } ?? hits
-        let next = remaining.count > limit ? remaining[limit - 1].key.cursor : nil
-        var page = remaining.prefix(limit).map(\.hit)
-        // Location names and addresses for the page only (a confidential address stays hidden
-        // outside the curator and admin roles).
-        let details = try await postgres.withConnection { connection in
-            try await repository.locationDetails(
-                page.compactMap(\.found.locationID), fullLocations: fullLocations, on: connection)
+    }
+
+    /// English labels of the known need codes among `codes`, from the cache where it has them.
+    private func labels(of codes: [String], on connection: PostgresConnection) async throws -> [String: String] {
+        var labels: [String: String] = [:]
+        var missing: [String] = []
+        for code in codes {
+            if let label = needLabels.value(for: code) { labels[code] = label } else { missing.append(code) }
         }
-        page = page.map { hit in
-            var found = hit.found
-            if let id = found.locationID, let detail = details[id] {
-                (found.locationName, found.address) = (detail.name, detail.address)
+        guard !missing.isEmpty else { return labels }
+        for (code, label) in try await taxonomies.names(of: missing, in: .needs, on: connection) {
+            needLabels.store(label, for: code)
+            labels[code] = label
+        }
+        return labels
+    }
+
+    private func place(of location: Query.Location, on connection: PostgresConnection) async throws
+        -> SearchRepository.Place
+    {
+        switch location {
+        case .zip(let zip):
+            if let known = places.value(for: zip.digits) { return known }
+            guard let known = try await repository.place(zip: zip, on: connection) else {
+                throw AccessFailure.invalid([FieldError(pointer: "/zip", detail: "Haven knows no ZIP code \(zip)")])
             }
-            return SearchHit(found: found, opening: hit.opening, match: hit.match)
+            places.store(known, for: zip.digits)
+            return known
+        case .point(let latitude, let longitude):
+            return try await repository.place(latitude: latitude, longitude: longitude, on: connection)
         }
-        return Page(items: page, nextCursor: next)
     }
 
     /// Best first: higher score, then nearer, then id; the cursor is the last key shown.

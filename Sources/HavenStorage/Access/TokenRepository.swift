@@ -72,42 +72,37 @@ public struct TokenRepository: Sendable {
 
     /// The caller behind a secret, when the token is known, unrevoked and unexpired and its user
     /// is enabled; nil otherwise. Checked on every request, so revocation and disabling take
-    /// effect on the very next one.
+    /// effect on the very next one. One statement: it also notes when the token was last used,
+    /// at most once a minute ("last used" is for people, not for metering).
     public func authenticate(secret: String, on connection: PostgresConnection) async throws -> Caller? {
         guard TokenSecret.isWellFormed(secret) else { return nil }
         let hash = Data(TokenSecret.hash(secret))
         let rows = try await connection.query(
             """
-            SELECT t.id, u.id, u.role::text, u.organization_id
-            FROM api_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = \(hash)
-              AND t.revoked_at IS NULL
-              AND (t.expires_at IS NULL OR t.expires_at > now())
-              AND u.disabled_at IS NULL
+            WITH caller AS (
+                SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.role::text AS role, u.organization_id
+                FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE t.token_hash = \(hash)
+                  AND t.revoked_at IS NULL
+                  AND (t.expires_at IS NULL OR t.expires_at > now())
+                  AND u.disabled_at IS NULL
+            ), touched AS (
+                UPDATE api_tokens SET last_used_at = now() FROM caller
+                WHERE api_tokens.id = caller.token_id
+                  AND (caller.last_used_at IS NULL OR caller.last_used_at < now() - interval '1 minute')
+            )
+            SELECT token_id, user_id, role, organization_id FROM caller
             """,
             logger: logger
         )
         var caller: Caller?
-        var matchedToken: UUID?
         for try await (tokenID, userID, role, organizationID) in rows.decode((UUID, UUID, String, UUID?).self) {
-            matchedToken = tokenID
             guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
             caller = Caller(
                 userID: userID.uuidString.lowercased(),
                 tokenID: tokenID.uuidString.lowercased(),
                 role: role,
                 organizationID: organizationID?.uuidString.lowercased()
-            )
-        }
-        if let matchedToken {
-            // At most one write a minute per token: "last used" is for people, not for metering.
-            try await connection.query(
-                """
-                UPDATE api_tokens SET last_used_at = now()
-                WHERE id = \(matchedToken)
-                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                """,
-                logger: logger
             )
         }
         return caller

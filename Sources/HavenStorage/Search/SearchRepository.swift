@@ -17,22 +17,14 @@ public struct SearchRepository: Sendable {
         public var timeZone: String?
     }
 
-    /// A candidate and the facts about it.
+    /// A candidate and the facts search filters and ranks it on.
     public struct Found: Sendable {
         public var serviceID: UUID
-        public var name: String
-        public var organizationID: UUID
-        public var organizationName: String
         public var status: String
-        public var url: String?
-        public var phone: String?
         public var distanceKm: Double?
         public var approximate: Bool
         public var areaMatch: String?
         public var locationID: UUID?
-        public var locationName: String?
-        /// Nil for a confidential location outside the curator and admin roles.
-        public var address: String?
         public var needs: [String]
         public var audiences: [String]
         public var languages: [String]
@@ -41,7 +33,21 @@ public struct SearchRepository: Sendable {
         public var maximumAge: Int?
         public var free: Bool
         public var stale: Bool
+        /// The key of the service's hours in the search rows (migration 0020); nil without hours.
+        var scheduleKey: Int64?
         public var schedule: WeeklySchedule?
+    }
+
+    /// What a result shows besides its facts, read for the page only.
+    public struct Details: Sendable {
+        public var name: String
+        public var organizationID: UUID
+        public var organizationName: String
+        public var url: String?
+        public var phone: String?
+        public var locationName: String?
+        /// Nil for a confidential location outside the curator and admin roles.
+        public var address: String?
     }
 
     let logger: Logger
@@ -126,7 +132,46 @@ public struct SearchRepository: Sendable {
         for try await row in try await connection.execute(statement, logger: logger) {
             found.append(row)
         }
+        let schedules = try await schedules(of: found, on: connection)
+        for index in found.indices {
+            found[index].schedule = found[index].scheduleKey.flatMap { schedules[$0] ?? nil }
+        }
         return found
+    }
+
+    /// The candidates' hours by key: decoded once per key for the life of the server, read from
+    /// the database only for keys it has not met yet.
+    private func schedules(of found: [Found], on connection: PostgresConnection) async throws
+        -> [Int64: WeeklySchedule?]
+    {
+        var known = Self.decodedSchedules.withLock { cache in
+            var known: [Int64: WeeklySchedule?] = [:]
+            for key in found.lazy.compactMap(\.scheduleKey) where known[key] == nil {
+                if let schedule = cache[key] { known[key] = schedule }
+            }
+            return known
+        }
+        var unknown: [Int64: UUID] = [:]
+        for candidate in found {
+            if let key = candidate.scheduleKey, known[key] == nil { unknown[key] = candidate.serviceID }
+        }
+        guard !unknown.isEmpty else { return known }
+        let rows = try await connection.query(
+            """
+            SELECT search_schedule_key(schedule), schedule::text FROM search_services
+            WHERE service_id = ANY(\(Array(unknown.values))) AND schedule IS NOT NULL
+            """,
+            logger: logger)
+        var read: [Int64: WeeklySchedule?] = [:]
+        for try await (key, json) in rows.decode((Int64, String).self) {
+            read[key] = Self.decodeSchedule(json)
+        }
+        Self.decodedSchedules.withLock { cache in
+            if cache.count + read.count > Self.decodedSchedulesLimit { cache.removeAll(keepingCapacity: true) }
+            cache.merge(read) { _, new in new }
+        }
+        known.merge(read) { _, new in new }
+        return known
     }
 
     /// Area keys with their depth in the ranking of reaches (ZIP 1, polygon and radius 2,
@@ -151,9 +196,8 @@ public struct SearchRepository: Sendable {
             .bool, .bool, .text, .int4, .bool,
         ]
         static let sql = """
-            SELECT service_id, name, organization_id, organization_name, status, url, phone, distance_km, approximate,
-                   area_kind, location_id, needs, audiences, languages, interpretation, minimum_age, maximum_age, free,
-                   stale, schedule
+            SELECT service_id, status, distance_km, approximate, area_kind, location_id, needs, audiences, languages,
+                   interpretation, minimum_age, maximum_age, free, stale, schedule_key
             FROM search_candidates($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             """
 
@@ -194,39 +238,71 @@ public struct SearchRepository: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Found {
             let columns = try row.decode(
                 (
-                    UUID, String, UUID, String, String, String?, String?, Double?, Bool, String?, UUID?, [String],
-                    [String], [String], Bool, Int?, Int?, Bool, Bool, String?
+                    UUID, String, Double?, Bool, String?, UUID?, [String], [String], [String], Bool, Int?, Int?, Bool,
+                    Bool, Int64?
                 ).self)
             return Found(
-                serviceID: columns.0, name: columns.1, organizationID: columns.2, organizationName: columns.3,
-                status: columns.4, url: columns.5, phone: columns.6, distanceKm: columns.7, approximate: columns.8,
-                areaMatch: columns.9, locationID: columns.10, locationName: nil, address: nil, needs: columns.11,
-                audiences: columns.12, languages: columns.13, interpretation: columns.14, minimumAge: columns.15,
-                maximumAge: columns.16, free: columns.17, stale: columns.18,
-                schedule: columns.19.flatMap(SearchRepository.schedule))
+                serviceID: columns.0, status: columns.1, distanceKm: columns.2, approximate: columns.3,
+                areaMatch: columns.4, locationID: columns.5, needs: columns.6, audiences: columns.7,
+                languages: columns.8, interpretation: columns.9, minimumAge: columns.10, maximumAge: columns.11,
+                free: columns.12, stale: columns.13, scheduleKey: columns.14)
         }
     }
 
-    /// Names and addresses of the locations results are shown with: read for one page only.
-    /// A confidential location's address is left out unless `fullLocations`.
-    public func locationDetails(_ ids: [UUID], fullLocations: Bool, on connection: PostgresConnection) async throws
-        -> [UUID: (name: String?, address: String?)]
-    {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT l.id, l.name,
-                   CASE WHEN l.confidential AND NOT \(fullLocations) THEN NULL ELSE
-                       (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
-                        FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END
-            FROM locations l WHERE l.id = ANY(\(ids))
-            """,
-            logger: logger)
-        var details: [UUID: (name: String?, address: String?)] = [:]
-        for try await (id, name, address) in rows.decode((UUID, String?, String?).self) {
-            details[id] = (name, address)
+    /// Names, organizations, phones and locations of the results on a page, by service. A
+    /// confidential location's address is left out unless `fullLocations`. A service retired
+    /// since it was found is missing from the answer.
+    public func details(
+        of page: [(service: UUID, location: UUID?)], fullLocations: Bool, on connection: PostgresConnection
+    ) async throws -> [UUID: Details] {
+        guard !page.isEmpty else { return [:] }
+        let statement = DetailsStatement(
+            services: page.map(\.service), locations: page.map { $0.location ?? Self.noLocation },
+            fullLocations: fullLocations)
+        var details: [UUID: Details] = [:]
+        for try await (id, shown) in try await connection.execute(statement, logger: logger) {
+            details[id] = shown
         }
         return details
+    }
+
+    /// Stands for "reached by area, no location" in the page's location array.
+    static let noLocation = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    struct DetailsStatement: PostgresPreparedStatement {
+        static let name = "haven_search_details"
+        static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .uuidArray, .bool]
+        static let sql = """
+            SELECT f.service_id, f.name, f.organization_id, f.organization_name, f.url, f.phone, l.name,
+                   CASE WHEN l.confidential AND NOT $3 THEN NULL ELSE
+                       (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
+                        FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END
+            FROM unnest($1::uuid[], $2::uuid[]) AS page (service_id, location_id)
+            JOIN search_services f ON f.service_id = page.service_id
+            LEFT JOIN locations l ON l.id = page.location_id
+            """
+
+        let services: [UUID]
+        let locations: [UUID]
+        let fullLocations: Bool
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(services)
+            bindings.append(locations)
+            bindings.append(fullLocations)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (UUID, Details) {
+            let columns = try row.decode((UUID, String, UUID, String, String?, String?, String?, String?).self)
+            return (
+                columns.0,
+                Details(
+                    name: columns.1, organizationID: columns.2, organizationName: columns.3, url: columns.4,
+                    phone: columns.5, locationName: columns.6, address: columns.7)
+            )
+        }
     }
 
     /// Half-widths in degrees of a box holding a circle of `kilometres` around a point at
@@ -243,24 +319,13 @@ public struct SearchRepository: Sendable {
         return decoder
     }()
 
-    /// Decoded schedules by their JSON. Most services share a handful of schedules ("weekdays 9 to
-    /// 5" in a few time zones), and decoding JSON for every candidate of every search was a fifth
-    /// of the server's CPU. Emptied when full, so memory stays bounded whatever the data.
-    private static let decodedSchedules = Mutex<[String: WeeklySchedule]>([:])
+    /// Decoded schedules by key. Most services share a handful of schedules ("weekdays 9 to 5" in
+    /// a few time zones), and decoding JSON for every candidate of every search was a fifth of
+    /// the server's CPU. Emptied when full, so memory stays bounded whatever the data.
+    private static let decodedSchedules = Mutex<[Int64: WeeklySchedule?]>([:])
     static let decodedSchedulesLimit = 4096
 
-    /// The schedule JSON built by `refresh_search_services`, as a `WeeklySchedule`.
-    static func schedule(_ json: String) -> WeeklySchedule? {
-        if let known = decodedSchedules.withLock({ $0[json] }) { return known }
-        guard let schedule = decodeSchedule(json) else { return nil }
-        decodedSchedules.withLock { cache in
-            if cache.count >= decodedSchedulesLimit { cache.removeAll(keepingCapacity: true) }
-            cache[json] = schedule
-        }
-        return schedule
-    }
-
-    private static func decodeSchedule(_ json: String) -> WeeklySchedule? {
+    static func decodeSchedule(_ json: String) -> WeeklySchedule? {
         struct Stored: Decodable {
             struct Hours: Decodable {
                 let byday: String
