@@ -3,7 +3,7 @@
 #
 #   swift build -c release --product haven
 #   .build/release/haven bench generate --services 1000000
-#   Benchmarks/run-search.sh            # DURATION=30s CONNECTIONS="4 16" to change
+#   Benchmarks/run-search.sh            # DURATION=30s CONNECTIONS="4 16" POOL=4 to change
 #
 # Starts the release server against the benchmark database on port 8090 (rate limits raised so
 # they do not cap the load), replays a mix of realistic searches with wrk at each concurrency,
@@ -55,7 +55,7 @@ psql "$url" -q -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" -c "SELECT sum(pg_
         'search_area_keys_pkey', 'search_area_shapes', 'search_area_shapes_need_area_idx', 'zip_codes']::regclass[]) c"
 
 HAVEN_PORT=$PORT HAVEN_LOG_LEVEL=warning HAVEN_RATE_LIMIT_TOKEN=100000000 HAVEN_RATE_LIMIT_ADDRESS=100000000 \
-  HAVEN_DB_POOL_SIZE=${POOL:-16} $HAVEN serve > "$work/server.log" 2>&1 &
+  HAVEN_DB_POOL_SIZE=${POOL:-$((2 * $(nproc)))} $HAVEN serve > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 1; done
 
@@ -65,7 +65,7 @@ psql "$url" -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 
   -c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
   -c "SET auto_explain.log_buffers = on" -c "SET auto_explain.log_level = notice" -c "SET client_min_messages = notice" \
   -c "$(sed -n '/^SELECT/,$p' Benchmarks/search.sql | sed 's/:q/1/')" 2>&1 \
-  | awk '/Query Text: WITH/ { p = 1 } p && /\(cost=/ { q = 1 } q && /^NOTICE/ { exit } q { print }'
+  | awk '/Query Text: WITH/ { p = 1 } p && /\(cost=/ { q = 1 } q && /^NOTICE/ { exit } q { print }' || true
 
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
