@@ -325,7 +325,7 @@ public struct SearchRepository: Sendable {
     private static let decodedSchedules = Mutex<[Int64: WeeklySchedule?]>([:])
     static let decodedSchedulesLimit = 4096
 
-    static func decodeSchedule(_ json: String) -> WeeklySchedule? {
+    private static func decodeSchedule(_ json: String) -> WeeklySchedule? {
         struct Stored: Decodable {
             struct Hours: Decodable {
                 let byday: String
