@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an idle keep-alive connection stays open. [env: HAVEN_IDLE_TIMEOUT] (default: 60)")
     var idleTimeout: Int?
 
-    @Option(help: "Most database connections the server opens. [env: HAVEN_DB_POOL_SIZE] (default: 20)")
+    @Option(help: "Database connections the server opens at start and keeps. [env: HAVEN_DB_POOL_SIZE] (default: 20)")
     var dbPoolSize: Int?
 
     @Option(help: "Requests a minute from one client address. [env: HAVEN_RATE_LIMIT_ADDRESS] (default: 1200)")
@@ -97,8 +97,8 @@ struct Serve: AsyncParsableCommand {
         let keys = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
         let url = try await database.connectionURL(logger: logger)
         let postgres = PostgresClient(
-            configuration: try .init(
-                url, maximumConnections: try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20)),
+            configuration: try .serving(
+                url, connections: try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20)),
             backgroundLogger: logger.forPostgres()
         )
         let dependencies = ServerDependencies(

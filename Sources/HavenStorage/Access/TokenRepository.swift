@@ -76,13 +76,24 @@ public struct TokenRepository: Sendable {
     /// at most once a minute ("last used" is for people, not for metering).
     public func authenticate(secret: String, on connection: PostgresConnection) async throws -> Caller? {
         guard TokenSecret.isWellFormed(secret) else { return nil }
-        let hash = Data(TokenSecret.hash(secret))
-        let rows = try await connection.query(
-            """
+        let statement = AuthenticateStatement(hash: Data(TokenSecret.hash(secret)))
+        var caller: Caller?
+        for try await found in try await connection.execute(statement, logger: logger) {
+            caller = found
+        }
+        return caller
+    }
+
+    /// Prepared once per connection: it runs on every request, and parsing and planning it each
+    /// time cost PostgreSQL more than running it.
+    struct AuthenticateStatement: PostgresPreparedStatement {
+        static let name = "haven_authenticate"
+        static let bindingDataTypes: [PostgresDataType] = [.bytea]
+        static let sql = """
             WITH caller AS (
                 SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.role::text AS role, u.organization_id
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = \(hash)
+                WHERE t.token_hash = $1
                   AND t.revoked_at IS NULL
                   AND (t.expires_at IS NULL OR t.expires_at > now())
                   AND u.disabled_at IS NULL
@@ -92,20 +103,23 @@ public struct TokenRepository: Sendable {
                   AND (caller.last_used_at IS NULL OR caller.last_used_at < now() - interval '1 minute')
             )
             SELECT token_id, user_id, role, organization_id FROM caller
-            """,
-            logger: logger
-        )
-        var caller: Caller?
-        for try await (tokenID, userID, role, organizationID) in rows.decode((UUID, UUID, String, UUID?).self) {
-            guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
-            caller = Caller(
-                userID: userID.uuidString.lowercased(),
-                tokenID: tokenID.uuidString.lowercased(),
-                role: role,
-                organizationID: organizationID?.uuidString.lowercased()
-            )
+            """
+
+        let hash: Data
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            try bindings.append(hash)
+            return bindings
         }
-        return caller
+
+        func decodeRow(_ row: PostgresRow) throws -> Caller {
+            let (tokenID, userID, role, organizationID) = try row.decode((UUID, UUID, String, UUID?).self)
+            guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
+            return Caller(
+                userID: userID.uuidString.lowercased(), tokenID: tokenID.uuidString.lowercased(), role: role,
+                organizationID: organizationID?.uuidString.lowercased())
+        }
     }
 
     private static func tokens(from rows: PostgresRowSequence) async throws -> [APIToken] {
