@@ -293,6 +293,60 @@ struct SearchTests {
         }
     }
 
+    @Test("two needs that share a region of the search map never answer for each other")
+    func needsSharingARegionStayApart() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let (fixture, codes) = try await database.withClient { client in
+                let logger = database.logger
+                let fixture = try await AccessFixture.make(on: client, logger: logger)
+                // Two new needs whose codes draw the same region (migration 0021): among a few
+                // hundred codes two always do.
+                let pairs = try await client.query(
+                    """
+                    WITH codes AS (SELECT 'demo-need-' || n AS code FROM generate_series(1, 400) AS n)
+                    SELECT a.code, b.code FROM codes a JOIN codes b ON a.code < b.code
+                    WHERE ST_Equals(search_need_keyed(a.code, 'POINT(0 0)'), search_need_keyed(b.code, 'POINT(0 0)'))
+                    LIMIT 1
+                    """, logger: logger
+                ).collect()
+                let pair = try #require(pairs.first).decode((String, String).self)
+                for code in [pair.0, pair.1] {
+                    try await client.query(
+                        """
+                        INSERT INTO taxonomy_terms (id, taxonomy_id, code, name, description, name_es, description_es)
+                        VALUES (\(ReferenceData.termID(taxonomy: ReferenceData.needsTaxonomyID, code: code)),
+                                \(ReferenceData.needsTaxonomyID), \(code), \(code), '', \(code), '')
+                        """, logger: logger)
+                }
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Region Organization"), on: connection)
+                    for (name, code) in [("Demo first-need service", pair.0), ("Demo second-need service", pair.1)] {
+                        let location = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = (41.9229, -87.6483)
+                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                        var draft = ServiceDraft(organizationID: organization, name: name)
+                        (draft.needs, draft.locationIDs) = ([code], [location])
+                        try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
+                    }
+                }
+                return (fixture, [pair.0, pair.1])
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                let first = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=\(codes[0])", method: .get, headers: headers)
+                #expect(Self.names(first) == ["Demo first-need service"])
+                let second = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=\(codes[1])", method: .get, headers: headers)
+                #expect(Self.names(second) == ["Demo second-need service"])
+            }
+        }
+    }
+
     @Test("a radius area around a confidential location is drawn from its approximate point")
     func confidentialRadius() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

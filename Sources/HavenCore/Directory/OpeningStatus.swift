@@ -87,21 +87,15 @@ public struct LocalMoment: Sendable, Equatable {
         guard let year = parts.year, let month = parts.month, let day = parts.day, let hour = parts.hour,
             let minute = parts.minute, let weekdayNumber = parts.weekday,
             let weekday = Weekday(gregorian: weekdayNumber),
-            let today = CalendarDate(year: year, month: month, day: day),
+            let today = CalendarDate(calendarYear: year, month: month, day: day),
             let yesterdayInstant = calendar.date(byAdding: .day, value: -1, to: instant)
         else { return nil }
         let previous = calendar.dateComponents([.year, .month, .day, .weekday], from: yesterdayInstant)
         guard let previousYear = previous.year, let previousMonth = previous.month, let previousDay = previous.day,
             let previousWeekday = previous.weekday.flatMap(Weekday.init(gregorian:)),
-            let yesterday = CalendarDate(year: previousYear, month: previousMonth, day: previousDay)
+            let yesterday = CalendarDate(calendarYear: previousYear, month: previousMonth, day: previousDay)
         else { return nil }
         (self.today, self.weekday, self.minutes) = (today, weekday, hour * 60 + minute)
         (self.yesterday, self.yesterdayWeekday) = (yesterday, previousWeekday)
-    }
-}
-
-extension CalendarDate {
-    init?(year: Int, month: Int, day: Int) {
-        self.init(String(format: "%04d-%02d-%02d", year, month, day))
     }
 }

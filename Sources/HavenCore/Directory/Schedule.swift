@@ -112,6 +112,13 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         (self.year, self.month, self.day) = (year, month, day)
     }
 
+    /// A date a `Calendar` produced, so already valid: checking it again through a calendar cost
+    /// more than the search ranking that reads the time.
+    init?(calendarYear year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {

@@ -177,27 +177,35 @@ struct SearchService: Sendable {
     struct RankKey: Comparable {
         let score: Double
         let distance: Double
-        let id: String
+        let id: UUID
 
         init(_ hit: SearchHit) {
             score = hit.match.score
             distance = hit.found.distanceKm ?? .greatestFiniteMagnitude
-            id = hit.found.serviceID.uuidString.lowercased()
+            id = hit.found.serviceID
         }
 
         init?(cursor: String) {
             guard let values = OpaqueCursor(encoded: cursor)?.values, values.count == 3,
-                let score = Double(values[0]), let distance = Double(values[1]), UUID(uuidString: values[2]) != nil
+                let score = Double(values[0]), let distance = Double(values[1]), let id = UUID(uuidString: values[2])
             else { return nil }
-            (self.score, self.distance, self.id) = (score, distance, values[2])
+            (self.score, self.distance, self.id) = (score, distance, id)
         }
 
-        var cursor: String { OpaqueCursor(values: [String(score), String(distance), id]).encoded }
+        var cursor: String { OpaqueCursor(values: [String(score), String(distance), id.apiString]).encoded }
 
         static func < (lhs: RankKey, rhs: RankKey) -> Bool {
             if lhs.score != rhs.score { return lhs.score > rhs.score }
             if lhs.distance != rhs.distance { return lhs.distance < rhs.distance }
-            return lhs.id < rhs.id
+            // Byte order, which is the order of the lowercase text cursors carry: sorting by
+            // formatted strings formatted a UUID per comparison.
+            return withUnsafeBytes(of: lhs.id.uuid) { left in
+                withUnsafeBytes(of: rhs.id.uuid) { right in left.lexicographicallyPrecedes(right) }
+            }
+        }
+
+        static func == (lhs: RankKey, rhs: RankKey) -> Bool {
+            lhs.score == rhs.score && lhs.distance == rhs.distance && lhs.id == rhs.id
         }
     }
 
