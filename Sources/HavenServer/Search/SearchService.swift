@@ -203,10 +203,6 @@ struct SearchService: Sendable {
                 withUnsafeBytes(of: rhs.id.uuid) { right in left.lexicographicallyPrecedes(right) }
             }
         }
-
-        static func == (lhs: RankKey, rhs: RankKey) -> Bool {
-            lhs.score == rhs.score && lhs.distance == rhs.distance && lhs.id == rhs.id
-        }
     }
 
     /// The parameters, checked: every malformed one is reported by name at once.
