@@ -54,6 +54,11 @@ public enum HavenApplication {
 
         let databaseLogger = dependencies.logger.forPostgres()
         let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)
+        let search = SearchHandler(
+            service: SearchService(
+                postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays),
+            crisis: CrisisSearch(
+                postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays))
         let handler = APIHandler(
             operations: OperationsHandler(
                 readiness: ReadinessProbe(migrator: migrator, timeout: configuration.readinessTimeout),
@@ -65,13 +70,7 @@ public enum HavenApplication {
                 service: DirectoryService(
                     postgres: dependencies.postgres, logger: databaseLogger,
                     staleAfterDays: configuration.staleAfterDays)),
-            search: SearchHandler(
-                service: SearchService(
-                    postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays),
-                crisis: CrisisSearch(
-                    postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays)),
+            search: search,
             volunteers: VolunteerHandler(
                 service: VolunteerService(
                     postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger)),
@@ -102,6 +101,8 @@ public enum HavenApplication {
                     failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
                     logger: dependencies.logger
                 ),
+                // Innermost, so it runs after authentication and the token's rate limit.
+                SearchPageMiddleware(search: search),
             ]
         )
         return HavenRouter(router: router, routes: routes)

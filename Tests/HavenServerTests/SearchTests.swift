@@ -185,6 +185,38 @@ struct SearchTests {
         }
     }
 
+    @Test("the hand-written page and the generated handler's page are the same bytes")
+    func bothWritersAgree() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let token = try #require(world.fixture.members[.curator]).token
+            try await ServerHarness.withServer(database: database) { client in
+                for query in [
+                    "zip=60614&limit=100&include_closed=true", "zip=60614&needs=mental-health&needs=legal&language=es",
+                    "zip=60614&q=councelling&limit=2", "zip=60614&needs=medical&open_at=2026-12-22T01:00:00Z",
+                ] {
+                    let written = try await client.execute(
+                        uri: "/v1/search/services?\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                    // A weighted Accept is negotiated by the generated code, so it answers this one.
+                    let generated = try await client.execute(
+                        uri: "/v1/search/services?\(query)", method: .get,
+                        headers: [.authorization: "Bearer \(token)", .accept: "application/json;q=1"])
+                    #expect(written.status == .ok && generated.status == .ok, "\(query)")
+                    #expect(!Self.names(written).isEmpty, "\(query)")
+                    #expect(written.body == generated.body, "\(query)")
+                    #expect(written.headers[.contentType] == generated.headers[.contentType])
+                }
+                // A malformed typed parameter is the generated code's to refuse, as before.
+                let malformed = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&limit=ten", method: .get,
+                    headers: [.authorization: "Bearer \(token)"])
+                expectProblem(malformed, .badRequest)
+                let anonymous = try await client.execute(uri: "/v1/search/services?zip=60614", method: .get)
+                expectProblem(anonymous, .unauthorized)
+            }
+        }
+    }
+
     @Test("search rows carry each service's current facts through edits, verifications and renames")
     func factsFollowTheDirectory() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

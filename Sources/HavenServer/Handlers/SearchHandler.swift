@@ -16,16 +16,21 @@ struct SearchHandler: Sendable {
     }
 
     func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
-        guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }
         let query = input.query
-        let page = try await service.search(
-            scope,
+        let page = try await page(
             SearchParameters(
                 zip: query.zip, near: query.near, radiusKm: query.radiusKm, needs: query.needs ?? [], text: query.q,
                 language: query.language, age: query.age, audiences: query.audience ?? [], openNow: query.openNow,
                 openAt: query.openAt, free: query.free, includeClosed: query.includeClosed,
                 includeStale: query.includeStale, limit: query.limit, cursor: query.cursor))
-        return .ok(.init(body: .json(.init(data: page.items.compactMap(Self.result), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(page)))
+    }
+
+    /// The page for the caller in scope; `SearchPageMiddleware` writes the same value itself.
+    func page(_ parameters: SearchParameters) async throws -> Components.Schemas.SearchResultList {
+        guard let scope = RequestScope.current else { throw HTTPProblem.internalError() }
+        let page = try await service.search(scope, parameters)
+        return .init(data: page.items.compactMap(Self.result), nextCursor: page.nextCursor)
     }
 
     /// A page's result; every hit on a page has its details.

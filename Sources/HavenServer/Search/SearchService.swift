@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 
 /// The search parameters as they arrive: all text, so one 422 can name every bad one.
-struct SearchParameters: Sendable {
+struct SearchParameters: Sendable, Equatable {
     var zip: String?
     var near: String?
     var radiusKm: String?
