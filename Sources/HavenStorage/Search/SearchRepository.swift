@@ -236,16 +236,16 @@ public struct SearchRepository: Sendable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Found {
-            let columns = try row.decode(
-                (
-                    UUID, String, Double?, Bool, String?, UUID?, [String], [String], [String], Bool, Int?, Int?, Bool,
-                    Bool, Int64?
-                ).self)
+            // Read by hand, in the order of `sql`'s columns: see `BinaryRowReader`.
+            var columns = BinaryRowReader(row)
             return Found(
-                serviceID: columns.0, status: columns.1, distanceKm: columns.2, approximate: columns.3,
-                areaMatch: columns.4, locationID: columns.5, needs: columns.6, audiences: columns.7,
-                languages: columns.8, interpretation: columns.9, minimumAge: columns.10, maximumAge: columns.11,
-                free: columns.12, stale: columns.13, scheduleKey: columns.14)
+                serviceID: try columns.uuid(), status: try columns.text(), distanceKm: try columns.optionalDouble(),
+                approximate: try columns.bool(), areaMatch: try columns.optionalText(),
+                locationID: try columns.optionalUUID(), needs: try columns.textArray(),
+                audiences: try columns.textArray(), languages: try columns.textArray(),
+                interpretation: try columns.bool(), minimumAge: try columns.optionalInt32(),
+                maximumAge: try columns.optionalInt32(), free: try columns.bool(), stale: try columns.bool(),
+                scheduleKey: try columns.optionalInt64())
         }
     }
 
