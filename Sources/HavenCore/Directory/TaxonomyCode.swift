@@ -11,6 +11,10 @@ public enum TaxonomyCode {
 
     /// Whether `code` is `ancestor` or lies beneath it.
     public static func code(_ code: String, isWithin ancestor: String) -> Bool {
-        code == ancestor || code.hasPrefix(ancestor + ".")
+        // Bytes, not characters: codes are ASCII, and search asks this of every need of every
+        // candidate (building `ancestor + "."` allocated each time).
+        let (code, ancestor) = (code.utf8, ancestor.utf8)
+        guard code.starts(with: ancestor) else { return false }
+        return code.count == ancestor.count || code.dropFirst(ancestor.count).first == UInt8(ascii: ".")
     }
 }

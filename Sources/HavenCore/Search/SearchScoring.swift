@@ -33,7 +33,8 @@ public struct SearchCandidate: Sendable, Equatable {
     /// How the service reaches the place when it is not by distance: national, state, county,
     /// zip, polygon or radius.
     public var areaMatch: String?
-    public var languages: Set<String>
+    /// A handful of codes: a list to search, not a set to build for every candidate.
+    public var languages: [String]
     public var interpretation: Bool
     public var minimumAge: Int?
     public var maximumAge: Int?
@@ -43,7 +44,7 @@ public struct SearchCandidate: Sendable, Equatable {
 
     public init(
         serviceNeeds: [String], distanceKm: Double?, approximate: Bool = false, areaMatch: String? = nil,
-        languages: Set<String> = [], interpretation: Bool = false, minimumAge: Int? = nil, maximumAge: Int? = nil,
+        languages: [String] = [], interpretation: Bool = false, minimumAge: Int? = nil, maximumAge: Int? = nil,
         opening: OpeningStatus? = nil, stale: Bool = false
     ) {
         self.serviceNeeds = serviceNeeds
@@ -96,18 +97,20 @@ public enum SearchScoring {
         }
 
         // Needs.
-        let met = request.needs.filter { meets($0, candidate.serviceNeeds) }
-        let unmet = request.needs.filter { !meets($0, candidate.serviceNeeds) }
+        var unmet: [String] = []
+        for need in request.needs where !meets(need, candidate.serviceNeeds) { unmet.append(need) }
         if request.needs.isEmpty {
             score += weights.needs
         } else {
-            score += weights.needs * Double(met.count) / Double(request.needs.count)
+            let metCount = request.needs.count - unmet.count
+            score += weights.needs * Double(metCount) / Double(request.needs.count)
             explain(
                 {
-                    let names = met.map { needLabels[$0] ?? $0 }.joined(separator: ", ")
-                    return met.count == request.needs.count
-                        ? "meets \(met.count == 1 ? "the need" : "all \(met.count) needs"): \(names)"
-                        : "meets \(met.count) of \(request.needs.count) needs: \(names)"
+                    let names = request.needs.filter { !unmet.contains($0) }.map { needLabels[$0] ?? $0 }
+                        .joined(separator: ", ")
+                    return metCount == request.needs.count
+                        ? "meets \(metCount == 1 ? "the need" : "all \(metCount) needs"): \(names)"
+                        : "meets \(metCount) of \(request.needs.count) needs: \(names)"
                 }())
         }
 

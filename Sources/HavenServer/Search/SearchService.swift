@@ -38,7 +38,7 @@ struct SearchHit: Sendable {
         (self.found, self.opening) = (found, opening)
         let candidate = SearchCandidate(
             serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,
-            areaMatch: found.areaMatch, languages: Set(found.languages), interpretation: found.interpretation,
+            areaMatch: found.areaMatch, languages: found.languages, interpretation: found.interpretation,
             minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale)
         match = SearchScoring.match(candidate, for: request, needLabels: labels, explained: explained)
     }
@@ -124,7 +124,7 @@ struct SearchService: Sendable {
         let moment = query.openAt ?? now
         // The wall clock is read once per time zone, not once per candidate.
         var moments: [String: LocalMoment?] = [:]
-        return found.compactMap { found -> SearchHit? in
+        let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
             if let schedule = found.schedule {
                 if moments[schedule.timeZone] == nil {
@@ -137,9 +137,11 @@ struct SearchService: Sendable {
             return SearchHit(
                 found: found, opening: opening, request: query.request, labels: labels, explained: false)
         }
-        // Each key is built once: building it in the comparison formats a UUID per comparison.
-        .map { (key: RankKey($0), hit: $0) }
-        .sorted { $0.key < $1.key }
+        // Keys are built once and sorted with the hits' positions: sorting the hits themselves
+        // moved whole results around on every swap.
+        return hits.indices.map { (key: RankKey(hits[$0]), index: $0) }
+            .sorted { $0.key < $1.key }
+            .map { (key: $0.key, hit: hits[$0.index]) }
     }
 
     /// English labels of the known need codes among `codes`, from the cache where it has them.
