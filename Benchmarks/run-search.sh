@@ -7,8 +7,9 @@
 #
 # Starts the release server against the benchmark database on port 8090 (rate limits raised so
 # they do not cap the load), replays a mix of realistic searches with wrk at each concurrency,
-# then runs the server's candidate statement through pgbench -M prepared on the same data and
-# request mix.
+# then runs through pgbench -M prepared, on the same data and request mix, the server's candidate
+# statement alone (search.sql) and every statement a request runs (search-request.sql). Needs wrk,
+# pgbench and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/lib/postgresql/15/bin:$PATH"
@@ -36,7 +37,7 @@ export HAVEN_BENCH_PATHS="$work/paths.txt"
 # the ZIP's point, the needs, the box around the 40 km radius, the area keys most local first.
 psql "$url" -q -c "DROP TABLE IF EXISTS bench_queries" \
   -c "CREATE TABLE bench_queries (id int PRIMARY KEY, zip text, needs text[], lon float8, lat float8,
-      box_lon float8, box_lat float8, area_keys text[], area_depths int[])"
+      box_lon float8, box_lat float8, area_keys text[], area_depths int[], page_services uuid[], page_locations uuid[])"
 awk '{ split($0, query, "?"); n = split(query[2], pairs, "&"); zip = ""; needs = ""
        for (i = 1; i <= n; i++) { split(pairs[i], kv, "=")
          if (kv[1] == "zip") zip = kv[2]; else if (kv[1] == "needs") needs = needs (needs == "" ? "" : ",") kv[2] }
@@ -59,6 +60,26 @@ HAVEN_PORT=$PORT HAVEN_LOG_LEVEL=warning HAVEN_RATE_LIMIT_TOKEN=100000000 HAVEN_
 server=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 1; done
 
+# The page the server shows for each request, for the details statement in search-request.sql
+# (a result reached only by its service area has no location: the server passes a zero UUID).
+python3 - "$work/paths.txt" "$PORT" > "$work/pages.tsv" <<'PY'
+import http.client, json, os, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[2]))
+headers = {"Authorization": "Bearer " + os.environ["HAVEN_BENCH_TOKEN"]}
+for number, path in enumerate(open(sys.argv[1]).read().split(), start=1):
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    if response.status != 200: sys.exit(f"{path}: {response.status}")
+    services = [r["service_id"] for r in body["data"]]
+    locations = [(r.get("location") or {}).get("id", "00000000-0000-0000-0000-000000000000") for r in body["data"]]
+    print(f"{number}\t{{{','.join(services)}}}\t{{{','.join(locations)}}}")
+PY
+psql "$url" -q -c "CREATE TEMP TABLE pages (id int, services uuid[], locations uuid[])" \
+  -c "\\copy pages FROM '$work/pages.tsv'" \
+  -c "UPDATE bench_queries b SET page_services = p.services, page_locations = p.locations FROM pages p WHERE p.id = b.id"
+token_hash="\\x$(printf %s "$HAVEN_BENCH_TOKEN" | sha256sum | cut -d' ' -f1)"
+
 
 echo "==> EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for one request, run twice in one session (auto_explain)"
 psql "$url" -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
@@ -71,12 +92,14 @@ psql "$url" -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
   wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p'
-  echo "==> SQL: pgbench -M prepared, $c clients, $DURATION"
-  rm -f "$work"/pg.*
-  pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f Benchmarks/search.sql -l --log-prefix="$work/pg" "$url" \
-    | grep -E "tps|latency average|number of failed"
-  # Per-transaction log: the third column is the latency in microseconds.
-  cat "$work"/pg.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
-    printf "pgbench p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", a[int(NR*0.50)]/1000, a[int(NR*0.95)]/1000, a[int(NR*0.99)]/1000}'
+  for script in search.sql search-request.sql; do
+    echo "==> SQL: pgbench -M prepared, $c clients, $DURATION, $script"
+    rm -f "$work"/pg.*
+    pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f "Benchmarks/$script" -D token_hash="$token_hash" \
+      -D full_locations=false -l --log-prefix="$work/pg" "$url" | grep -E "tps|latency average|number of failed"
+    # Per-transaction log: the third column is the latency in microseconds.
+    cat "$work"/pg.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
+      printf "pgbench p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", a[int(NR*0.50)]/1000, a[int(NR*0.95)]/1000, a[int(NR*0.99)]/1000}'
+  done
 done
 echo "==> server RSS: $(ps -o rss= -p "$server" | awk '{printf "%.0f MB", $1/1024}')"

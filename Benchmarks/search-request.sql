@@ -1,0 +1,36 @@
+-- pgbench -M prepared: every statement GET /v1/search/services runs for one request, in the
+-- server's order, with the arguments the server passes, for a random request of the HTTP mix:
+--   1. the token check (TokenRepository.AuthenticateStatement), for the benchmark's token;
+--   2. the candidates (SearchRepository.FindStatement: search_candidates);
+--   3. names, phones and addresses for the page the server showed (SearchRepository.DetailsStatement).
+-- ZIP places, need labels and hours are cached by the server after their first use, so a warm
+-- request runs these three and nothing else. Keep this file in step with those statements.
+\set q random(1, 2000)
+WITH caller AS (
+    SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.role::text AS role, u.organization_id
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = :token_hash
+      AND t.revoked_at IS NULL
+      AND (t.expires_at IS NULL OR t.expires_at > now())
+      AND u.disabled_at IS NULL
+), touched AS (
+    UPDATE api_tokens SET last_used_at = now() FROM caller
+    WHERE api_tokens.id = caller.token_id
+      AND (caller.last_used_at IS NULL OR caller.last_used_at < now() - interval '1 minute')
+)
+SELECT token_id, user_id, role, organization_id FROM caller;
+SELECT c.service_id, c.status, c.distance_km, c.approximate, c.area_kind, c.location_id, c.needs, c.audiences,
+       c.languages, c.interpretation, c.minimum_age, c.maximum_age, c.free, c.stale, c.schedule_key
+FROM bench_queries b
+CROSS JOIN LATERAL search_candidates(b.lon, b.lat, b.needs, b.box_lon, b.box_lat, 40000, 40, b.area_keys,
+                                     b.area_depths, 365, NULL, false, false, NULL, NULL, true) c
+WHERE b.id = :q;
+SELECT f.service_id, f.name, f.organization_id, f.organization_name, f.url, f.phone, l.name,
+       CASE WHEN l.confidential AND NOT :full_locations THEN NULL ELSE
+           (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
+            FROM addresses ad WHERE ad.location_id = l.id ORDER BY ad.id LIMIT 1) END
+FROM bench_queries b
+CROSS JOIN LATERAL unnest(b.page_services, b.page_locations) AS page (service_id, location_id)
+JOIN search_services f ON f.service_id = page.service_id
+LEFT JOIN locations l ON l.id = page.location_id
+WHERE b.id = :q;
