@@ -1,6 +1,7 @@
 import Foundation
-import HavenCore
 import Testing
+
+@testable import HavenCore
 
 @Suite("Search ranking")
 struct SearchScoringTests {
@@ -76,6 +77,17 @@ struct SearchScoringTests {
         let shelter = SearchScoring.match(
             SearchCandidate(serviceNeeds: ["safety.safety-planning"], distanceKm: 4.2, approximate: true), for: request)
         #expect(shelter.reasons.contains("about 4.2 km away (confidential location)"))
+    }
+
+    @Test("distances read as printf wrote them: one decimal under 10 km, whole kilometres above")
+    func distanceText() {
+        for hundredths in 0..<20_000 {
+            let distance = Double(hundredths) / 100 + 0.003
+            let printf = distance < 10 ? String(format: "%.1f", distance) : String(format: "%.0f", distance)
+            #expect(SearchScoring.kilometres(distance) == printf, "\(distance)")
+        }
+        #expect(SearchScoring.kilometres(9.96) == "10.0")
+        #expect(SearchScoring.kilometres(0) == "0.0")
     }
 
     @Test("scoring without reasons gives the same score and gaps, with no sentences written")

@@ -61,6 +61,7 @@ struct SearchService: Sendable {
     /// within a minute; an unknown code is never kept, so a new need is found at once.
     let places = ExpiringCache<String, SearchRepository.Place>(lifetime: .seconds(3600), capacity: 50_000)
     let needLabels = ExpiringCache<String, String>(lifetime: .seconds(60), capacity: 5_000)
+    let moments = ExpiringCache<String, LocalMoment>(lifetime: .seconds(120), capacity: 2_000)
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
         self.postgres = postgres
@@ -122,13 +123,14 @@ struct SearchService: Sendable {
         _ found: [SearchRepository.Found], for query: Query, labels: [String: String], now: Date
     ) -> [(key: RankKey, hit: SearchHit)] {
         let moment = query.openAt ?? now
-        // The wall clock is read once per time zone, not once per candidate.
+        // The wall clock is read once per time zone and minute, not once per candidate: a
+        // calendar's arithmetic cost more than scoring a candidate.
         var moments: [String: LocalMoment?] = [:]
         let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
             if let schedule = found.schedule {
                 if moments[schedule.timeZone] == nil {
-                    moments[schedule.timeZone] = LocalMoment(moment, timeZone: schedule.timeZone)
+                    moments[schedule.timeZone] = localMoment(moment, in: schedule.timeZone)
                 }
                 opening = moments[schedule.timeZone]!.map { schedule.status(at: $0) }
             }
@@ -142,6 +144,18 @@ struct SearchService: Sendable {
         return hits.indices.map { (key: RankKey(hits[$0]), index: $0) }
             .sorted { $0.key < $1.key }
             .map { (key: $0.key, hit: hits[$0.index]) }
+    }
+
+    /// The local date and time at `instant` in `zone`, from the cache when another search asked
+    /// within the same minute (seconds do not change opening hours, and zones' offsets are whole
+    /// minutes).
+    private func localMoment(_ instant: Date, in zone: String) -> LocalMoment? {
+        let minute = Int((instant.timeIntervalSince1970 / 60).rounded(.down))
+        let key = "\(minute) \(zone)"
+        if let known = moments.value(for: key) { return known }
+        let moment = LocalMoment(Date(timeIntervalSince1970: Double(minute) * 60), timeZone: zone)
+        if let moment { moments.store(moment, for: key) }
+        return moment
     }
 
     /// English labels of the known need codes among `codes`, from the cache where it has them.
