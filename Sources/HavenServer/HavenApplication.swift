@@ -1,6 +1,7 @@
 import HavenCore
 import HavenStorage
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OpenAPIHummingbird
@@ -123,7 +124,11 @@ public enum HavenApplication {
         router.routes.install(router.router.routes.map { (method: $0.method, path: $0.path.description) })
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            server: HTTPServerBuilder { responder in
+                EventLoopBoundChannel(
+                    base: HTTP1Channel(
+                        responder: responder, configuration: .init(idleTimeout: .init(configuration.idleTimeout))))
+            },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Haven"
