@@ -78,7 +78,6 @@ PY
 psql "$url" -q -c "CREATE TEMP TABLE pages (id int, services uuid[], locations uuid[])" \
   -c "\\copy pages FROM '$work/pages.tsv'" \
   -c "UPDATE bench_queries b SET page_services = p.services, page_locations = p.locations FROM pages p WHERE p.id = b.id"
-token_hash="\\x$(printf %s "$HAVEN_BENCH_TOKEN" | sha256sum | cut -d' ' -f1)"
 
 
 echo "==> EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for one request, run twice in one session (auto_explain)"
@@ -95,7 +94,7 @@ for c in $CONNECTIONS; do
   for script in search.sql search-request.sql; do
     echo "==> SQL: pgbench -M prepared, $c clients, $DURATION, $script"
     rm -f "$work"/pg.*
-    pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f "Benchmarks/$script" -D token_hash="$token_hash" \
+    pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f "Benchmarks/$script" \
       -D full_locations=false -l --log-prefix="$work/pg" "$url" | grep -E "tps|latency average|number of failed"
     # Per-transaction log: the third column is the latency in microseconds.
     cat "$work"/pg.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {

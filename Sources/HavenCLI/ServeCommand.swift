@@ -103,7 +103,8 @@ struct Serve: AsyncParsableCommand {
         )
         let dependencies = ServerDependencies(
             postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger,
-            languageGuide: languageGuide)
+            languageGuide: languageGuide,
+            accessChanges: try AccessChangeListener(url: url, cache: CallerCache(), logger: logger.forPostgres()))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         var app = HavenApplication.buildApplication(
             router: router,

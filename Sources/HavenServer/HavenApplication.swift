@@ -17,16 +17,23 @@ public struct ServerDependencies: Sendable {
     public var cipher: FieldCipher
     /// The trauma-informed language check run on every saved plan.
     public var languageGuide: LanguageGuide
+    /// Keeps the cache of token checks honest; without it every request checks its token in
+    /// the database.
+    public var accessChanges: AccessChangeListener?
+    /// Recent token checks: answers only while `accessChanges` is listening.
+    public let callers: CallerCache
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
-        languageGuide: LanguageGuide = LanguageGuide(rules: [])
+        languageGuide: LanguageGuide = LanguageGuide(rules: []), accessChanges: AccessChangeListener? = nil
     ) {
         self.postgres = postgres
         self.migrations = migrations
         self.cipher = cipher
         self.logger = logger
         self.languageGuide = languageGuide
+        self.accessChanges = accessChanges
+        callers = accessChanges?.cache ?? CallerCache()
     }
 }
 
@@ -66,7 +73,9 @@ public enum HavenApplication {
                 document: try APIDocument.load(),
                 logger: dependencies.logger
             ),
-            access: AccessHandler(service: AccessService(postgres: dependencies.postgres, logger: databaseLogger)),
+            access: AccessHandler(
+                service: AccessService(
+                    postgres: dependencies.postgres, callers: dependencies.callers, logger: databaseLogger)),
             directory: DirectoryHandler(
                 service: DirectoryService(
                     postgres: dependencies.postgres, logger: databaseLogger,
@@ -96,7 +105,9 @@ public enum HavenApplication {
                 EntityTagMiddleware(),
                 AccessMiddleware(
                     postgres: dependencies.postgres,
-                    tokens: TokenRepository(logger: databaseLogger),
+                    authenticator: Authenticator(
+                        postgres: dependencies.postgres, tokens: TokenRepository(logger: databaseLogger),
+                        cache: dependencies.callers),
                     audit: AuditLog(logger: databaseLogger),
                     tokenLimiter: RateLimiter(limit: configuration.requestsPerMinutePerToken),
                     failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
@@ -133,7 +144,7 @@ public enum HavenApplication {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Haven"
             ),
-            services: [dependencies.postgres],
+            services: [dependencies.postgres] + (dependencies.accessChanges.map { [$0] } ?? []),
             onServerRunning: onServerRunning,
             logger: dependencies.logger
         )

@@ -19,15 +19,20 @@ enum ServerHarness {
         configuration: ServerConfiguration = .init(port: 0),
         testing: TestingSetup = .live,
         logger: Logger? = nil,
+        accessChanges: AccessChangeListener? = nil,
         addRoutes: (Router<HavenRequestContext>) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let logger = logger ?? database.logger
         let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger.forPostgres())
+        // The token cache and its listener as `haven serve` runs them, so every HTTP test goes
+        // through both.
         let dependencies = ServerDependencies(
             postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
             languageGuide: try LanguageGuideFiles.load(
-                directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")))
+                directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")),
+            accessChanges: try accessChanges
+                ?? AccessChangeListener(url: database.url, cache: CallerCache(), logger: logger.forPostgres()))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(

@@ -43,7 +43,7 @@ struct AccessStorageTests {
                 let member = try #require(fixture.members[.coordinator])
                 let colleague = try #require(fixture.colleagues[.coordinator])
                 try await client.withConnection { connection in
-                    let caller = try await tokens.authenticate(secret: member.token, on: connection)
+                    let caller = try await tokens.authenticate(secret: member.token, on: connection)?.caller
                     #expect(caller?.role == .coordinator)
                     #expect(caller?.userID == member.user.id.uuidString.lowercased())
                     #expect(
@@ -67,7 +67,10 @@ struct AccessStorageTests {
                         expiresAt: Date().addingTimeInterval(3600),
                         on: connection
                     )
-                    #expect(try await tokens.authenticate(secret: expiring.secret, on: connection) != nil)
+                    let found = try await tokens.authenticate(secret: expiring.secret, on: connection)
+                    // The expiry comes back with the caller, so a cached answer never outlives it.
+                    let expiresAt = try #require(found?.expiresAt)
+                    #expect(abs(expiresAt.timeIntervalSince(expiring.token.expiresAt!)) < 0.001)
                     try await connection.query(
                         "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = \(expiring.token.id)",
                         logger: database.logger

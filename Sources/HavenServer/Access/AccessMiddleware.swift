@@ -12,7 +12,7 @@ import PostgresNIO
 /// Public operations never look at credentials. Denied attempts are audited.
 struct AccessMiddleware: ServerMiddleware {
     let postgres: PostgresClient
-    let tokens: TokenRepository
+    let authenticator: Authenticator
     let audit: AuditLog
     /// Each token's request budget.
     let tokenLimiter: RateLimiter
@@ -39,9 +39,7 @@ struct AccessMiddleware: ServerMiddleware {
         let credentials = BearerCredentials(request.headerFields[.authorization])
         var caller: Caller?
         if case .token(let secret) = credentials {
-            caller = try await postgres.withConnection { connection in
-                try await tokens.authenticate(secret: secret, on: connection)
-            }
+            caller = try await authenticator.caller(secret: secret)
         }
 
         switch AccessPolicy.decide(operation, caller: caller) {
@@ -70,6 +68,26 @@ struct AccessMiddleware: ServerMiddleware {
             clientAddress: scope.clientAddress
         )
         await audit.recordDenial(event, using: postgres)
+    }
+}
+
+/// The token check: from `CallerCache` when it may answer, otherwise from the database, whose
+/// answer the cache then keeps.
+struct Authenticator: Sendable {
+    let postgres: PostgresClient
+    let tokens: TokenRepository
+    let cache: CallerCache
+
+    func caller(secret: String) async throws -> Caller? {
+        guard TokenSecret.isWellFormed(secret) else { return nil }
+        let hash = TokenSecret.hash(secret)
+        if let known = cache.caller(forHash: hash) { return known }
+        // Taken before the database is read: a notice arriving meanwhile voids it.
+        let ticket = cache.ticket()
+        guard let found = try await postgres.withConnection({ try await tokens.authenticate(hash: hash, on: $0) })
+        else { return nil }
+        if let ticket { cache.store(found.caller, expiresAt: found.expiresAt, forHash: hash, ticket: ticket) }
+        return found.caller
     }
 }
 

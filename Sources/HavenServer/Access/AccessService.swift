@@ -25,13 +25,17 @@ enum AccessFailure: Error {
 /// written in one transaction together with its audit record.
 struct AccessService: Sendable {
     let postgres: PostgresClient
+    /// Emptied after this server revokes a token or changes a user, so its own next request
+    /// already sees the change; other servers hear of it from the database's notice.
+    let callers: CallerCache
     let users: UserRepository
     let tokens: TokenRepository
     let audit: AuditLog
     let logger: Logger
 
-    init(postgres: PostgresClient, logger: Logger) {
+    init(postgres: PostgresClient, callers: CallerCache, logger: Logger) {
         self.postgres = postgres
+        self.callers = callers
         self.logger = logger
         self.users = UserRepository(logger: logger)
         self.tokens = TokenRepository(logger: logger)
@@ -121,6 +125,7 @@ struct AccessService: Sendable {
                 )
             ])
         }
+        defer { callers.invalidate() }
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await users.find(id: id, on: connection) else { throw AccessFailure.notFound }
             let newRole = role ?? current.role
@@ -204,6 +209,7 @@ struct AccessService: Sendable {
             _ = try await tokens.revoke(id: id, on: connection)
             try await audit.record(scope.event("revokeToken", record: ("token", id)), on: connection)
         }
+        callers.invalidate()
     }
 
     // MARK: Audit

@@ -70,28 +70,39 @@ public struct TokenRepository: Sendable {
         return try await rows.collect().isEmpty == false
     }
 
-    /// The caller behind a secret, when the token is known, unrevoked and unexpired and its user
-    /// is enabled; nil otherwise. Checked on every request, so revocation and disabling take
-    /// effect on the very next one. One statement: it also notes when the token was last used,
-    /// at most once a minute ("last used" is for people, not for metering).
-    public func authenticate(secret: String, on connection: PostgresConnection) async throws -> Caller? {
-        guard TokenSecret.isWellFormed(secret) else { return nil }
-        let statement = AuthenticateStatement(hash: Data(TokenSecret.hash(secret)))
-        var caller: Caller?
-        for try await found in try await connection.execute(statement, logger: logger) {
-            caller = found
-        }
-        return caller
+    /// Who a token speaks for, and until when at the latest.
+    public struct Authentication: Sendable, Equatable {
+        public let caller: Caller
+        public let expiresAt: Date?
     }
 
-    /// Prepared once per connection: it runs on every request, and parsing and planning it each
-    /// time cost PostgreSQL more than running it.
+    /// The caller behind a secret, when the token is known, unrevoked and unexpired and its user
+    /// is enabled; nil otherwise. One statement: it also notes when the token was last used, at
+    /// most once a minute ("last used" is for people, not for metering). The columns it reads
+    /// are the ones whose changes migration 0022 announces to `CallerCache`: keep them in step.
+    public func authenticate(secret: String, on connection: PostgresConnection) async throws -> Authentication? {
+        guard TokenSecret.isWellFormed(secret) else { return nil }
+        return try await authenticate(hash: TokenSecret.hash(secret), on: connection)
+    }
+
+    /// As `authenticate(secret:on:)`, for a secret already hashed.
+    public func authenticate(hash: [UInt8], on connection: PostgresConnection) async throws -> Authentication? {
+        var found: Authentication?
+        for try await row in try await connection.execute(AuthenticateStatement(hash: Data(hash)), logger: logger) {
+            found = row
+        }
+        return found
+    }
+
+    /// Prepared once per connection: it runs on every request the cache cannot answer, and
+    /// parsing and planning it each time cost PostgreSQL more than running it.
     struct AuthenticateStatement: PostgresPreparedStatement {
         static let name = "haven_authenticate"
         static let bindingDataTypes: [PostgresDataType] = [.bytea]
         static let sql = """
             WITH caller AS (
-                SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.role::text AS role, u.organization_id
+                SELECT t.id AS token_id, t.last_used_at, t.expires_at, u.id AS user_id, u.role::text AS role,
+                       u.organization_id
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = $1
                   AND t.revoked_at IS NULL
@@ -102,7 +113,7 @@ public struct TokenRepository: Sendable {
                 WHERE api_tokens.id = caller.token_id
                   AND (caller.last_used_at IS NULL OR caller.last_used_at < now() - interval '1 minute')
             )
-            SELECT token_id, user_id, role, organization_id FROM caller
+            SELECT token_id, user_id, role, organization_id, expires_at FROM caller
             """
 
         let hash: Data
@@ -113,12 +124,15 @@ public struct TokenRepository: Sendable {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Caller {
-            let (tokenID, userID, role, organizationID) = try row.decode((UUID, UUID, String, UUID?).self)
+        func decodeRow(_ row: PostgresRow) throws -> Authentication {
+            let (tokenID, userID, role, organizationID, expiresAt) = try row.decode(
+                (UUID, UUID, String, UUID?, Date?).self)
             guard let role = Role(rawValue: role) else { throw StorageError.unexpectedValue("users.role") }
-            return Caller(
-                userID: userID.uuidString.lowercased(), tokenID: tokenID.uuidString.lowercased(), role: role,
-                organizationID: organizationID?.uuidString.lowercased())
+            return Authentication(
+                caller: Caller(
+                    userID: userID.uuidString.lowercased(), tokenID: tokenID.uuidString.lowercased(), role: role,
+                    organizationID: organizationID?.uuidString.lowercased()),
+                expiresAt: expiresAt)
         }
     }
 

@@ -49,7 +49,7 @@ public struct SyntheticDirectory: Sendable {
         while refreshed < services {
             let from = refreshed + 1
             let to = min(refreshed + batch, services)
-            try await client.transaction(logger: logger) { connection in
+            _ = try await client.transaction(logger: logger) { connection in
                 try await connection.query(
                     """
                     SELECT refresh_services_search(ARRAY(

@@ -3,31 +3,38 @@ import Logging
 import NIOSSL
 import PostgresNIO
 
-extension PostgresClient.Configuration {
-    /// Connection settings for a Haven database URL, with TLS following its `sslmode`
-    /// the way libpq reads it.
-    public init(_ url: DatabaseURL, maximumConnections: Int = 20) throws {
-        let tls: PostgresClient.Configuration.TLS
-        switch url.sslMode {
+extension DatabaseURL {
+    /// TLS following `sslmode` the way libpq reads it: nil when disabled, else the settings and
+    /// whether a server without TLS is refused.
+    fileprivate var tlsSettings: (configuration: TLSConfiguration, required: Bool)? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
         case .disable:
-            tls = .disable
+            return nil
         case .allow, .prefer:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            tls = .prefer(configuration)
+            return (configuration, false)
         case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            tls = .require(configuration)
+            return (configuration, true)
         case .verifyCA, .verifyFull:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification =
-                url.sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
-            if let path = url.sslRootCertificatePath {
+            configuration.certificateVerification = sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
+            if let path = sslRootCertificatePath {
                 configuration.trustRoots = .file(path)
             }
-            tls = .require(configuration)
+            return (configuration, true)
         }
+    }
+}
+
+extension PostgresClient.Configuration {
+    /// Connection settings for a Haven database URL, with TLS following its `sslmode`.
+    public init(_ url: DatabaseURL, maximumConnections: Int = 20) throws {
+        let tls: PostgresClient.Configuration.TLS =
+            switch url.tlsSettings {
+            case nil: .disable
+            case (let configuration, let required)?: required ? .require(configuration) : .prefer(configuration)
+            }
         self.init(
             host: url.host,
             port: url.port,
@@ -41,6 +48,28 @@ extension PostgresClient.Configuration {
             options.connectTimeout = .seconds(seconds)
         }
         options.additionalStartupParameters = [("application_name", url.applicationName ?? "haven")]
+    }
+}
+
+extension PostgresConnection.Configuration {
+    /// Settings for one connection outside any pool, named `applicationName` in
+    /// `pg_stat_activity`.
+    public init(_ url: DatabaseURL, applicationName: String) throws {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch url.tlsSettings {
+            case nil: .disable
+            case (let configuration, let required)?:
+                required
+                    ? .require(try NIOSSLContext(configuration: configuration))
+                    : .prefer(try NIOSSLContext(configuration: configuration))
+            }
+        self.init(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: tls)
+        if let seconds = url.connectTimeoutSeconds {
+            options.connectTimeout = .seconds(Int64(seconds))
+        }
+        options.additionalStartupParameters = [("application_name", applicationName)]
     }
 }
 
