@@ -1,7 +1,6 @@
 import HavenCore
 import HavenStorage
 import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
 import OpenAPIHummingbird
@@ -135,11 +134,7 @@ public enum HavenApplication {
         router.routes.install(router.router.routes.map { (method: $0.method, path: $0.path.description) })
         return Application(
             responder: responder,
-            server: HTTPServerBuilder { responder in
-                EventLoopBoundChannel(
-                    base: HTTP1Channel(
-                        responder: responder, configuration: .init(idleTimeout: .init(configuration.idleTimeout))))
-            },
+            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Haven"

@@ -3,7 +3,6 @@ import HTTPTypes
 import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
-import NIOPosix
 import Testing
 
 @testable import HavenServer
@@ -64,29 +63,6 @@ struct HTTPBehaviourTests {
 
                 let head = try await client.execute(uri: "/healthz", method: .head)
                 #expect(head.status == .ok)
-            }
-        }
-    }
-
-    @Test("handlers run on their connection's event loop; awayFromEventLoop leaves it")
-    func handlersOnEventLoop() async throws {
-        try await cluster.withMigratedDatabase { database in
-            try await ServerHarness.withServer(
-                database: database,
-                addRoutes: { router in
-                    router.get("/test/loop") { _, _ -> String in
-                        let before = MultiThreadedEventLoopGroup.currentEventLoop != nil
-                        // Suspended and resumed, the handler must come back to a loop, not to Swift's pool.
-                        await Task.yield()
-                        let after = MultiThreadedEventLoopGroup.currentEventLoop != nil
-                        let away = await awayFromEventLoop { MultiThreadedEventLoopGroup.currentEventLoop != nil }
-                        return "\(before) \(after) \(away)"
-                    }
-                }
-            ) { client in
-                let response = try await client.execute(uri: "/test/loop", method: .get)
-                #expect(response.status == .ok)
-                #expect(String(buffer: response.body) == "true true false")
             }
         }
     }

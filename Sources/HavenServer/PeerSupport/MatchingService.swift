@@ -147,11 +147,8 @@ struct MatchingService: Sendable {
             let current = commit ? try await volunteers.roster(organization: organization, on: connection) : roster
             let waiting = try await families.waiting(organization: organization, on: connection)
             let moment = now()
-            let plan = await awayFromEventLoop {
-                MentorAssignment.plan(
-                    families: waiting.map { seeker($0, at: moment) },
-                    volunteers: current.map { mentor($0, at: moment) })
-            }
+            let plan = MentorAssignment.plan(
+                families: waiting.map { seeker($0, at: moment) }, volunteers: current.map { mentor($0, at: moment) })
             var committed: [UUID: UUID] = [:]
             let byID = Dictionary(uniqueKeysWithValues: waiting.map { ($0.id, $0) })
             if commit {
