@@ -18,7 +18,7 @@ public struct ServerDependencies: Sendable {
     public var languageGuide: LanguageGuide
     /// Keeps the cache of token checks honest; without it every request checks its token in
     /// the database.
-    public var accessChanges: AccessChangeListener?
+    public let accessChanges: AccessChangeListener?
     /// Recent token checks: answers only while `accessChanges` is listening.
     public let callers: CallerCache
 
