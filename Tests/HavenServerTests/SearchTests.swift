@@ -320,7 +320,89 @@ struct SearchTests {
                 #expect(Self.names(found) == ["Demo Vietnamese legal aid"])
                 let english = try await client.execute(
                     uri: "/v1/search/services?zip=60614&needs=legal&limit=100", method: .get, headers: headers)
-                #expect(Self.names(english).count == SearchService.candidatesPerNeed)
+                // More than the first pool holds: a page of 100 looks further and shows them all.
+                #expect(Self.names(english).count == SearchService.candidatesPerNeed + 6)
+            }
+        }
+    }
+
+    @Test("hours, audiences and free text look past a first pool of candidates they rule out, and pages keep it")
+    func shortPagesLookFurther() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { client in
+                let logger = database.logger
+                let fixture = try await AccessFixture.make(on: client, logger: logger)
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Family Law Network"), on: connection)
+                    // More weekday clinics nearby than the first pool holds, and 24/7 lines for
+                    // young people farther out: on a Sunday only the lines are open.
+                    let weekdays = WeeklySchedule(
+                        timeZone: "America/Chicago", alwaysOpen: false,
+                        hours: [
+                            OpeningHours(
+                                days: [.monday, .tuesday, .wednesday, .thursday, .friday], opens: LocalTime("09:00")!,
+                                closes: LocalTime("17:00")!)
+                        ])
+                    let clinics = (0..<(SearchService.candidatesPerNeed + 5)).map { ("Demo weekday clinic \($0)", 1.0) }
+                    let lines = (0..<25).map { ("Demo youth helpline \($0)", 20.0) }
+                    for (name, northKm) in clinics + lines {
+                        let location = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
+                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                        var draft = ServiceDraft(organizationID: organization, name: name)
+                        (draft.needs, draft.locationIDs) = (["legal"], [location])
+                        if northKm > 10 {
+                            draft.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+                            draft.audiences = ["youth"]
+                        } else {
+                            draft.schedule = weekdays
+                        }
+                        try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
+                    }
+                }
+                return fixture
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                func pages(_ query: String) async throws -> [[String]] {
+                    var pages: [[String]] = []
+                    var cursor: String?
+                    repeat {
+                        let page = try await client.execute(
+                            uri: "/v1/search/services?zip=60614&needs=legal&\(query)"
+                                + (cursor.map { "&cursor=\($0)" } ?? ""),
+                            method: .get, headers: headers)
+                        #expect(page.status == .ok, "\(query)")
+                        pages.append(Self.names(page))
+                        cursor = page.json["next_cursor"] as? String
+                    } while cursor != nil && pages.count < 10
+                    return pages
+                }
+                let lines = Set((0..<25).map { "Demo youth helpline \($0)" })
+                // Sunday 2026-12-20, noon in Chicago.
+                for query in ["open_at=2026-12-20T18:00:00Z", "audience=youth", "q=helpline"] {
+                    let found = try await pages(query)
+                    #expect(found.map(\.count) == [20, 5], "\(query): a full page, then the rest")
+                    let names = found.flatMap { $0 }
+                    #expect(Set(names) == lines && names.count == lines.count, "\(query): every line exactly once")
+                }
+                // Unfiltered, the nearest clinics fill the first page from the first pool.
+                #expect(try await pages("limit=20").first?.allSatisfy { $0.hasPrefix("Demo weekday clinic") } == true)
+
+                // A cursor asking for a pool Haven never uses is refused, not run.
+                let forged = OpaqueCursor(values: ["0.5", "1.0", UUID().uuidString.lowercased(), "100000"]).encoded
+                let refused = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&cursor=\(forged)", method: .get, headers: headers)
+                expectProblem(refused, .badRequest)
+                // A cursor given out before pools could grow still pages through the first pool.
+                let older = OpaqueCursor(values: ["0.5", "1.0", UUID().uuidString.lowercased()]).encoded
+                let continued = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&cursor=\(older)", method: .get, headers: headers)
+                #expect(continued.status == .ok)
             }
         }
     }

@@ -48,9 +48,14 @@ struct SearchHit: Sendable {
 /// on the ranking itself.
 struct SearchService: Sendable {
     static let maximumRadiusKm = 500.0
-    /// Candidates ranked per requested need: the 40 nearest that pass the filters, and up to 40
-    /// reached by service area. Two full pages per need; a search pages through at most these.
-    static let candidatesPerNeed = 40
+    /// Candidates ranked per requested need: the nearest that pass the filters, and as many
+    /// reached by service area. A first page starts with 40 (two full pages per need) and takes
+    /// the next pool only when its page comes up short while the pool was cut off: opening hours,
+    /// audiences and free text are checked after the candidates are chosen, so on a Sunday the 40
+    /// nearest can all be closed while open services lie a little farther out. The cursor carries
+    /// the pool its first page used, and a search pages through at most that pool.
+    static let candidatePools = [40, 160, 640]
+    static var candidatesPerNeed: Int { candidatePools[0] }
 
     let postgres: PostgresClient
     let repository: SearchRepository
@@ -74,12 +79,12 @@ struct SearchService: Sendable {
     > {
         let query = try Query(parameters)
         let limit = try Paging.limit(parameters.limit)
-        var after: RankKey?
+        var after: SearchCursor?
         if let cursor = parameters.cursor {
-            guard let key = RankKey(cursor: cursor) else {
+            guard let parsed = SearchCursor(cursor), Self.candidatePools.contains(parsed.pool) else {
                 throw AccessFailure.badRequest("cursor is not one Haven gave out")
             }
-            after = key
+            after = parsed
         }
         let fullLocations = try DirectoryService.view(for: scope) == .full
         return try await postgres.withConnection { connection in
@@ -94,12 +99,22 @@ struct SearchService: Sendable {
                         })
             }
             let place = try await place(of: query.location, on: connection)
-            let found = try await repository.find(
-                near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
-                prefilter: query.prefilter, perNeed: Self.candidatesPerNeed, on: connection)
-            let ranked = rank(found, for: query, labels: labels, now: now)
-            let remaining = after.map { cursor in ranked.filter { cursor < $0.key } } ?? ranked
-            let next = remaining.count > limit ? remaining[limit - 1].key.cursor : nil
+            var pool = after?.pool ?? Self.candidatePools[0]
+            var ranked: [(key: RankKey, hit: SearchHit)]
+            while true {
+                let found = try await repository.find(
+                    near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
+                    prefilter: query.prefilter, perNeed: pool, on: connection)
+                ranked = rank(found, for: query, labels: labels, now: now)
+                // Later pages keep their first page's pool, so every result shows exactly once.
+                guard after == nil, ranked.count <= limit,
+                    query.text != nil || Self.poolWasCut(found, at: pool),
+                    let deeper = Self.candidatePools.first(where: { $0 > pool })
+                else { break }
+                pool = deeper
+            }
+            let remaining = after.map { cursor in ranked.filter { cursor.key < $0.key } } ?? ranked
+            let next = remaining.count > limit ? SearchCursor(key: remaining[limit - 1].key, pool: pool).encoded : nil
             // Names, phones and addresses for the page only (a confidential address stays hidden
             // outside the curator and admin roles).
             let page = remaining.prefix(limit).map(\.hit)
@@ -116,6 +131,19 @@ struct SearchService: Sendable {
             }
             return Page(items: shown, nextCursor: next)
         }
+    }
+
+    /// Whether a scan may have stopped at `pool` rows with more behind it. Counted over all needs
+    /// together, so it can answer yes for a pool that was not cut, never no for one that was: a
+    /// wasted deeper look, never a missed one. (With free text the rows are counted after the
+    /// text has narrowed them, so the caller cannot tell and looks deeper anyway.)
+    static func poolWasCut(_ found: [SearchRepository.Found], at pool: Int) -> Bool {
+        var (near, reached) = (0, 0)
+        for candidate in found {
+            if candidate.locationID != nil { near += 1 }
+            if candidate.areaMatch != nil { reached += 1 }
+        }
+        return near >= pool || reached >= pool
     }
 
     /// The candidates the filters admit, scored and in ranking order.
@@ -201,14 +229,9 @@ struct SearchService: Sendable {
             id = hit.found.serviceID
         }
 
-        init?(cursor: String) {
-            guard let values = OpaqueCursor(encoded: cursor)?.values, values.count == 3,
-                let score = Double(values[0]), let distance = Double(values[1]), let id = UUID(uuidString: values[2])
-            else { return nil }
+        init(score: Double, distance: Double, id: UUID) {
             (self.score, self.distance, self.id) = (score, distance, id)
         }
-
-        var cursor: String { OpaqueCursor(values: [String(score), String(distance), id.apiString]).encoded }
 
         static func < (lhs: RankKey, rhs: RankKey) -> Bool {
             if lhs.score != rhs.score { return lhs.score > rhs.score }
@@ -218,6 +241,27 @@ struct SearchService: Sendable {
             return withUnsafeBytes(of: lhs.id.uuid) { left in
                 withUnsafeBytes(of: rhs.id.uuid) { right in left.lexicographicallyPrecedes(right) }
             }
+        }
+    }
+
+    /// Where the next page starts: after the last key shown, in the pool the first page used.
+    struct SearchCursor {
+        let key: RankKey
+        let pool: Int
+
+        init(key: RankKey, pool: Int) { (self.key, self.pool) = (key, pool) }
+
+        /// A cursor from before pools could grow has three values and the first pool.
+        init?(_ encoded: String) {
+            guard let values = OpaqueCursor(encoded: encoded)?.values, values.count == 3 || values.count == 4,
+                let score = Double(values[0]), let distance = Double(values[1]), let id = UUID(uuidString: values[2]),
+                let pool = values.count == 4 ? Int(values[3]) : SearchService.candidatePools[0]
+            else { return nil }
+            (key, self.pool) = (RankKey(score: score, distance: distance, id: id), pool)
+        }
+
+        var encoded: String {
+            OpaqueCursor(values: [String(key.score), String(key.distance), key.id.apiString, String(pool)]).encoded
         }
     }
 
