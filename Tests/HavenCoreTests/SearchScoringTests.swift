@@ -79,6 +79,23 @@ struct SearchScoringTests {
         #expect(shelter.reasons.contains("about 4.2 km away (confidential location)"))
     }
 
+    @Test("a more local service area ranks higher: ZIP, drawn shape, county, state, then national")
+    func localAreasFirst() {
+        let request = SearchRequest(needs: ["legal"], radiusKm: 40)
+        func score(area: String?, distanceKm: Double? = nil) -> Double {
+            SearchScoring.match(
+                SearchCandidate(serviceNeeds: ["legal.family-law"], distanceKm: distanceKm, areaMatch: area),
+                for: request
+            ).score
+        }
+        let scores = ["zip", "polygon", "county", "state", "national"].map { score(area: $0) }
+        #expect(scores == scores.sorted(by: >) && Set(scores).count == scores.count, "\(scores)")
+        #expect(score(area: "radius") == score(area: "polygon"))
+        // A county program counts as a service 16 km away in a 40 km radius.
+        #expect(score(area: "county") < score(area: nil, distanceKm: 15))
+        #expect(score(area: "county") > score(area: nil, distanceKm: 17))
+    }
+
     @Test("distances read as printf wrote them: one decimal under 10 km, whole kilometres above")
     func distanceText() {
         for hundredths in 0..<20_000 {

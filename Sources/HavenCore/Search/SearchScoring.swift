@@ -115,8 +115,8 @@ public enum SearchScoring {
         }
 
         // Distance: full marks on the spot, none at the edge of the radius. A service that
-        // reaches the place through its service area (a hotline, a county program) scores as if
-        // it were halfway out.
+        // reaches the place through its service area (a hotline, a county program) scores by how
+        // local that area is.
         if let distance = candidate.distanceKm {
             let radius = max(request.radiusKm, 0.1)
             score += weights.distance * max(0, 1 - distance / radius)
@@ -126,7 +126,7 @@ public enum SearchScoring {
                     return candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away"
                 }())
         } else {
-            score += weights.distance * 0.5
+            score += weights.distance * areaReach(candidate.areaMatch)
             explain(areaReason(candidate.areaMatch))
         }
 
@@ -188,6 +188,22 @@ public enum SearchScoring {
             return "\(tenths / 10).\(tenths % 10)"
         }
         return String(Int(distance.rounded(.toNearestOrEven)))
+    }
+
+    /// The share of the distance weight a service earns by reaching the place through its
+    /// service area: more for a more local area, in the order search reads areas (ZIP, drawn
+    /// shape, county, state, national), so the candidates it reads first are the ones ranked
+    /// first. A county program scores as a service 40% of the way to the edge of the radius
+    /// would, a national one as one 80% of the way.
+    public static func areaReach(_ kind: String?) -> Double {
+        switch kind {
+        case "zip": 0.8
+        case "polygon", "radius": 0.7
+        case "county": 0.6
+        case "state": 0.4
+        case "national": 0.2
+        default: 0.5
+        }
     }
 
     static func areaReason(_ kind: String?) -> String {
