@@ -407,6 +407,43 @@ struct SearchTests {
         }
     }
 
+    @Test("services reached by their area are read best first, so a 24/7 line is not cut from a full pool")
+    func areaServicesBestFirst() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { client in
+                let logger = database.logger
+                let fixture = try await AccessFixture.make(on: client, logger: logger)
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Statewide Network"), on: connection)
+                    // More statewide programs without hours than search reads per need, and one
+                    // line open 24/7 whose id sorts after all of them.
+                    let last = UUID(uuidString: "ffffffff-ffff-4fff-bfff-ffffffffffff")!
+                    let programs = (0..<(SearchService.candidatesPerNeed + 5)).map {
+                        (UUID(), "Demo statewide program \($0)", false)
+                    }
+                    for (id, name, alwaysOpen) in programs + [(last, "Demo statewide 24/7 line", true)] {
+                        var draft = ServiceDraft(organizationID: organization, name: name)
+                        (draft.needs, draft.serviceAreas) = (["legal"], [.states(["IL"])])
+                        if alwaysOpen {
+                            draft.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+                        }
+                        try await ServiceRepository(logger: logger).save(id: id, draft, on: connection)
+                    }
+                }
+                return fixture
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                let found = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&limit=5", method: .get, headers: headers)
+                #expect(found.status == .ok)
+                #expect(Self.names(found).first == "Demo statewide 24/7 line")
+            }
+        }
+    }
+
     @Test("two needs that share a region of the search map never answer for each other")
     func needsSharingARegionStayApart() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
