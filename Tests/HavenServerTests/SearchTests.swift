@@ -284,34 +284,58 @@ struct SearchTests {
         }
     }
 
-    @Test("a strict filter still finds the nearest service that passes beyond the first candidates")
-    func strictFilterLooksFurther() async throws {
-        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient { client in
-                let logger = database.logger
-                let fixture = try await AccessFixture.make(on: client, logger: logger)
-                try await client.transaction(logger: logger) { connection in
-                    let organization = UUID()
-                    try await OrganizationRepository(logger: logger).save(
-                        id: organization, OrganizationDraft(name: "Demo Legal Network"), on: connection)
-                    // More English-only services nearby than search takes per need, and one
-                    // Vietnamese-speaking service farther out.
-                    let services = (0..<(SearchService.candidatesPerNeed + 5)).map {
-                        ("Demo legal clinic \($0)", 1.0, "en")
-                    }
-                    for (name, northKm, language) in services + [("Demo Vietnamese legal aid", 20.0, "vi")] {
+    /// One demo service for `directory(_:organization:services:)`: an office `northKm` north of
+    /// ZIP 60614's centre (none when nil), meeting "legal" unless `configure` says otherwise.
+    struct DemoService: Sendable {
+        var id = UUID()
+        let name: String
+        let northKm: Double?
+        var configure: @Sendable (inout ServiceDraft) -> Void = { _ in }
+    }
+
+    /// The access fixture and one organization's demo services, in one transaction.
+    static func directory(_ database: TestDatabase, organization name: String, services: [DemoService]) async throws
+        -> AccessFixture
+    {
+        try await database.withClient { client in
+            let logger = database.logger
+            let fixture = try await AccessFixture.make(on: client, logger: logger)
+            try await client.transaction(logger: logger) { connection in
+                let organization = UUID()
+                try await OrganizationRepository(logger: logger).save(
+                    id: organization, OrganizationDraft(name: name), on: connection)
+                for service in services {
+                    var draft = ServiceDraft(organizationID: organization, name: service.name)
+                    draft.needs = ["legal"]
+                    if let northKm = service.northKm {
                         let location = UUID()
                         var office = LocationDraft(locationType: "physical")
                         office.organizationID = organization
                         (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
                         try await LocationRepository(logger: logger).save(id: location, office, on: connection)
-                        var draft = ServiceDraft(organizationID: organization, name: name)
-                        (draft.needs, draft.languages, draft.locationIDs) = (["legal"], [language], [location])
-                        try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
+                        draft.locationIDs = [location]
                     }
+                    service.configure(&draft)
+                    try await ServiceRepository(logger: logger).save(id: service.id, draft, on: connection)
                 }
-                return fixture
             }
+            return fixture
+        }
+    }
+
+    @Test("a strict filter still finds the nearest service that passes beyond the first candidates")
+    func strictFilterLooksFurther() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            // More English-only services nearby than search takes per need, and one
+            // Vietnamese-speaking service farther out.
+            let clinics = (0..<(SearchService.candidatesPerNeed + 5)).map {
+                DemoService(name: "Demo legal clinic \($0)", northKm: 1) { $0.languages = ["en"] }
+            }
+            let fixture = try await Self.directory(
+                database, organization: "Demo Legal Network",
+                services: clinics + [
+                    DemoService(name: "Demo Vietnamese legal aid", northKm: 20) { $0.languages = ["vi"] }
+                ])
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             try await ServerHarness.withServer(database: database) { client in
                 let found = try await client.execute(
@@ -329,43 +353,26 @@ struct SearchTests {
     @Test("hours, audiences and free text look past a first pool of candidates they rule out, and pages keep it")
     func shortPagesLookFurther() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient { client in
-                let logger = database.logger
-                let fixture = try await AccessFixture.make(on: client, logger: logger)
-                try await client.transaction(logger: logger) { connection in
-                    let organization = UUID()
-                    try await OrganizationRepository(logger: logger).save(
-                        id: organization, OrganizationDraft(name: "Demo Family Law Network"), on: connection)
-                    // More weekday clinics nearby than the first pool holds, and 24/7 lines for
-                    // young people farther out: on a Sunday only the lines are open.
-                    let weekdays = WeeklySchedule(
-                        timeZone: "America/Chicago", alwaysOpen: false,
-                        hours: [
-                            OpeningHours(
-                                days: [.monday, .tuesday, .wednesday, .thursday, .friday], opens: LocalTime("09:00")!,
-                                closes: LocalTime("17:00")!)
-                        ])
-                    let clinics = (0..<(SearchService.candidatesPerNeed + 5)).map { ("Demo weekday clinic \($0)", 1.0) }
-                    let lines = (0..<25).map { ("Demo youth helpline \($0)", 20.0) }
-                    for (name, northKm) in clinics + lines {
-                        let location = UUID()
-                        var office = LocationDraft(locationType: "physical")
-                        office.organizationID = organization
-                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
-                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
-                        var draft = ServiceDraft(organizationID: organization, name: name)
-                        (draft.needs, draft.locationIDs) = (["legal"], [location])
-                        if northKm > 10 {
-                            draft.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
-                            draft.audiences = ["youth"]
-                        } else {
-                            draft.schedule = weekdays
-                        }
-                        try await ServiceRepository(logger: logger).save(id: UUID(), draft, on: connection)
-                    }
-                }
-                return fixture
+            // More weekday clinics nearby than the first pool holds, and 24/7 lines for young
+            // people farther out: on a Sunday only the lines are open.
+            let weekdays = WeeklySchedule(
+                timeZone: "America/Chicago", alwaysOpen: false,
+                hours: [
+                    OpeningHours(
+                        days: [.monday, .tuesday, .wednesday, .thursday, .friday], opens: LocalTime("09:00")!,
+                        closes: LocalTime("17:00")!)
+                ])
+            let clinics = (0..<(SearchService.candidatesPerNeed + 5)).map {
+                DemoService(name: "Demo weekday clinic \($0)", northKm: 1) { $0.schedule = weekdays }
             }
+            let lines = (0..<25).map {
+                DemoService(name: "Demo youth helpline \($0)", northKm: 20) {
+                    $0.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+                    $0.audiences = ["youth"]
+                }
+            }
+            let fixture = try await Self.directory(
+                database, organization: "Demo Family Law Network", services: clinics + lines)
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             try await ServerHarness.withServer(database: database) { client in
                 func pages(_ query: String) async throws -> [[String]] {
@@ -382,13 +389,14 @@ struct SearchTests {
                     } while cursor != nil && pages.count < 10
                     return pages
                 }
-                let lines = Set((0..<25).map { "Demo youth helpline \($0)" })
+                let helplines = Set(lines.map(\.name))
                 // Sunday 2026-12-20, noon in Chicago.
                 for query in ["open_at=2026-12-20T18:00:00Z", "audience=youth", "q=helpline"] {
                     let found = try await pages(query)
                     #expect(found.map(\.count) == [20, 5], "\(query): a full page, then the rest")
                     let names = found.flatMap { $0 }
-                    #expect(Set(names) == lines && names.count == lines.count, "\(query): every line exactly once")
+                    #expect(
+                        Set(names) == helplines && names.count == helplines.count, "\(query): every line exactly once")
                 }
                 // Unfiltered, the nearest clinics fill the first page from the first pool.
                 #expect(try await pages("limit=20").first?.allSatisfy { $0.hasPrefix("Demo weekday clinic") } == true)
@@ -410,30 +418,20 @@ struct SearchTests {
     @Test("services reached by their area are read best first, so a 24/7 line is not cut from a full pool")
     func areaServicesBestFirst() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient { client in
-                let logger = database.logger
-                let fixture = try await AccessFixture.make(on: client, logger: logger)
-                try await client.transaction(logger: logger) { connection in
-                    let organization = UUID()
-                    try await OrganizationRepository(logger: logger).save(
-                        id: organization, OrganizationDraft(name: "Demo Statewide Network"), on: connection)
-                    // More statewide programs without hours than search reads per need, and one
-                    // line open 24/7 whose id sorts after all of them.
-                    let last = UUID(uuidString: "ffffffff-ffff-4fff-bfff-ffffffffffff")!
-                    let programs = (0..<(SearchService.candidatesPerNeed + 5)).map {
-                        (UUID(), "Demo statewide program \($0)", false)
-                    }
-                    for (id, name, alwaysOpen) in programs + [(last, "Demo statewide 24/7 line", true)] {
-                        var draft = ServiceDraft(organizationID: organization, name: name)
-                        (draft.needs, draft.serviceAreas) = (["legal"], [.states(["IL"])])
-                        if alwaysOpen {
-                            draft.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
-                        }
-                        try await ServiceRepository(logger: logger).save(id: id, draft, on: connection)
-                    }
-                }
-                return fixture
+            // More statewide programs without hours than search reads per need, and one line
+            // open 24/7 whose id sorts after all of them.
+            let programs = (0..<(SearchService.candidatesPerNeed + 5)).map {
+                DemoService(name: "Demo statewide program \($0)", northKm: nil) { $0.serviceAreas = [.states(["IL"])] }
             }
+            let line = DemoService(
+                id: UUID(uuidString: "ffffffff-ffff-4fff-bfff-ffffffffffff")!, name: "Demo statewide 24/7 line",
+                northKm: nil
+            ) {
+                $0.serviceAreas = [.states(["IL"])]
+                $0.schedule = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+            }
+            let fixture = try await Self.directory(
+                database, organization: "Demo Statewide Network", services: programs + [line])
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             try await ServerHarness.withServer(database: database) { client in
                 let found = try await client.execute(
