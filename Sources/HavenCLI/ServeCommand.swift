@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         let dependencies = ServerDependencies(
             postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger,
             languageGuide: languageGuide,
-            accessChanges: try AccessChangeListener(url: url, cache: CallerCache(), logger: logger.forPostgres()))
+            changes: try ChangeListener(url: url, logger: logger.forPostgres()))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         var app = HavenApplication.buildApplication(
             router: router,

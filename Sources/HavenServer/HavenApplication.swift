@@ -16,23 +16,27 @@ public struct ServerDependencies: Sendable {
     public var cipher: FieldCipher
     /// The trauma-informed language check run on every saved plan.
     public var languageGuide: LanguageGuide
-    /// Keeps the cache of token checks honest; without it every request checks its token in
-    /// the database.
-    public let accessChanges: AccessChangeListener?
-    /// Recent token checks: answers only while `accessChanges` is listening.
+    /// Keeps the caches of token checks and of search results' details honest; without it every
+    /// request reads both from the database.
+    public let changes: ChangeListener?
+    /// Recent token checks: answers only while `changes` is listening.
     public let callers: CallerCache
+    /// Names, phones and addresses of search results shown before: answers only while `changes`
+    /// is listening.
+    public let searchDetails: SearchDetailsCache
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
-        languageGuide: LanguageGuide = LanguageGuide(rules: []), accessChanges: AccessChangeListener? = nil
+        languageGuide: LanguageGuide = LanguageGuide(rules: []), changes: ChangeListener? = nil
     ) {
         self.postgres = postgres
         self.migrations = migrations
         self.cipher = cipher
         self.logger = logger
         self.languageGuide = languageGuide
-        self.accessChanges = accessChanges
-        callers = accessChanges?.cache ?? CallerCache()
+        self.changes = changes
+        callers = changes?.callers ?? CallerCache()
+        searchDetails = changes?.searchDetails ?? SearchDetailsCache()
     }
 }
 
@@ -61,9 +65,11 @@ public enum HavenApplication {
 
         let databaseLogger = dependencies.logger.forPostgres()
         let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)
+        let searchService = SearchService(
+            postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays,
+            details: dependencies.searchDetails)
         let search = SearchHandler(
-            service: SearchService(
-                postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays),
+            service: searchService,
             crisis: CrisisSearch(
                 postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays))
         let handler = APIHandler(
@@ -78,7 +84,7 @@ public enum HavenApplication {
             directory: DirectoryHandler(
                 service: DirectoryService(
                     postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays)),
+                    staleAfterDays: configuration.staleAfterDays, searchDetails: dependencies.searchDetails)),
             search: search,
             volunteers: VolunteerHandler(
                 service: VolunteerService(
@@ -89,7 +95,8 @@ public enum HavenApplication {
             plans: PlanHandler(
                 service: PlanService(
                     postgres: dependencies.postgres, cipher: dependencies.cipher, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays, guide: dependencies.languageGuide)),
+                    staleAfterDays: configuration.staleAfterDays, guide: dependencies.languageGuide,
+                    search: searchService)),
             hsds: HSDSHandler(
                 service: HSDSService(
                     postgres: dependencies.postgres, logger: databaseLogger,
@@ -139,7 +146,7 @@ public enum HavenApplication {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Haven"
             ),
-            services: [dependencies.postgres] + (dependencies.accessChanges.map { [$0] } ?? []),
+            services: [dependencies.postgres] + (dependencies.changes.map { [$0] } ?? []),
             onServerRunning: onServerRunning,
             logger: dependencies.logger
         )

@@ -54,15 +54,15 @@ struct AccessTests {
             let admin = try #require(fixture.members[.admin]).token
             let advocate = try #require(fixture.members[.advocate])
             let coordinator = try #require(fixture.members[.coordinator])
-            let listener = try AccessChangeListener(url: database.url, cache: CallerCache(), logger: database.logger)
-            try await ServerHarness.withServer(database: database, accessChanges: listener) { client in
-                await listener.cache.waitForGeneration(after: 0)
-                #expect(listener.cache.isListening)
+            let listener = try ChangeListener(url: database.url, logger: database.logger)
+            try await ServerHarness.withServer(database: database, changes: listener) { client in
+                await listener.callers.waitForGeneration(after: 0)
+                #expect(listener.callers.isListening)
                 let before = try await client.execute(uri: "/v1/whoami", method: .get, headers: bearer(advocate.token))
                 #expect(before.status == .ok)
                 #expect((before.json["user"] as? [String: Any])?["role"] as? String == "advocate")
                 // The check is kept, so the revocation must reach the kept answer too.
-                #expect(listener.cache.caller(forHash: TokenSecret.hash(advocate.token))?.role == .advocate)
+                #expect(listener.callers.caller(forHash: TokenSecret.hash(advocate.token))?.role == .advocate)
 
                 let revoke = try await client.execute(
                     uri: "/v1/tokens/\(advocate.tokenID.uuidString.lowercased())",
@@ -77,7 +77,7 @@ struct AccessTests {
                     try await client.execute(uri: "/v1/whoami", method: .get, headers: bearer(coordinator.token)).status
                         == .ok
                 )
-                #expect(listener.cache.caller(forHash: TokenSecret.hash(coordinator.token)) != nil)
+                #expect(listener.callers.caller(forHash: TokenSecret.hash(coordinator.token)) != nil)
                 let disable = try await client.execute(
                     uri: "/v1/users/\(coordinator.user.id.uuidString.lowercased())",
                     method: .patch,

@@ -323,6 +323,91 @@ struct SearchTests {
         }
     }
 
+    @Test(
+        "a result's name, phone and address changed anywhere show in the next search; an address made confidential is hidden at once",
+        .timeLimit(.minutes(1))
+    )
+    func detailsFollowChanges() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await Self.directory(database, organization: "Demo Details Organization", services: [])
+            let (service, location) = (UUID(), UUID())
+            try await database.withClient { client in
+                let logger = database.logger
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Legal Aid"), on: connection)
+                    var office = LocationDraft(locationType: "physical")
+                    office.organizationID = organization
+                    office.name = "Demo north office"
+                    (office.latitude, office.longitude) = (41.9229 + 2 / 111.0, -87.6483)
+                    office.address = AddressDraft(
+                        address1: "100 Demo Street", city: "Chicago", state: "IL", postalCode: ZIPCode("60614")!,
+                        country: "US")
+                    try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                    var draft = ServiceDraft(organizationID: organization, name: "Demo legal clinic")
+                    (draft.needs, draft.locationIDs) = (["legal"], [location])
+                    draft.phones = [PhoneDraft(number: "312-555-0100")]
+                    try await ServiceRepository(logger: logger).save(id: service, draft, on: connection)
+                }
+            }
+            let listener = try ChangeListener(url: database.url, logger: database.logger)
+            let kept = listener.searchDetails
+            try await ServerHarness.withServer(database: database, changes: listener) { client in
+                await kept.waitForGeneration(after: 0)
+                func shown(as role: Role = .advocate) async throws -> [String: Any] {
+                    let token = try #require(fixture.members[role]).token
+                    let response = try await client.execute(
+                        uri: "/v1/search/services?zip=60614&needs=legal", method: .get,
+                        headers: [.authorization: "Bearer \(token)"])
+                    #expect(response.status == .ok)
+                    return try #require((response.json["data"] as? [[String: Any]])?.first)
+                }
+                /// As `haven` or a second server would: straight in the database, so this server
+                /// learns of it only from the notice.
+                func change(_ sql: PostgresQuery) async throws {
+                    let seen = kept.generation
+                    try await database.withClient { client in
+                        try await client.withConnection { connection in
+                            try await connection.query(sql, logger: database.logger)
+                            try await SearchIndex(logger: database.logger).refresh(service: service, on: connection)
+                        }
+                    }
+                    await kept.waitForGeneration(after: seen)
+                }
+                let before = try await shown()
+                #expect(before["name"] as? String == "Demo legal clinic")
+                #expect(before["phone"] as? String == "312-555-0100")
+                #expect(
+                    (before["location"] as? [String: Any])?["address"] as? String
+                        == "100 Demo Street, Chicago, IL 60614")
+                #expect(kept.count == 1, "the page's details are kept for the next search")
+
+                try await change("UPDATE services SET name = 'Demo family law clinic' WHERE id = \(service)")
+                try await change("UPDATE phones SET number = '312-555-0199' WHERE service_id = \(service)")
+                #expect(try await shown()["name"] as? String == "Demo family law clinic")
+                #expect(try await shown()["phone"] as? String == "312-555-0199")
+
+                try await change("UPDATE addresses SET address_1 = '200 Demo Avenue' WHERE location_id = \(location)")
+                #expect(
+                    (try await shown()["location"] as? [String: Any])?["address"] as? String
+                        == "200 Demo Avenue, Chicago, IL 60614")
+                try await change(
+                    """
+                    UPDATE locations SET confidential = true, approximate_point = point, intake_phone = '312-555-0150'
+                    WHERE id = \(location)
+                    """)
+                // A curator sees the address; what is kept for a curator is not shown to an advocate.
+                #expect(
+                    (try await shown(as: .curator)["location"] as? [String: Any])?["address"] as? String
+                        == "200 Demo Avenue, Chicago, IL 60614")
+                let hidden = try #require(try await shown()["location"] as? [String: Any])
+                #expect(hidden["address"] == nil)
+                #expect(hidden["approximate"] as? Bool == true)
+            }
+        }
+    }
+
     @Test("a strict filter still finds the nearest service that passes beyond the first candidates")
     func strictFilterLooksFurther() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

@@ -19,7 +19,7 @@ enum ServerHarness {
         configuration: ServerConfiguration = .init(port: 0),
         testing: TestingSetup = .live,
         logger: Logger? = nil,
-        accessChanges: AccessChangeListener? = nil,
+        changes: ChangeListener? = nil,
         addRoutes: (Router<HavenRequestContext>) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -31,8 +31,7 @@ enum ServerHarness {
             postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
             languageGuide: try LanguageGuideFiles.load(
                 directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")),
-            accessChanges: try accessChanges
-                ?? AccessChangeListener(url: database.url, cache: CallerCache(), logger: logger.forPostgres()))
+            changes: try changes ?? ChangeListener(url: database.url, logger: logger.forPostgres()))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(

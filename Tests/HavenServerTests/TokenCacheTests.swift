@@ -35,8 +35,8 @@ struct TokenCacheTests {
             let coordinator = try #require(fixture.members[.coordinator])
             let curator = try #require(fixture.members[.curator])
             let cache = CallerCache()
-            let listener = try AccessChangeListener(url: database.url, cache: cache, logger: database.logger)
-            try await ServerHarness.withServer(database: database, accessChanges: listener) { client in
+            let listener = try ChangeListener(url: database.url, callers: cache, logger: database.logger)
+            try await ServerHarness.withServer(database: database, changes: listener) { client in
                 await cache.waitForGeneration(after: 0)
                 for member in [advocate, coordinator, curator] {
                     #expect(try await whoami(client, member.token).status == .ok)
@@ -76,10 +76,10 @@ struct TokenCacheTests {
             let advocate = try #require(fixture.members[.advocate])
             let cache = CallerCache()
             // It stays down for the rest of the test: the first retry is a minute away.
-            let listener = try AccessChangeListener(
-                url: database.url, cache: cache, logger: database.logger,
+            let listener = try ChangeListener(
+                url: database.url, callers: cache, logger: database.logger,
                 retryDelays: Duration.seconds(60)...Duration.seconds(60))
-            try await ServerHarness.withServer(database: database, accessChanges: listener) { client in
+            try await ServerHarness.withServer(database: database, changes: listener) { client in
                 await cache.waitForGeneration(after: 0)
                 #expect(try await whoami(client, advocate.token).status == .ok)
                 #expect(cache.caller(forHash: TokenSecret.hash(advocate.token)) != nil)
@@ -88,7 +88,7 @@ struct TokenCacheTests {
                 try await run(
                     """
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                    WHERE application_name = \(AccessChangeListener.applicationName) AND datname = current_database()
+                    WHERE application_name = \(ChangeListener.applicationName) AND datname = current_database()
                     """, on: database)
                 await cache.waitForGeneration(after: seen)
                 #expect(!cache.isListening)

@@ -46,7 +46,7 @@ struct CallerCacheTests {
     @Test("an answer is used neither past the token's expiry nor past the cache's lifetime")
     func lifetimes() throws {
         let now = Date()
-        let cache = CallerCache(lifetime: .seconds(30))
+        let cache = CallerCache(lifetime: .seconds(30), capacity: 10)
         cache.setListening(true)
         cache.store(
             caller, expiresAt: now.addingTimeInterval(10), forHash: hash, ticket: try #require(cache.ticket()))
@@ -55,7 +55,7 @@ struct CallerCacheTests {
         // Once found expired, it is gone for good.
         #expect(cache.caller(forHash: hash, now: now) == nil)
 
-        let brief = CallerCache(lifetime: .zero)
+        let brief = CallerCache(lifetime: .zero, capacity: 10)
         brief.setListening(true)
         brief.store(caller, expiresAt: nil, forHash: hash, ticket: try #require(brief.ticket()))
         #expect(brief.caller(forHash: hash) == nil)
@@ -63,7 +63,7 @@ struct CallerCacheTests {
 
     @Test("memory stays bounded: a full cache starts again")
     func bounded() throws {
-        let cache = CallerCache(capacity: 3)
+        let cache = CallerCache(lifetime: .seconds(30), capacity: 3)
         cache.setListening(true)
         let hashes = (0..<4).map { TokenSecret.hash("hvn_" + String(repeating: "B", count: 42) + "\($0)") }
         for hash in hashes { cache.store(caller, expiresAt: nil, forHash: hash, ticket: try #require(cache.ticket())) }
@@ -93,7 +93,7 @@ struct CallerCacheTests {
     private func expectNotices(
         on listening: PostgresConnection, member: AccessFixture.Member, database: TestDatabase
     ) async throws {
-        try await listening.listen(on: AccessChangeListener.channel) { notices in
+        try await listening.listen(on: ChangeListener.accessChannel) { notices in
             try await database.withClient { client in
                 func run(_ sql: PostgresQuery) async throws {
                     _ = try await client.query(sql, logger: database.logger).collect()

@@ -19,9 +19,13 @@ struct DirectoryService: Sendable {
     let users: UserRepository
     let audit: AuditLog
     let staleAfterDays: Int
+    /// Search results' names, phones and addresses: emptied after every write here, so whoever
+    /// made a change sees it in their next search without waiting for the notice of it.
+    let searchDetails: SearchDetailsCache
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, searchDetails: SearchDetailsCache) {
         self.postgres = postgres
+        self.searchDetails = searchDetails
         self.logger = logger
         places = PlaceRepository(logger: logger)
         taxonomies = TaxonomyRepository(logger: logger)

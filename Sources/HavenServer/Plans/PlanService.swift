@@ -23,7 +23,7 @@ struct PlanService: Sendable {
 
     init(
         postgres: PostgresClient, cipher: FieldCipher, logger: Logger, staleAfterDays: Int, guide: LanguageGuide,
-        now: @escaping @Sendable () -> Date = Date.init
+        search: SearchService, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.postgres = postgres
         self.logger = logger
@@ -31,7 +31,7 @@ struct PlanService: Sendable {
         consents = ConsentRepository(logger: logger, cipher: cipher)
         plans = PlanRepository(logger: logger, cipher: cipher)
         referrals = ReferralRepository(logger: logger)
-        search = SearchService(postgres: postgres, logger: logger, staleAfterDays: staleAfterDays)
+        self.search = search
         crisis = CrisisSearch(postgres: postgres, logger: logger, staleAfterDays: staleAfterDays)
         matching = MatchingService(postgres: postgres, cipher: cipher, logger: logger, now: now)
         self.guide = guide

@@ -68,8 +68,13 @@ struct SearchService: Sendable {
     let needLabels = ExpiringCache<String, String>(lifetime: .seconds(60), capacity: 5_000)
     let moments = ExpiringCache<String, LocalMoment>(lifetime: .seconds(120), capacity: 2_000)
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
+    /// Names, phones and addresses of results shown before, kept while the server hears of
+    /// directory changes.
+    let details: SearchDetailsCache
+
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, details: SearchDetailsCache) {
         self.postgres = postgres
+        self.details = details
         repository = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
         taxonomies = TaxonomyRepository(logger: logger)
     }
@@ -120,7 +125,7 @@ struct SearchService: Sendable {
             let page = remaining.prefix(limit).map(\.hit)
             let details = try await repository.details(
                 of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
-                on: connection)
+                cache: self.details, on: connection)
             let shown = page.compactMap { hit -> SearchHit? in
                 // Retired since the candidates were read: gone from the directory, so from the page.
                 guard let shown = details[hit.found.serviceID] else { return nil }

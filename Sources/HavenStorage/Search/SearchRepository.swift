@@ -50,6 +50,14 @@ public struct SearchRepository: Sendable {
         public var address: String?
     }
 
+    /// What a page's details are kept under in `SearchDetailsCache`: a confidential location's
+    /// address is shown to some roles and not others.
+    public struct DetailsKey: Hashable, Sendable {
+        public var service: UUID
+        public var location: UUID?
+        public var fullLocations: Bool
+    }
+
     let logger: Logger
     let staleAfterDays: Int
 
@@ -252,16 +260,36 @@ public struct SearchRepository: Sendable {
     /// Names, organizations, phones and locations of the results on a page, by service. A
     /// confidential location's address is left out unless `fullLocations`. A service retired
     /// since it was found is missing from the answer.
+    ///
+    /// Kept in `cache` while its listener hears `haven_directory` notices (migration 0024), so a
+    /// page seen before costs no statement: a change to a service, its organization, a location
+    /// or an address empties the cache as soon as it commits.
     public func details(
-        of page: [(service: UUID, location: UUID?)], fullLocations: Bool, on connection: PostgresConnection
+        of page: [(service: UUID, location: UUID?)], fullLocations: Bool, cache: SearchDetailsCache,
+        on connection: PostgresConnection
     ) async throws -> [UUID: Details] {
-        guard !page.isEmpty else { return [:] }
-        let statement = DetailsStatement(
-            services: page.map(\.service), locations: page.map { $0.location ?? Self.noLocation },
-            fullLocations: fullLocations)
+        let ticket = cache.ticket()
         var details: [UUID: Details] = [:]
+        var missing: [(service: UUID, location: UUID?)] = []
+        for entry in page {
+            let key = DetailsKey(service: entry.service, location: entry.location, fullLocations: fullLocations)
+            if let kept = cache.value(for: key) { details[entry.service] = kept } else { missing.append(entry) }
+        }
+        guard !missing.isEmpty else { return details }
+        let statement = DetailsStatement(
+            services: missing.map(\.service), locations: missing.map { $0.location ?? Self.noLocation },
+            fullLocations: fullLocations)
         for try await (id, shown) in try await connection.execute(statement, logger: logger) {
             details[id] = shown
+        }
+        if let ticket {
+            for entry in missing {
+                guard let shown = details[entry.service] else { continue }
+                cache.store(
+                    shown,
+                    for: DetailsKey(service: entry.service, location: entry.location, fullLocations: fullLocations),
+                    ticket: ticket)
+            }
         }
         return details
     }
@@ -359,5 +387,15 @@ public struct SearchRepository: Sendable {
         }
         return WeeklySchedule(
             timeZone: stored.timeZone, alwaysOpen: stored.open247, hours: hours, exceptions: exceptions)
+    }
+}
+
+/// Names, phones and addresses of results shown before (see `SearchRepository.details`). Five
+/// minutes at most, 50,000 results (about 20 MB) at most.
+public typealias SearchDetailsCache = NoticedCache<SearchRepository.DetailsKey, SearchRepository.Details>
+
+extension NoticedCache where Key == SearchRepository.DetailsKey, Value == SearchRepository.Details {
+    public convenience init() {
+        self.init(lifetime: .seconds(300), capacity: 50_000)
     }
 }

@@ -5,36 +5,47 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Listens for `haven_access` notices (migration 0022) on a connection of its own and empties
-/// `CallerCache` on each one. Runs as a service of the server, beside the database pool.
+/// Listens on a connection of its own for PostgreSQL's notices of changes that make kept answers
+/// wrong, and empties the caches that hold them: `haven_access` (migration 0022, a token or user
+/// changed) empties `callers`; `haven_directory` (migration 0024, what a search result shows
+/// changed) empties `searchDetails`. Runs as a service of the server, beside the database pool.
 ///
-/// The cache answers only while this listener is known to hear notices: every `pingInterval` it
+/// The caches answer only while this listener is known to hear notices: every `pingInterval` it
 /// sends a probe notice of its own and must hear it back within `pingTimeout`. The first probe
-/// comes before the cache is turned on. A lost connection, a failed `LISTEN` or an unheard probe
-/// turns the cache off at once; the listener then reconnects, waiting a little longer after each
-/// failure, and the cache starts again empty. Meanwhile every request checks its token in the
-/// database: slower, never stale. Probes catch what a quiet connection would hide: one that died
-/// without closing, or a pooler that accepts `LISTEN` and delivers nothing.
-public struct AccessChangeListener: Service {
-    public static let channel = "haven_access"
+/// comes before the caches are turned on. A lost connection, a failed `LISTEN` or an unheard
+/// probe turns them off at once; the listener then reconnects, waiting a little longer after each
+/// failure, and the caches start again empty. Meanwhile every request reads the database: slower,
+/// never stale. Probes catch what a quiet connection would hide: one that died without closing,
+/// or a pooler that accepts `LISTEN` and delivers nothing.
+public struct ChangeListener: Service {
+    public static let accessChannel = "haven_access"
+    public static let directoryChannel = "haven_directory"
     /// How the connection shows in `pg_stat_activity`.
-    public static let applicationName = "haven-access-listener"
+    public static let applicationName = "haven-change-listener"
 
     let configuration: PostgresConnection.Configuration
-    public let cache: CallerCache
+    public let callers: CallerCache
+    public let searchDetails: SearchDetailsCache
     let logger: Logger
     let retryDelays: ClosedRange<Duration>
     let pingInterval: Duration
     let pingTimeout: Duration
 
     public init(
-        url: DatabaseURL, cache: CallerCache, logger: Logger,
-        retryDelays: ClosedRange<Duration> = Duration.seconds(1)...Duration.seconds(30),
+        url: DatabaseURL, callers: CallerCache = CallerCache(), searchDetails: SearchDetailsCache = .init(),
+        logger: Logger, retryDelays: ClosedRange<Duration> = Duration.seconds(1)...Duration.seconds(30),
         pingInterval: Duration = .seconds(10), pingTimeout: Duration = .seconds(5)
     ) throws {
         configuration = try PostgresConnection.Configuration(url, applicationName: Self.applicationName)
-        (self.cache, self.logger, self.retryDelays) = (cache, logger, retryDelays)
+        (self.callers, self.searchDetails, self.logger, self.retryDelays) = (
+            callers, searchDetails, logger, retryDelays
+        )
         (self.pingInterval, self.pingTimeout) = (pingInterval, pingTimeout)
+    }
+
+    private func setListening(_ listening: Bool) {
+        callers.setListening(listening)
+        searchDetails.setListening(listening)
     }
 
     public func run() async throws {
@@ -50,16 +61,16 @@ public struct AccessChangeListener: Service {
                     listened = false
                     if !Task.isCancelled {
                         logger.warning(
-                            "not listening for token and user changes; every request checks its token in the database",
+                            "not listening for token, user and directory changes; every request reads the database",
                             metadata: ["error": "\(String(reflecting: error))"])
                     }
                 }
-                cache.setListening(false)
+                setListening(false)
                 delay = listened ? retryDelays.lowerBound : min(delay * 2, retryDelays.upperBound)
                 try await Task.sleep(for: delay)
             }
         }
-        cache.setListening(false)
+        setListening(false)
     }
 
     /// Listens until the connection is lost; true when it was listening at all, an error when
@@ -70,41 +81,47 @@ public struct AccessChangeListener: Service {
         let probes = ProbeWaiter()
         var listened = false
         do {
-            try await connection.listen(on: Self.channel) { notices in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await notice in notices {
-                            if notice.payload.hasPrefix(Self.probePrefix) {
-                                probes.heard(notice.payload)
-                            } else {
-                                cache.invalidate()
+            try await connection.listen(on: Self.accessChannel) { accessNotices in
+                try await connection.listen(on: Self.directoryChannel) { directoryNotices in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await notice in accessNotices {
+                                if notice.payload.hasPrefix(Self.probePrefix) {
+                                    probes.heard(notice.payload)
+                                } else {
+                                    callers.invalidate()
+                                }
+                            }
+                            throw ListenerLost()
+                        }
+                        group.addTask {
+                            for try await _ in directoryNotices { searchDetails.invalidate() }
+                            throw ListenerLost()
+                        }
+                        // The caches are turned on only once this connection has heard its own probe:
+                        // proof that notices reach it (a pooler in transaction mode, for one, would
+                        // accept `LISTEN` and deliver nothing).
+                        try await probe(connection, probes)
+                        listened = true
+                        setListening(true)
+                        logger.info("listening for token, user and directory changes")
+                        group.addTask {
+                            while true {
+                                try await Task.sleep(for: pingInterval)
+                                try await probe(connection, probes)
                             }
                         }
-                        throw ListenerLost()
+                        try await group.next()
                     }
-                    // The cache is turned on only once this connection has heard its own probe:
-                    // proof that notices reach it (a pooler in transaction mode, for one, would
-                    // accept `LISTEN` and deliver nothing).
-                    try await probe(connection, probes)
-                    listened = true
-                    cache.setListening(true)
-                    logger.info("listening for token and user changes")
-                    group.addTask {
-                        while true {
-                            try await Task.sleep(for: pingInterval)
-                            try await probe(connection, probes)
-                        }
-                    }
-                    try await group.next()
                 }
             }
         } catch {
-            cache.setListening(false)
+            setListening(false)
             try? await connection.close()
             guard listened else { throw error }
             if !Task.isCancelled {
                 logger.warning(
-                    "lost the connection that listens for token and user changes; reconnecting",
+                    "lost the connection that listens for token, user and directory changes; reconnecting",
                     metadata: ["error": "\(String(reflecting: error))"])
             }
         }
@@ -113,14 +130,14 @@ public struct AccessChangeListener: Service {
 
     static let probePrefix = "probe:"
 
-    /// Sends a notice to the channel and waits to hear it back. A connection that does not
+    /// Sends a notice to the access channel (both channels share the connection) and waits to hear it back. A connection that does not
     /// deliver it within `pingTimeout` is closed, which fails whatever waits on it.
     private func probe(_ connection: PostgresConnection, _ probes: ProbeWaiter) async throws {
         let payload = Self.probePrefix + UUID().uuidString
         probes.expect(payload)
         let heard = try await withThrowingTaskGroup(of: Bool.self) { race in
             race.addTask {
-                _ = try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                _ = try await connection.query("SELECT pg_notify(\(Self.accessChannel), \(payload))", logger: logger)
                     .collect()
                 return await probes.wait()
             }

@@ -1,0 +1,118 @@
+import Foundation
+import Synchronization
+
+/// Answers read from the database, kept while a listener hears PostgreSQL's notices of the
+/// changes that would make them wrong.
+///
+/// It may only answer while the listener says it is listening: the listener empties it on every
+/// notice, and whenever it is not listening the cache answers nothing and keeps nothing. Each
+/// answer is also kept for `lifetime` at most (and never past a `validUntil` of its own), then
+/// read again, so a notice lost without the listener noticing does not last.
+///
+/// A lookup that misses takes a `Ticket` before it reads the database and stores its answer with
+/// it. A notice that arrives in between makes the ticket stale and the answer is dropped, so an
+/// answer read before a change committed can never be kept after the notice of it.
+public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    public struct Ticket: Sendable {
+        fileprivate let generation: UInt64
+    }
+
+    private struct Entry {
+        let value: Value
+        let until: ContinuousClock.Instant
+        let validUntil: Date?
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var generation: UInt64 = 0
+        var listening = false
+        var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+
+        /// Moves to the next generation, handing back whoever waited for it.
+        mutating func advance() -> [CheckedContinuation<Void, Never>] {
+            entries.removeAll()
+            generation &+= 1
+            let ready = waiters.filter { $0.after < generation }.map(\.continuation)
+            waiters.removeAll { $0.after < generation }
+            return ready
+        }
+    }
+
+    private let state = Mutex(State())
+    public let lifetime: Duration
+    public let capacity: Int
+
+    public init(lifetime: Duration, capacity: Int) {
+        precondition(capacity > 0, "a cache holds at least one entry")
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The answer kept for `key`, when it may still be used.
+    public func value(for key: Key, now: Date = Date()) -> Value? {
+        let instant = ContinuousClock.now
+        return state.withLock { state -> Value? in
+            guard state.listening, let entry = state.entries[key] else { return nil }
+            guard entry.until > instant, entry.validUntil.map({ $0 > now }) ?? true else {
+                state.entries[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+    }
+
+    /// Taken before the database is read; nil while nothing may be kept.
+    public func ticket() -> Ticket? {
+        state.withLock { state in state.listening ? Ticket(generation: state.generation) : nil }
+    }
+
+    /// Keeps an answer read from the database after `ticket` was taken, unless a notice came
+    /// since.
+    public func store(_ value: Value, for key: Key, validUntil: Date? = nil, ticket: Ticket) {
+        let until = ContinuousClock.now.advanced(by: lifetime)
+        state.withLock { state in
+            guard state.listening, state.generation == ticket.generation else { return }
+            // Emptied when full: memory stays bounded whatever callers ask for.
+            if state.entries.count >= capacity && state.entries[key] == nil {
+                state.entries.removeAll(keepingCapacity: true)
+            }
+            state.entries[key] = Entry(value: value, until: until, validUntil: validUntil)
+        }
+    }
+
+    /// Forgets every answer: something they were read from changed, or may have.
+    public func invalidate() {
+        for waiter in state.withLock({ $0.advance() }) { waiter.resume() }
+    }
+
+    /// Whether notices are being received. Either way everything kept so far is forgotten: before
+    /// listening, changes may have been missed; after, they would be.
+    public func setListening(_ listening: Bool) {
+        let ready = state.withLock { state in
+            state.listening = listening
+            return state.advance()
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
+    /// Counts notices and listening changes.
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Returns once `generation` has passed `after`: lets a test wait for a notice to arrive
+    /// rather than for a guessed time.
+    public func waitForGeneration(after: UInt64) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                guard state.generation <= after else { return true }
+                state.waiters.append((after, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    public var isListening: Bool { state.withLock { $0.listening } }
+
+    public var count: Int { state.withLock { $0.entries.count } }
+}
