@@ -8,7 +8,8 @@
 # Starts the release server against the benchmark database on port 8090 (rate limits raised so
 # they do not cap the load), replays a mix of realistic searches with wrk at each concurrency,
 # then runs through pgbench -M prepared, on the same data and request mix, the server's candidate
-# statement alone (search.sql) and every statement a request runs (search-request.sql). Needs wrk,
+# statement alone (search.sql: all a request runs when its page's details are kept in the server's
+# memory) and every statement a request runs when they are not (search-request.sql). Needs wrk,
 # pgbench and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,9 +89,19 @@ psql "$url" -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 
   -c "$(sed -n '/^SELECT/,$p' Benchmarks/search.sql | sed 's/:q/1/')" 2>&1 \
   | awk '/Query Text: WITH/ { n++ } n == 2 && /\(cost=/ { q = 1 } q && /^NOTICE/ { exit } q { print }' || true
 
+# How many of the server's requests read their page's details from the database rather than from
+# its memory (SearchDetailsCache): only where pg_stat_statements is loaded (shared_preload_libraries).
+statements=$(psql "$url" -Atc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT 1 FROM pg_stat_statements LIMIT 1" \
+  2>/dev/null && echo yes || true)
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
+  [ -n "$statements" ] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" > /dev/null
   wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p'
+  [ -n "$statements" ] && psql "$url" -Atc "
+    SELECT format('server statements: %s candidates, %s details (the rest of the pages were kept in memory)',
+                  coalesce(sum(calls) FILTER (WHERE query LIKE '%search_candidates(%'), 0),
+                  coalesce(sum(calls) FILTER (WHERE query LIKE '%f.organization_name%'), 0))
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
   for script in search.sql search-request.sql; do
     echo "==> SQL: pgbench -M prepared, $c clients, $DURATION, $script"
     rm -f "$work"/pg.*

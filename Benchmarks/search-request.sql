@@ -4,7 +4,9 @@
 --   2. names, phones and addresses for the page the server showed (SearchRepository.DetailsStatement).
 -- ZIP places, need labels and hours are cached by the server after their first use, and so is
 -- the token check (CallerCache: checked again in the database every 30 s per token), so a warm
--- request runs these two and nothing else. Keep this file in step with those statements.
+-- request runs these two and nothing else; and only the first when every result on its page was
+-- shown before (SearchDetailsCache: that is search.sql). Keep this file in step with those
+-- statements.
 \set q random(1, 2000)
 SELECT c.service_id, c.status, c.distance_km, c.approximate, c.area_kind, c.location_id, c.needs, c.audiences,
        c.languages, c.interpretation, c.minimum_age, c.maximum_age, c.free, c.stale, c.schedule_key
