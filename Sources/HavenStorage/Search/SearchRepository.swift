@@ -270,10 +270,10 @@ public struct SearchRepository: Sendable {
     ) async throws -> [UUID: Details] {
         let ticket = cache.ticket()
         var details: [UUID: Details] = [:]
-        var missing: [(service: UUID, location: UUID?)] = []
+        var missing: [DetailsKey] = []
         for entry in page {
             let key = DetailsKey(service: entry.service, location: entry.location, fullLocations: fullLocations)
-            if let kept = cache.value(for: key) { details[entry.service] = kept } else { missing.append(entry) }
+            if let kept = cache.value(for: key) { details[entry.service] = kept } else { missing.append(key) }
         }
         guard !missing.isEmpty else { return details }
         let statement = DetailsStatement(
@@ -283,12 +283,8 @@ public struct SearchRepository: Sendable {
             details[id] = shown
         }
         if let ticket {
-            for entry in missing {
-                guard let shown = details[entry.service] else { continue }
-                cache.store(
-                    shown,
-                    for: DetailsKey(service: entry.service, location: entry.location, fullLocations: fullLocations),
-                    ticket: ticket)
+            for key in missing {
+                if let shown = details[key.service] { cache.store(shown, for: key, ticket: ticket) }
             }
         }
         return details
