@@ -56,7 +56,7 @@ struct AccessTests {
             let coordinator = try #require(fixture.members[.coordinator])
             let listener = try ChangeListener(url: database.url, logger: database.logger)
             try await ServerHarness.withServer(database: database, changes: listener) { client in
-                await listener.callers.waitForGeneration(after: 0)
+                try await listener.callers.waitForGeneration(after: 0)
                 #expect(listener.callers.isListening)
                 let before = try await client.execute(uri: "/v1/whoami", method: .get, headers: bearer(advocate.token))
                 #expect(before.status == .ok)

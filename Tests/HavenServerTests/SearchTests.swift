@@ -356,7 +356,7 @@ struct SearchTests {
             let listener = try ChangeListener(url: database.url, logger: database.logger)
             let kept = listener.searchDetails
             try await ServerHarness.withServer(database: database, changes: listener) { client in
-                await kept.waitForGeneration(after: 0)
+                try await kept.waitForGeneration(after: 0)
                 func shown(as role: Role = .advocate) async throws -> [String: Any] {
                     let token = try #require(fixture.members[role]).token
                     let response = try await client.execute(
@@ -375,7 +375,7 @@ struct SearchTests {
                             try await SearchIndex(logger: database.logger).refresh(service: service, on: connection)
                         }
                     }
-                    await kept.waitForGeneration(after: seen)
+                    try await kept.waitForGeneration(after: seen)
                 }
                 let before = try await shown()
                 #expect(before["name"] as? String == "Demo legal clinic")

@@ -37,7 +37,7 @@ struct TokenCacheTests {
             let cache = CallerCache()
             let listener = try ChangeListener(url: database.url, callers: cache, logger: database.logger)
             try await ServerHarness.withServer(database: database, changes: listener) { client in
-                await cache.waitForGeneration(after: 0)
+                try await cache.waitForGeneration(after: 0)
                 for member in [advocate, coordinator, curator] {
                     #expect(try await whoami(client, member.token).status == .ok)
                     #expect(cache.caller(forHash: TokenSecret.hash(member.token)) != nil)
@@ -48,19 +48,19 @@ struct TokenCacheTests {
                 var seen = cache.generation
                 try await run(
                     "UPDATE api_tokens SET revoked_at = now() WHERE id = \(advocate.tokenID)", on: database)
-                await cache.waitForGeneration(after: seen)
+                try await cache.waitForGeneration(after: seen)
                 expectProblem(try await whoami(client, advocate.token), .unauthorized)
                 #expect(try await whoami(client, coordinator.token).status == .ok)
 
                 seen = cache.generation
                 try await run(
                     "UPDATE users SET disabled_at = now() WHERE id = \(coordinator.user.id)", on: database)
-                await cache.waitForGeneration(after: seen)
+                try await cache.waitForGeneration(after: seen)
                 expectProblem(try await whoami(client, coordinator.token), .unauthorized)
 
                 seen = cache.generation
                 try await run("UPDATE users SET role = 'advocate' WHERE id = \(curator.user.id)", on: database)
-                await cache.waitForGeneration(after: seen)
+                try await cache.waitForGeneration(after: seen)
                 let demoted = try await whoami(client, curator.token)
                 #expect((demoted.json["user"] as? [String: Any])?["role"] as? String == "advocate")
             }
@@ -80,7 +80,7 @@ struct TokenCacheTests {
                 url: database.url, callers: cache, logger: database.logger,
                 retryDelays: Duration.seconds(60)...Duration.seconds(60))
             try await ServerHarness.withServer(database: database, changes: listener) { client in
-                await cache.waitForGeneration(after: 0)
+                try await cache.waitForGeneration(after: 0)
                 #expect(try await whoami(client, advocate.token).status == .ok)
                 #expect(cache.caller(forHash: TokenSecret.hash(advocate.token)) != nil)
 
@@ -90,7 +90,7 @@ struct TokenCacheTests {
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                     WHERE application_name = \(ChangeListener.applicationName) AND datname = current_database()
                     """, on: database)
-                await cache.waitForGeneration(after: seen)
+                try await cache.waitForGeneration(after: seen)
                 #expect(!cache.isListening)
                 #expect(cache.caller(forHash: TokenSecret.hash(advocate.token)) == nil)
 

@@ -43,6 +43,23 @@ struct CallerCacheTests {
         #expect(cache.caller(forHash: hash) == caller)
     }
 
+    @Test("a test waiting for a notice is woken by it, and by its own cancellation when none comes")
+    func waitingForNotices() async throws {
+        let cache = CallerCache()
+        let before = cache.generation
+        let woken = Task { try await cache.waitForGeneration(after: before) }
+        cache.invalidate()
+        try await woken.value
+
+        // A notice that never comes: a time limit cancels the test, which must then end.
+        let now = cache.generation
+        let stranded = Task { try await cache.waitForGeneration(after: now) }
+        stranded.cancel()
+        await #expect(throws: CancellationError.self) { try await stranded.value }
+        // Already passed: returns at once.
+        try await cache.waitForGeneration(after: 0)
+    }
+
     @Test("an answer is used neither past the token's expiry nor past the cache's lifetime")
     func lifetimes() throws {
         let now = Date()

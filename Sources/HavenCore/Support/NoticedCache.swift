@@ -27,16 +27,23 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         var entries: [Key: Entry] = [:]
         var generation: UInt64 = 0
         var listening = false
-        var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [Waiter] = []
+        var lastWaiterID: UInt64 = 0
 
         /// Moves to the next generation, handing back whoever waited for it.
-        mutating func advance() -> [CheckedContinuation<Void, Never>] {
+        mutating func advance() -> [CheckedContinuation<Void, any Error>] {
             entries.removeAll()
             generation &+= 1
             let ready = waiters.filter { $0.after < generation }.map(\.continuation)
             waiters.removeAll { $0.after < generation }
             return ready
         }
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let after: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
     }
 
     private let state = Mutex(State())
@@ -100,15 +107,32 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     public var generation: UInt64 { state.withLock { $0.generation } }
 
     /// Returns once `generation` has passed `after`: lets a test wait for a notice to arrive
-    /// rather than for a guessed time.
-    public func waitForGeneration(after: UInt64) async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                guard state.generation <= after else { return true }
-                state.waiters.append((after, continuation))
-                return false
+    /// rather than for a guessed time. Throws `CancellationError` when the waiting task is
+    /// cancelled (a test's time limit), so a notice that never comes fails the test instead of
+    /// leaving it, and the run, waiting forever.
+    public func waitForGeneration(after: UInt64) async throws {
+        let id = state.withLock { state in
+            state.lastWaiterID &+= 1
+            return state.lastWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Checked under the lock the cancellation handler also takes: either the handler
+                // finds this waiter, or this sees the task already cancelled.
+                let ready = state.withLock { state -> Result<Void, any Error>? in
+                    if state.generation > after { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters.append(Waiter(id: id, after: after, continuation: continuation))
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
