@@ -119,7 +119,11 @@ struct Serve: AsyncParsableCommand {
             try await SchemaGate(migrator: migrator, autoMigrate: autoMigrate, logger: logger).check()
         }
         logger.info("database", metadata: ["url": "\(url)"])
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            throw configuration.listeningProblem(error).map(ConfigurationError.init) ?? error
+        }
         logger.notice("Haven stopped")
     }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import NIOCore
+
 /// How the HTTP server listens and protects itself.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -51,5 +54,27 @@ public struct ServerConfiguration: Sendable {
         self.authenticationFailuresPerMinute = authenticationFailuresPerMinute
         self.staleAfterDays = staleAfterDays
         self.publicURL = publicURL
+    }
+}
+
+extension ServerConfiguration {
+    /// One sentence for whoever started the server when it cannot take its address (a port in
+    /// use, a privileged port, an address this machine does not have); nil for any other error.
+    public func listeningProblem(_ error: any Error) -> String? {
+        guard let error = error as? IOError else { return nil }
+        let address = "\(host):\(port)"
+        switch error.errnoCode {
+        case EADDRINUSE:
+            return
+                "Haven cannot listen on \(address): another program is using that port. Stop it, or choose another port with --port or HAVEN_PORT."
+        case EACCES:
+            return
+                "Haven is not allowed to listen on \(address): ports below 1024 need privileges. Choose another port with --port or HAVEN_PORT."
+        case EADDRNOTAVAIL:
+            return
+                "Haven cannot listen on \(address): this machine has no such address. Choose another with --host or HAVEN_HOST."
+        default:
+            return nil
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HavenServer
+import HavenStorage
 import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -62,6 +63,34 @@ struct GracefulShutdownTests {
                 #expect(answer.body.map { String(buffer: $0) } == "still connected")
                 try await client.shutdown()
                 try await tasks.waitForAll()  // the group, and with it the server and pool, ended cleanly
+            }
+        }
+    }
+
+    @Test("a server whose port is taken stops at once, with its pool and listener, and says which port and why")
+    func portTaken() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await ServerHarness.withServer(database: database) { client in
+                let taken = try #require(client.port)
+                let logger = database.logger
+                let dependencies = ServerDependencies(
+                    postgres: PostgresClient(configuration: try .init(database.url), backgroundLogger: logger),
+                    migrations: database.migrations, cipher: database.cipher, logger: logger,
+                    changes: try ChangeListener(url: database.url, logger: logger))
+                let configuration = ServerConfiguration(port: taken)
+                let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
+                let second = HavenApplication.buildApplication(
+                    router: router, dependencies: dependencies, configuration: configuration)
+                do {
+                    try await second.run()
+                    Issue.record("a second server started on a port already in use")
+                } catch {
+                    let problem = try #require(configuration.listeningProblem(error))
+                    #expect(problem.contains("127.0.0.1:\(taken)"))
+                    #expect(problem.contains("another program is using that port"))
+                }
+                // The first server is untouched.
+                #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             }
         }
     }

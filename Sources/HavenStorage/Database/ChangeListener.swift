@@ -157,7 +157,7 @@ public struct ChangeListener: Service {
 }
 
 /// The one probe a listener is waiting to hear back.
-private final class ProbeWaiter: Sendable {
+final class ProbeWaiter: Sendable {
     private enum State {
         case idle
         case expecting(String)
@@ -189,22 +189,29 @@ private final class ProbeWaiter: Sendable {
         waiting?.resume(returning: true)
     }
 
-    /// True once the expected probe is heard; false when `giveUp()` comes first.
+    /// True once the expected probe is heard; false when `giveUp()` or the task's cancellation
+    /// comes first. The server stopping cancels the probe's timer before it can give up, so
+    /// without the cancellation a probe sent just before a stop waited for ever, and so did the
+    /// stop.
     func wait() async -> Bool {
-        await withCheckedContinuation { continuation in
-            let heard = state.withLock { state -> Bool? in
-                switch state {
-                case .heard:
-                    state = .idle
-                    return true
-                case .expecting(let payload):
-                    state = .waiting(payload, continuation)
-                    return nil
-                case .idle, .waiting:
-                    return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let heard = state.withLock { state -> Bool? in
+                    switch state {
+                    case .heard:
+                        state = .idle
+                        return true
+                    case .expecting(let payload):
+                        state = .waiting(payload, continuation)
+                        return nil
+                    case .idle, .waiting:
+                        return false
+                    }
                 }
+                if let heard { continuation.resume(returning: heard) }
             }
-            if let heard { continuation.resume(returning: heard) }
+        } onCancel: {
+            giveUp()
         }
     }
 
