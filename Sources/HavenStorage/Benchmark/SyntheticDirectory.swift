@@ -60,12 +60,14 @@ public struct SyntheticDirectory: Sendable {
             refreshed = to
             progress("\(refreshed) of \(services) services indexed for search")
         }
-        progress("updating planner statistics")
+        progress("updating planner statistics and visibility maps")
         try await client.withConnection { connection in
+            // Vacuumed as well as analyzed: the area half of a search reads its index alone only
+            // on pages marked all-visible (migration 0025), which autovacuum would do later.
             for table in [
                 "services", "locations", "attributes", "search_points", "search_area_keys", "search_area_shapes",
             ] {
-                try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "VACUUM (ANALYZE) \(table)"), logger: logger)
             }
         }
     }
