@@ -122,6 +122,8 @@ let package = Package(
                 "HavenTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             // Read from the source tree by the matrix test: it is a specification, not a resource.

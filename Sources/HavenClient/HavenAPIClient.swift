@@ -14,11 +14,18 @@ public struct HavenAPIClient: Sendable {
     let client: Client
 
     public init(login: ClientLogin) {
+        self.init(login: login, transport: URLSessionTransport(), retryPause: IdempotentRetryMiddleware.pause)
+    }
+
+    init(
+        login: ClientLogin, transport: any ClientTransport,
+        retryPause: @escaping @Sendable (_ attempt: Int) async throws -> Void
+    ) {
         self.login = login
         client = Client(
             serverURL: login.server.url,
-            transport: URLSessionTransport(),
-            middlewares: [BearerTokenMiddleware(token: login.token)]
+            transport: transport,
+            middlewares: [BearerTokenMiddleware(token: login.token), IdempotentRetryMiddleware(pause: retryPause)]
         )
     }
 

@@ -119,6 +119,13 @@ public enum HavenApplication {
                     failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
                     logger: dependencies.logger
                 ),
+                // After authentication: keys belong to the caller, and a replay is authorized
+                // like any request.
+                IdempotencyMiddleware(
+                    postgres: dependencies.postgres,
+                    keys: IdempotencyRepository(cipher: dependencies.cipher, logger: databaseLogger),
+                    audit: AuditLog(logger: databaseLogger), bodyLimit: configuration.maxBodyBytes,
+                    logger: dependencies.logger),
                 // Innermost, so it runs after authentication and the token's rate limit.
                 SearchPageMiddleware(search: search),
             ]

@@ -18,6 +18,6 @@ public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
     /// Every encrypted column in the schema: key rotation re-encrypts exactly these.
     public static let all: [EncryptedColumn] = [
         VolunteerRepository.name, VolunteerRepository.contacts, FamilyRepository.reference, FamilyRepository.details,
-        ConsentRepository.givenBy, PlanRepository.content,
+        ConsentRepository.givenBy, PlanRepository.content, IdempotencyRepository.responseBody,
     ]
 }
