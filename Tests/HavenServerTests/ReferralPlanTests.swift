@@ -583,4 +583,67 @@ struct ReferralPlanTests {
             }
         }
     }
+
+    @Test("a referral that went out keeps a service the directory retired; a draft to it must be replaced")
+    func retiredServiceInPlan() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let advocate = try Self.headers(world.fixture.members[.advocate])
+            let curator = try Self.headers(world.fixture.members[.curator])
+            let (near, far) = (try #require(world.ids["Near counseling"]), try #require(world.ids["Far counseling"]))
+            try await ServerHarness.withServer(database: database) { client in
+                let family = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
+                let drafted = try await client.execute(
+                    uri: "/v1/families/\(try #require(family.json["id"] as? String))/plans", method: .post,
+                    headers: advocate, body: Self.body(#"{"services_per_need": 0}"#))
+                let plan = try #require(drafted.json["id"] as? String)
+                let saved = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v1""#),
+                    body: Self.body(#"{"referrals": [{"service_id": "\#(near)"}, {"service_id": "\#(far)"}]}"#))
+                let referrals = try #require(saved.json["referrals"] as? [[String: Any]], "\(saved.json)")
+                let (sent, draft) = (
+                    try #require(referrals.first?["id"] as? String), try #require(referrals.last?["id"] as? String)
+                )
+                let moved = try await client.execute(
+                    uri: "/v1/referrals/\(sent)/status", method: .post, headers: advocate,
+                    body: Self.body(#"{"status": "sent"}"#))
+                #expect(moved.status == .ok, "\(moved.json)")
+                for service in [near, far] {
+                    let retired = try await client.execute(
+                        uri: "/v1/services/\(service)", method: .delete, headers: curator)
+                    #expect(retired.status == .noContent)
+                }
+
+                let unsendable = try await client.execute(
+                    uri: "/v1/referrals/\(draft)/status", method: .post, headers: advocate,
+                    body: Self.body(#"{"status": "sent"}"#))
+                let problem = expectProblem(unsendable, .conflict, type: "urn:haven:problem:conflict")
+                #expect((problem["detail"] as? String)?.contains("Far counseling no longer takes referrals") == true)
+
+                let both =
+                    #"{"goals": ["Una rutina"], "referrals": [{"id": "\#(sent)", "service_id": "\#(near)"}, {"id": "\#(draft)", "service_id": "\#(far)"}]}"#
+                let refused = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v2""#),
+                    body: Self.body(both))
+                expectProblem(refused, .unprocessableContent, type: "urn:haven:problem:validation")
+                let pointers = (refused.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String }
+                #expect(pointers == ["/referrals/1/service_id"], "only the draft must change: \(refused.json)")
+
+                let kept = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v2""#),
+                    body: Self.body(
+                        #"{"goals": ["Una rutina"], "referrals": [{"id": "\#(sent)", "service_id": "\#(near)"}]}"#))
+                #expect(kept.status == .ok, "\(kept.json)")
+                #expect(kept.headers[.eTag] == #""v3""#)
+                let remaining = try #require(kept.json["referrals"] as? [[String: Any]])
+                #expect(remaining.compactMap { $0["id"] as? String } == [sent])
+                #expect(remaining.first?["status"] as? String == "sent")
+                #expect(kept.json["goals"] as? [String] == ["Una rutina"])
+            }
+        }
+    }
 }

@@ -123,6 +123,11 @@ extension PlanService {
             }
             var consentID: UUID?
             if next == .sent {
+                if try await referrals.recipients(of: [referral.serviceID], on: connection).isEmpty {
+                    throw AccessFailure.conflict(
+                        "\(referral.serviceName) no longer takes referrals (it left the directory or is inactive). Replace it in the plan."
+                    )
+                }
                 let family = try await family(referral.familyID, on: connection)
                 let moment = now()
                 let decision = ConsentGate.decide(

@@ -207,18 +207,27 @@ struct PlanService: Sendable {
                 mentor: mentor, safetyNotes: draft.safetyNotes,
                 internalNotes: draft.internalNotes, followUps: draft.followUps,
                 showSensitiveNames: draft.showSensitiveNames)
-            return try await save(scope, planID: id, content, action: "replacePlan", on: connection)
+            return try await save(
+                scope, planID: id, content, existing: existing, action: "replacePlan", on: connection)
         }
     }
 
     // MARK: Helpers
 
     /// Writes a version, keeps the referral rows and follow-ups in step, and audits it.
+    ///
+    /// A referral that has gone out keeps its service even once the directory retires it: the
+    /// recipient may be helping the family, and the plan must stay editable around it. Drafts
+    /// and new referrals must name a service that takes referrals.
     private func save(
-        _ scope: RequestScope, planID: UUID, _ content: PlanContent, action: String, on connection: PostgresConnection
+        _ scope: RequestScope, planID: UUID, _ content: PlanContent, existing: [ReferralRecord] = [], action: String,
+        on connection: PostgresConnection
     ) async throws -> PlanView {
         let recipients = try await referrals.recipients(of: content.referrals.map(\.serviceID), on: connection)
-        let missing = content.referrals.enumerated().filter { recipients[$0.element.serviceID] == nil }
+        let wentOut = Set(existing.filter { $0.status != .draft }.map { [$0.id, $0.serviceID] })
+        let missing = content.referrals.enumerated().filter {
+            recipients[$0.element.serviceID] == nil && !wentOut.contains([$0.element.id, $0.element.serviceID])
+        }
         if !missing.isEmpty {
             throw AccessFailure.invalid(
                 missing.map {

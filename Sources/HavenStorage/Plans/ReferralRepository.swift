@@ -75,7 +75,7 @@ public struct ReferralRepository: Sendable {
         let rows = try await connection.query(
             """
             SELECT id, organization_id FROM services
-            WHERE id = ANY(\(services)) AND status::text IN ('active', 'temporarily closed')
+            WHERE id = ANY(\(services)) AND status::text IN ('active', 'temporarily closed') AND retired_at IS NULL
             """,
             logger: logger)
         var result: [UUID: UUID] = [:]
