@@ -179,9 +179,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     struct FollowUpCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "followup", abstract: "Schedule a check-in with the family.",
+            commandName: "followup", abstract: "Schedule a check-in with the family, or mark one done.",
             discussion: "Refused (422) outside the family's safe times or on a channel they do not allow.",
-            subcommands: [Add.self])
+            subcommands: [Add.self, Done.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a check-in to the plan.")
@@ -196,6 +196,58 @@ struct PlanCommand: AsyncParsableCommand {
                     input.followUps = (input.followUps ?? []) + [.init(dueAt: due, channel: channel, note: note)]
                 }
             }
+        }
+
+        struct Done: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Mark a check-in done: it stays in the plan and leaves `haven followups`.")
+            @Argument(help: "The plan's id.") var id: String
+            @Argument(help: "The check-in's number, as `haven plan show` lists it.") var number: Int
+            @Option(help: "When it happened, ISO 8601 with a zone (default: now).") var at: String?
+
+            func run() async throws {
+                let done = try at.map { try PlanEditing.date($0, option: "--at") } ?? Date()
+                try await PlanEditing.edit(id) { input in
+                    try CheckIns.markDone(number, at: done, in: &input)
+                }
+            }
+        }
+    }
+}
+
+/// A plan's check-ins numbered as `haven plan show` lists them: each referral's, in the
+/// referrals' order, then the plan's own.
+enum CheckIns {
+    enum Place: Equatable {
+        case referral(Int)
+        case plan(Int)
+    }
+
+    static func places(referrals: [Bool], planCheckIns: Int) -> [Place] {
+        referrals.enumerated().compactMap { $0.element ? .referral($0.offset) : nil }
+            + (0..<planCheckIns).map(Place.plan)
+    }
+
+    static func markDone(_ number: Int, at moment: Date, in input: inout Components.Schemas.PlanInput) throws {
+        let referrals = input.referrals ?? []
+        let places = places(referrals: referrals.map { $0.followUp != nil }, planCheckIns: input.followUps?.count ?? 0)
+        guard places.indices.contains(number - 1) else {
+            throw ValidationError(
+                places.isEmpty
+                    ? "This plan has no check-ins."
+                    : "There is no check-in \(number): `haven plan show` numbers them 1 to \(places.count).")
+        }
+        switch places[number - 1] {
+        case .referral(let index):
+            guard input.referrals?[index].followUp?.doneAt == nil else {
+                throw ValidationError("Check-in \(number) is already done.")
+            }
+            input.referrals?[index].followUp?.doneAt = moment
+        case .plan(let index):
+            guard input.followUps?[index].doneAt == nil else {
+                throw ValidationError("Check-in \(number) is already done.")
+            }
+            input.followUps?[index].doneAt = moment
         }
     }
 }
@@ -244,12 +296,17 @@ enum PlanEditing {
                 .init(
                     id: $0.id, serviceId: $0.serviceId, reason: $0.reason, whatToExpect: $0.whatToExpect,
                     handoff: $0.handoff, share: $0.handoff == "warm" ? $0.share : nil,
-                    followUp: $0.followUp.map { .init(dueAt: $0.dueAt, channel: $0.channel, note: $0.note) })
+                    followUp: $0.followUp.map(Self.input))
             },
             safetyNotes: plan.safetyNotes, internalNotes: plan.internalNotes,
-            followUps: plan.followUps.map { .init(dueAt: $0.dueAt, channel: $0.channel, note: $0.note) },
+            followUps: plan.followUps.map(Self.input),
             mentorOffer: plan.mentor.offered, showSensitiveNames: plan.showSensitiveNames,
             crisisContactIds: plan.crisisContacts.map(\.id))
+    }
+
+    /// A check-in as the API takes it back, done or not.
+    static func input(_ followUp: Components.Schemas.FollowUp) -> Components.Schemas.FollowUpInput {
+        .init(dueAt: followUp.dueAt, channel: followUp.channel, note: followUp.note, doneAt: followUp.doneAt)
     }
 
     static func date(_ text: String, option: String) throws -> Date {
@@ -287,13 +344,15 @@ enum PlanText {
                 referral.reason ?? (referral.searchReasons ?? []).joined(separator: "; "),
             ]
         }
+        var checkIn = 0
         if !rows.isEmpty {
             say(Table.render(header: ["#", "SERVICE", "ORGANIZATION", "HANDOFF", "STATUS", "WHY"], rows))
             for referral in plan.referrals {
                 say("  \(referral.serviceName): referral \(referral.id)")
                 for problem in referral.consentProblems ?? [] { say("    cannot be sent yet: \(problem)") }
                 if let followUp = referral.followUp {
-                    say("    check-in \(PlanText.moment(followUp.dueAt)) by \(followUp.channel)")
+                    checkIn += 1
+                    say("    check-in \(checkIn): \(Self.checkIn(followUp))")
                 }
             }
         }
@@ -303,9 +362,18 @@ enum PlanText {
         if let notes = plan.safetyNotes { say("Safety notes  \(notes)") }
         if let notes = plan.internalNotes { say("Internal notes  \(notes)") }
         for followUp in plan.followUps {
-            say("Check-in  \(PlanText.moment(followUp.dueAt)) by \(followUp.channel)  \(followUp.note ?? "")")
+            checkIn += 1
+            say("Check-in \(checkIn): \(Self.checkIn(followUp))")
         }
         if !plan.languageWarnings.isEmpty { warnings(plan.languageWarnings) }
+    }
+
+    /// "2026-11-23 18:00 UTC by phone  Ask how it went  (done 2026-11-23 18:20 UTC)"
+    static func checkIn(_ followUp: Components.Schemas.FollowUp) -> String {
+        var line = "\(moment(followUp.dueAt)) by \(followUp.channel)"
+        if let note = followUp.note { line += "  \(note)" }
+        if let done = followUp.doneAt { line += "  (done \(moment(done)))" }
+        return line
     }
 
     static func warnings(_ warnings: [Components.Schemas.LanguageWarning]) {

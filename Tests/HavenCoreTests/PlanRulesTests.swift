@@ -162,7 +162,7 @@ struct PlanRulesTests {
             ReferralInput(serviceId: service.uuidString, handoff: "warm"),
             ReferralInput(serviceId: UUID().uuidString),
         ]
-        guard case .success(let draft) = input.validate(safeContact: rule, knownReferralIDs: []) else {
+        guard case .success(let draft) = input.validate(safeContact: rule, knownReferralIDs: [], now: Date()) else {
             Issue.record("a valid plan was refused")
             return
         }
@@ -176,7 +176,7 @@ struct PlanRulesTests {
         unknown.id = UUID().uuidString
         bad.referrals = [sharing, ReferralInput(serviceId: service.uuidString), unknown]
         bad.goals = [""]
-        guard case .failure(let failure) = bad.validate(safeContact: rule, knownReferralIDs: []) else {
+        guard case .failure(let failure) = bad.validate(safeContact: rule, knownReferralIDs: [], now: Date()) else {
             Issue.record("an invalid plan was accepted")
             return
         }
@@ -185,6 +185,39 @@ struct PlanRulesTests {
                 "/goals/0", "/referrals/0/share", "/referrals/1/service_id", "/referrals/2/handoff",
                 "/referrals/2/id",
             ])
+    }
+
+    @Test("a check-in marked done is a record: no longer held to the safe times, never done in the future")
+    func doneCheckIns() {
+        // Safe on Mondays 10:00-14:00 in Chicago; 2026-11-23 is a Monday.
+        let rule = SafeContact(
+            channels: [.phone],
+            safeHours: [OpeningHours(days: [.monday], opens: LocalTime("10:00")!, closes: LocalTime("14:00")!)],
+            timeZone: "America/Chicago")
+        let now = ISO8601DateFormatter().date(from: "2026-11-23T21:00:00Z")!
+        let outsideSafeTimes = ISO8601DateFormatter().date(from: "2026-11-23T22:00:00Z")!
+        let happened = ISO8601DateFormatter().date(from: "2026-11-23T20:30:00Z")!
+
+        var input = PlanInput()
+        input.followUps = [FollowUpInput(dueAt: outsideSafeTimes, channel: "phone", doneAt: happened)]
+        guard case .success(let draft) = input.validate(safeContact: rule, knownReferralIDs: [], now: now) else {
+            Issue.record("a done check-in was held to today's safe times")
+            return
+        }
+        #expect(draft.followUps.first?.doneAt == happened)
+        #expect(draft.followUps.first?.isDone == true)
+
+        input.followUps = [
+            FollowUpInput(dueAt: outsideSafeTimes, channel: "phone"),
+            FollowUpInput(dueAt: happened, channel: "phone", doneAt: now.addingTimeInterval(3600)),
+        ]
+        guard case .failure(let failure) = input.validate(safeContact: rule, knownReferralIDs: [], now: now) else {
+            Issue.record("a check-in outside the safe times, and one done in the future, were accepted")
+            return
+        }
+        #expect(
+            failure.errors.map(\.pointer) == ["/follow_ups/0/due_at", "/follow_ups/1/done_at"], "\(failure.errors)")
+        #expect(failure.errors.last?.detail.contains("future") == true)
     }
 
     @Test("a consent needs an expiry within a year, a known recipient id, purposes and categories")

@@ -259,6 +259,20 @@ struct ClientTests {
                 let check = try await run(haven, ["plan", "check", plan], asAdvocate)
                 #expect(check.stdout.contains("No language warnings"))
 
+                // The check-in happened: marked done, it stays in the plan and leaves the list.
+                let listed = try await run(haven, ["plan", "show", plan], asAdvocate)
+                #expect(listed.stdout.contains("Check-in 1: "), "\(listed.stdout)")
+                let missing = try await run(haven, ["plan", "followup", "done", plan, "2"], asAdvocate)
+                #expect(missing.status != 0)
+                #expect(missing.stderr.contains("numbers them 1 to 1"), "\(missing.stderr)")
+                let done = try await run(haven, ["plan", "followup", "done", plan, "1"], asAdvocate)
+                #expect(done.status == 0, "\(done.stderr)")
+                #expect(done.stdout.contains("(done "), "\(done.stdout)")
+                let again = try await run(haven, ["plan", "followup", "done", plan, "1"], asAdvocate)
+                #expect(again.stderr.contains("already done"), "\(again.stderr)")
+                let nothingDue = try await run(haven, ["followups", "--days", "10"], asAdvocate)
+                #expect(nothingDue.stdout.contains("Nothing due."), "\(nothingDue.stdout)")
+
                 let inbox = try await run(haven, ["referrals", "list"], asPartner)
                 #expect(inbox.stdout.contains(warm))
                 #expect(inbox.stdout.contains("contact,needs"))

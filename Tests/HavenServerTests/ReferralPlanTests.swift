@@ -646,4 +646,63 @@ struct ReferralPlanTests {
             }
         }
     }
+
+    @Test("a check-in marked done stays in the plan and leaves what is due and the family's document")
+    func doneCheckIns() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let advocate = try Self.headers(world.fixture.members[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                let family = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
+                let drafted = try await client.execute(
+                    uri: "/v1/families/\(try #require(family.json["id"] as? String))/plans", method: .post,
+                    headers: advocate, body: Self.body(#"{"services_per_need": 0}"#))
+                let plan = try #require(drafted.json["id"] as? String)
+                func save(version: Int, doneAt: String?) async throws -> TestResponse {
+                    let done = doneAt.map { #", "done_at": "\#($0)""# } ?? ""
+                    return try await client.execute(
+                        uri: "/v1/plans/\(plan)", method: .put,
+                        headers: try Self.headers(world.fixture.members[.advocate], ifMatch: "\"v\(version)\""),
+                        body: Self.body(
+                            #"{"follow_ups": [{"due_at": "\#(Self.chicagoMonday(18))", "channel": "phone", "note": "First call"\#(done)}, {"due_at": "\#(Self.chicagoMonday(19))", "channel": "email"}]}"#
+                        ))
+                }
+                func due() async throws -> [String] {
+                    let listed = try await client.execute(
+                        uri:
+                            "/v1/follow-ups?due_before=\(Self.chicagoMonday(0, plusDays: 2).replacingOccurrences(of: "+", with: "%2B"))",
+                        method: .get, headers: advocate)
+                    return (listed.json["data"] as? [[String: Any]])?.compactMap { $0["channel"] as? String } ?? []
+                }
+                func nextCheckIn() async throws -> String {
+                    let document = try await client.execute(
+                        uri: "/v1/plans/\(plan)/document?format=md&lang=es", method: .get, headers: advocate)
+                    return String(buffer: document.body)
+                }
+
+                #expect(try await save(version: 1, doneAt: nil).status == .ok)
+                #expect(try await due() == ["phone", "email"])
+                #expect(try await nextCheckIn().contains("\(Self.mondayInSpanish) a las 18:00, por teléfono"))
+
+                let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
+                let early = try await save(version: 2, doneAt: future)
+                expectProblem(early, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect(
+                    (early.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/follow_ups/0/done_at")
+
+                let happened = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-600))
+                let marked = try await save(version: 2, doneAt: happened)
+                #expect(marked.status == .ok, "\(marked.json)")
+                let kept = try #require(marked.json["follow_ups"] as? [[String: Any]])
+                #expect(kept.count == 2, "a done check-in stays in the plan")
+                #expect(kept.first?["done_at"] as? String != nil)
+                #expect(kept.last?["done_at"] == nil)
+                #expect(try await due() == ["email"])
+                let document = try await nextCheckIn()
+                #expect(document.contains("\(Self.mondayInSpanish) a las 19:00, por correo electrónico"), "\(document)")
+                #expect(!document.contains("por teléfono"))
+            }
+        }
+    }
 }

@@ -5,16 +5,20 @@ public struct FollowUpInput: Sendable, Equatable, Codable {
     public var dueAt: Date
     public var channel: String
     public var note: String?
+    /// When the check-in happened; a done check-in leaves the list of what is due.
+    public var doneAt: Date?
 
-    public init(dueAt: Date, channel: String, note: String? = nil) {
+    public init(dueAt: Date, channel: String, note: String? = nil, doneAt: Date? = nil) {
         self.dueAt = dueAt
         self.channel = channel
         self.note = note
+        self.doneAt = doneAt
     }
 
     enum CodingKeys: String, CodingKey {
         case channel, note
         case dueAt = "due_at"
+        case doneAt = "done_at"
     }
 }
 
@@ -83,10 +87,11 @@ public struct PlanInput: Sendable, Equatable, Codable {
     /// Checks the plan against the family's safe-contact rule. New referrals get ids from
     /// `newID`; a referral id must be one of `knownReferralIDs` (the plan's own).
     public func validate(
-        safeContact: SafeContact, knownReferralIDs: Set<UUID>, newID: () -> UUID = UUID.init
+        safeContact: SafeContact, knownReferralIDs: Set<UUID>, now: Date, newID: () -> UUID = UUID.init
     ) -> Result<PlanDraft, ValidationFailure> {
         var errors: [FieldError] = []
         let check = DirectoryValidation(errors: { errors.append($0) })
+        let rules = FollowUpRules(safeContact: safeContact, now: now)
         var goals: [String] = []
         let rawGoals = self.goals ?? []
         if rawGoals.count > 20 { check.fail("/goals", "must list at most 20 goals") }
@@ -102,7 +107,7 @@ public struct PlanInput: Sendable, Equatable, Codable {
         var services: Set<UUID> = []
         var ids: Set<UUID> = []
         for (index, input) in rawReferrals.prefix(Self.mostReferrals).enumerated() {
-            guard let referral = input.validate(check, at: "/referrals/\(index)", safeContact: safeContact) else {
+            guard let referral = input.validate(check, at: "/referrals/\(index)", followUps: rules) else {
                 continue
             }
             var id = newID()
@@ -121,7 +126,7 @@ public struct PlanInput: Sendable, Equatable, Codable {
         }
         var followUps: [FollowUp] = []
         for (index, input) in (self.followUps ?? []).prefix(50).enumerated() {
-            if let followUp = input.validate(check, at: "/follow_ups/\(index)", safeContact: safeContact) {
+            if let followUp = input.validate(check, at: "/follow_ups/\(index)", rules: rules) {
                 followUps.append(followUp)
             }
         }
@@ -142,7 +147,7 @@ public struct PlanInput: Sendable, Equatable, Codable {
 }
 
 extension ReferralInput {
-    func validate(_ check: DirectoryValidation, at pointer: String, safeContact: SafeContact) -> PlanReferral? {
+    func validate(_ check: DirectoryValidation, at pointer: String, followUps rules: FollowUpRules) -> PlanReferral? {
         let service = check.uuid(serviceId, at: "\(pointer)/service_id")
         let reason = check.text(reason, at: "\(pointer)/reason", maximum: 1000)
         let expect = check.text(whatToExpect, at: "\(pointer)/what_to_expect", maximum: 1000)
@@ -167,7 +172,7 @@ extension ReferralInput {
             shares = [.contact, .needs]
         }
         let followUp = self.followUp.flatMap {
-            $0.validate(check, at: "\(pointer)/follow_up", safeContact: safeContact)
+            $0.validate(check, at: "\(pointer)/follow_up", rules: rules)
         }
         guard let service else { return nil }
         return PlanReferral(
@@ -176,8 +181,16 @@ extension ReferralInput {
     }
 }
 
+/// What a check-in is checked against when a plan is saved.
+struct FollowUpRules {
+    let safeContact: SafeContact
+    let now: Date
+    /// Clocks disagree a little; a check-in marked done "now" on a device running ahead passes.
+    static let clockSkew: TimeInterval = 5 * 60
+}
+
 extension FollowUpInput {
-    func validate(_ check: DirectoryValidation, at pointer: String, safeContact: SafeContact) -> FollowUp? {
+    func validate(_ check: DirectoryValidation, at pointer: String, rules: FollowUpRules) -> FollowUp? {
         let note = check.text(note, at: "\(pointer)/note", maximum: 1000)
         guard let channel = ContactChannel(rawValue: channel) else {
             check.fail(
@@ -185,11 +198,18 @@ extension FollowUpInput {
                 "must be one of \(ContactChannel.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
-        if let problem = safeContact.problem(channel: channel, at: dueAt) {
+        if let doneAt {
+            // A check-in that happened is a record: the family's safe times may have changed
+            // since, and that must not stop the plan from being saved.
+            guard doneAt <= rules.now.addingTimeInterval(FollowUpRules.clockSkew) else {
+                check.fail("\(pointer)/done_at", "is in the future: mark a check-in done once it has happened")
+                return nil
+            }
+        } else if let problem = rules.safeContact.problem(channel: channel, at: dueAt) {
             check.fail(pointer + problem.pointer, problem.detail)
             return nil
         }
-        return FollowUp(dueAt: dueAt, channel: channel, note: note)
+        return FollowUp(dueAt: dueAt, channel: channel, note: note, doneAt: doneAt)
     }
 }
 
@@ -198,16 +218,23 @@ public struct FollowUp: Sendable, Equatable, Codable {
     public var dueAt: Date
     public var channel: ContactChannel
     public var note: String?
+    /// When it happened; nil while it is still to do. Versions saved before check-ins could be
+    /// marked done decode as not done.
+    public var doneAt: Date?
 
-    public init(dueAt: Date, channel: ContactChannel, note: String? = nil) {
+    public init(dueAt: Date, channel: ContactChannel, note: String? = nil, doneAt: Date? = nil) {
         self.dueAt = dueAt
         self.channel = channel
         self.note = note
+        self.doneAt = doneAt
     }
+
+    public var isDone: Bool { doneAt != nil }
 
     enum CodingKeys: String, CodingKey {
         case channel, note
         case dueAt = "due_at"
+        case doneAt = "done_at"
     }
 }
 

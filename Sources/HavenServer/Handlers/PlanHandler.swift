@@ -135,7 +135,7 @@ struct PlanHandler: Sendable {
     }
 
     static func document(_ followUp: FollowUp) -> Components.Schemas.FollowUp {
-        .init(dueAt: followUp.dueAt, channel: followUp.channel.rawValue, note: followUp.note)
+        .init(dueAt: followUp.dueAt, channel: followUp.channel.rawValue, note: followUp.note, doneAt: followUp.doneAt)
     }
 
     static func names(_ categories: Set<InformationCategory>) -> [String] {

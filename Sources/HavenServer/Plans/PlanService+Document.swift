@@ -80,7 +80,7 @@ extension PlanService {
         }
         let moment = now()
         let scheduled: [FollowUp] = content.followUps + content.referrals.compactMap(\.followUp)
-        let next = scheduled.filter { $0.dueAt >= moment }.min { $0.dueAt < $1.dueAt }
+        let next = scheduled.filter { !$0.isDone && $0.dueAt >= moment }.min { $0.dueAt < $1.dueAt }
         let document = FamilyPlanDocument(
             language: language, preparedOn: CalendarDate(moment, timeZone: family.timeZone), goals: content.goals,
             needs: content.needs.compactMap { needNames[$0] }, services: items,

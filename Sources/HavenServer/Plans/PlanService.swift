@@ -134,7 +134,9 @@ struct PlanService: Sendable {
             try await self.family(familyID, for: .createPlan, caller, on: connection)
         }
         let rule = family.draft.safeContact.rule(timeZone: family.timeZone)
-        let goals = try DirectoryService.valid(goalInput.validate(safeContact: rule, knownReferralIDs: [])).goals
+        let goals = try DirectoryService.valid(
+            goalInput.validate(safeContact: rule, knownReferralIDs: [], now: now())
+        ).goals
         let referrals = try await suggestedReferrals(scope, family, perNeed: options.perNeed)
         let id = UUID()
         return try await postgres.transaction(logger: logger) { connection in
@@ -184,7 +186,7 @@ struct PlanService: Sendable {
             let draft = try DirectoryService.valid(
                 input.validate(
                     safeContact: family.draft.safeContact.rule(timeZone: family.timeZone),
-                    knownReferralIDs: Set(existing.map(\.id))))
+                    knownReferralIDs: Set(existing.map(\.id)), now: now()))
             try checkReferralEdits(draft.referrals, existing: existing)
             // Search's reasons stay with a kept referral; the edit does not carry them.
             var referrals = draft.referrals

@@ -145,7 +145,8 @@ public struct PlanRepository: Sendable {
         try await connection.query("DELETE FROM follow_ups WHERE plan_id = \(header.id)", logger: logger)
         var rows: [(UUID?, FollowUp)] = content.followUps.map { (nil, $0) }
         rows += content.referrals.compactMap { referral in referral.followUp.map { (referral.id, $0) } }
-        for (referral, followUp) in rows {
+        // This table answers "what is due"; a check-in that happened stays in the plan only.
+        for (referral, followUp) in rows where !followUp.isDone {
             try await connection.query(
                 """
                 INSERT INTO follow_ups (id, plan_id, referral_id, family_id, organization_id, due_at, channel)
