@@ -46,10 +46,15 @@ struct ReferralPlanTests {
         }
     }
 
-    static func auditCount(_ database: TestDatabase, action: String, record: String) async throws -> Int {
+    static func auditCount(_ database: TestDatabase, action: String, record: String, outcome: String? = nil)
+        async throws -> Int
+    {
         try await database.withClient { client in
             let rows = try await client.query(
-                "SELECT count(*) FROM audit_log WHERE action = \(action) AND record_id = \(record)",
+                """
+                SELECT count(*) FROM audit_log WHERE action = \(action) AND record_id = \(record)
+                  AND (\(outcome)::text IS NULL OR outcome::text = \(outcome))
+                """,
                 logger: database.logger)
             var count = -1
             for try await value in rows.decode(Int.self) { count = value }
@@ -297,7 +302,10 @@ struct ReferralPlanTests {
 
                 #expect(try await Self.auditCount(database, action: "createPlan", record: plan) == 1)
                 #expect(try await Self.auditCount(database, action: "replacePlan", record: plan) == 1)
-                #expect(try await Self.auditCount(database, action: "getPlan", record: plan) == 2)
+                #expect(try await Self.auditCount(database, action: "getPlan", record: plan, outcome: "allowed") == 2)
+                #expect(
+                    try await Self.auditCount(database, action: "getPlan", record: plan, outcome: "denied") == 1,
+                    "the other organization's attempt")
                 #expect(try await Self.auditCount(database, action: "getPlanVersion", record: plan) == 1)
                 #expect(try await Self.auditCount(database, action: "createFamily", record: family) == 1)
             }
@@ -403,6 +411,9 @@ struct ReferralPlanTests {
                 let unseen = try await client.execute(
                     uri: "/v1/referrals/\(warm)", method: .get, headers: partner)
                 #expect(unseen.status == .notFound, "a draft is not the partner's yet")
+                #expect(
+                    try await Self.auditCount(database, action: "getReferral", record: warm, outcome: "denied") == 1,
+                    "the partner's attempt is recorded as denied")
 
                 let covering = try await consent(recipient: fixture.organizationB)
                 let sent = try await send()
@@ -487,7 +498,8 @@ struct ReferralPlanTests {
                 #expect(
                     try await Self.plaintextRows(database, table: "consents", column: "given_by", text: "Demo parent")
                         == 0)
-                #expect(try await Self.auditCount(database, action: "getReferral", record: warm) == 1)
+                #expect(
+                    try await Self.auditCount(database, action: "getReferral", record: warm, outcome: "allowed") == 1)
                 #expect(try await Self.auditCount(database, action: "updateReferral", record: warm) == 2)
             }
         }
@@ -702,6 +714,55 @@ struct ReferralPlanTests {
                 let document = try await nextCheckIn()
                 #expect(document.contains("\(Self.mondayInSpanish) a las 19:00, por correo electrónico"), "\(document)")
                 #expect(!document.contains("por teléfono"))
+            }
+        }
+    }
+
+    @Test("another organization's family and plan answer 404 like absent ones, and each attempt is audited as denied")
+    func outOfScopeAttemptsAreAudited() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate = try Self.headers(fixture.members[.advocate])
+            let outsider = try Self.headers(fixture.outsiders[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                let created = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
+                let family = try #require(created.json["id"] as? String)
+                let drafted = try await client.execute(
+                    uri: "/v1/families/\(family)/plans", method: .post, headers: advocate,
+                    body: Self.body(#"{"services_per_need": 0}"#))
+                let plan = try #require(drafted.json["id"] as? String)
+                let absent = try await client.execute(
+                    uri: "/v1/families/\(UUID().uuidString.lowercased())", method: .get, headers: outsider)
+                let probed = try await client.execute(uri: "/v1/families/\(family)", method: .get, headers: outsider)
+                let absentProblem = expectProblem(absent, .notFound)
+                let probedProblem = expectProblem(probed, .notFound)
+                #expect(probedProblem["detail"] as? String == absentProblem["detail"] as? String)
+                #expect(probed.body.readableBytes == absent.body.readableBytes)
+                let edit = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(fixture.outsiders[.advocate], ifMatch: #""v1""#),
+                    body: Self.body(#"{"goals": ["x"]}"#))
+                expectProblem(edit, .notFound)
+
+                let outsiderID = try #require(fixture.outsiders[.advocate]).user.id.uuidString.lowercased()
+                func denied(_ action: String, _ type: String, _ id: String) async throws -> Int {
+                    try await database.withClient { client in
+                        let rows = try await client.query(
+                            """
+                            SELECT count(*) FROM audit_log WHERE action = \(action) AND record_type = \(type)
+                              AND record_id = \(id) AND outcome = 'denied' AND user_id = \(outsiderID)::uuid
+                            """, logger: database.logger)
+                        var count = -1
+                        for try await value in rows.decode(Int.self) { count = value }
+                        return count
+                    }
+                }
+                #expect(try await denied("getFamily", "family", family) == 1)
+                #expect(try await denied("replacePlan", "plan", plan) == 1)
+                #expect(try await Self.auditCount(database, action: "replacePlan", record: plan) == 1, "nothing else")
             }
         }
     }

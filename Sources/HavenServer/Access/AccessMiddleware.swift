@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HavenCore
 import HavenStorage
@@ -46,8 +47,17 @@ struct AccessMiddleware: ServerMiddleware {
         case .allow:
             if let caller { try tokenLimiter.spend(caller.tokenID) }
             scope.caller = caller
-            return try await RequestScope.$current.withValue(scope) {
-                try await next(request, body, metadata)
+            do {
+                return try await RequestScope.$current.withValue(scope) {
+                    try await next(request, body, metadata)
+                }
+            } catch {
+                // A record of another organization answers 404 like an absent one, and the
+                // attempt is recorded: probing for families' ids leaves a trace.
+                if case .outOfScope(let type, let id) = AccessFailure(unwrapping: error) {
+                    await recordDenial(operation, caller: caller, scope: scope, record: (type, id))
+                }
+                throw error
             }
         case .unauthenticated:
             await recordDenial(operation, caller: nil, scope: scope)
@@ -59,10 +69,14 @@ struct AccessMiddleware: ServerMiddleware {
         }
     }
 
-    private func recordDenial(_ operation: HavenCore.Operation, caller: Caller?, scope: RequestScope) async {
+    private func recordDenial(
+        _ operation: HavenCore.Operation, caller: Caller?, scope: RequestScope, record: (type: String, id: UUID)? = nil
+    ) async {
         let event = AuditEvent(
             caller: caller,
             action: operation.rawValue,
+            recordType: record?.type,
+            recordID: record?.id.uuidString.lowercased(),
             outcome: .denied,
             requestID: scope.requestID,
             clientAddress: scope.clientAddress
@@ -128,5 +142,18 @@ extension HTTPProblem {
             detail = "The API token is unknown, expired or revoked, or its user is disabled."
         }
         return HTTPProblem(.unauthorized, detail: detail, headers: headers)
+    }
+}
+
+extension AccessFailure {
+    /// The failure a handler threw, as it reaches a middleware: the OpenAPI layer wraps it.
+    init?(unwrapping error: any Error) {
+        switch error {
+        case let failure as AccessFailure: self = failure
+        case let wrapped as ServerError:
+            guard let failure = wrapped.underlyingError as? AccessFailure else { return nil }
+            self = failure
+        default: return nil
+        }
     }
 }

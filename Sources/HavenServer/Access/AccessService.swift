@@ -8,6 +8,9 @@ import PostgresNIO
 enum AccessFailure: Error {
     /// Missing, or outside the caller's scope: the two are indistinguishable on purpose.
     case notFound
+    /// A record that exists but is outside the caller's scope. Answers exactly like `notFound`;
+    /// `AccessMiddleware` records the denied attempt first.
+    case outOfScope(recordType: String, recordID: UUID)
     /// Public reference data (a ZIP code) that does not exist: saying which is safe and kind.
     case unknownReference(String)
     case invalid([FieldError])

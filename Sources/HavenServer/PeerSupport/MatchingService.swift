@@ -54,7 +54,8 @@ struct MatchingService: Sendable {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.withConnection { connection in
             let record = try await family(id, on: connection)
-            try OrganizationScope.authorize(.getFamily, caller, organization: record.organizationID)
+            try OrganizationScope.authorize(
+                .getFamily, caller, organization: record.organizationID, record: ("family", id))
             try await audit.record(scope.event("getFamily", record: ("family", id)), on: connection)
             return record
         }
@@ -68,7 +69,8 @@ struct MatchingService: Sendable {
         let draft = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await families.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.replaceFamily, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(
+                .replaceFamily, caller, organization: current.organizationID, record: ("family", id))
             try ETag.check(ifMatch, current: current.version)
             try await check(draft, on: connection)
             try await families.update(id: id, draft, on: connection)
@@ -83,7 +85,8 @@ struct MatchingService: Sendable {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await families.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.requestMentor, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(
+                .requestMentor, caller, organization: current.organizationID, record: ("family", id))
             if let status = try await matches.openMatch(familyID: id, on: connection) {
                 throw AccessFailure.conflict("The family already has a \(status.rawValue) mentor match.")
             }
@@ -108,7 +111,8 @@ struct MatchingService: Sendable {
         let limit = try Paging.limit(limit)
         return try await postgres.withConnection { connection in
             let family = try await family(id, on: connection)
-            try OrganizationScope.authorize(.suggestMentors, caller, organization: family.organizationID)
+            try OrganizationScope.authorize(
+                .suggestMentors, caller, organization: family.organizationID, record: ("family", id))
             let roster = try await volunteers.roster(organization: family.organizationID, on: connection)
             let moment = now()
             let result = MentorScoring.suggest(
@@ -192,7 +196,8 @@ struct MatchingService: Sendable {
                 throw AccessFailure.invalid([FieldError(pointer: "/family_id", detail: "names no family you can see")])
             }
             try OrganizationScope.authorize(
-                .createMentorMatch, caller, organization: locked.organizationID, orInvalid: "/family_id")
+                .createMentorMatch, caller, organization: locked.organizationID, record: ("family", familyID),
+                orInvalid: "/family_id")
             _ = try await matches.lockVolunteers([volunteerID], on: connection)
             guard let volunteer = try await volunteers.find([volunteerID], on: connection).first,
                 volunteer.organizationID == locked.organizationID
@@ -255,7 +260,8 @@ struct MatchingService: Sendable {
         }
         return try await postgres.transaction(logger: logger) { connection in
             guard let match = try await matches.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.updateMentorMatch, caller, organization: match.organizationID)
+            try OrganizationScope.authorize(
+                .updateMentorMatch, caller, organization: match.organizationID, record: ("mentor_match", id))
             if let problem = match.status.move(to: next, note: note) { throw AccessFailure.invalid([problem]) }
             try await matches.move(
                 id: id, to: next, note: note?.trimmingCharacters(in: .whitespacesAndNewlines), on: connection)

@@ -18,7 +18,8 @@ enum OrganizationScope {
     /// A record of another organization answers 404, exactly like one that does not exist; or,
     /// when the record was named in a request body (`pointer`), a 422 on that field.
     static func authorize(
-        _ operation: HavenCore.Operation, _ caller: Caller, organization: UUID, orInvalid pointer: String? = nil
+        _ operation: HavenCore.Operation, _ caller: Caller, organization: UUID, record: (type: String, id: UUID),
+        orInvalid pointer: String? = nil
     ) throws {
         let relationship: Relationship =
             caller.organizationID?.lowercased() == organization.uuidString.lowercased()
@@ -27,7 +28,7 @@ enum OrganizationScope {
             if let pointer {
                 throw AccessFailure.invalid([FieldError(pointer: pointer, detail: "names no record you can see")])
             }
-            throw AccessFailure.notFound
+            throw AccessFailure.outOfScope(recordType: record.type, recordID: record.id)
         }
     }
 }

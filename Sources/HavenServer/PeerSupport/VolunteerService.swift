@@ -81,7 +81,8 @@ struct VolunteerService: Sendable {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         return try await postgres.withConnection { connection in
             let record = try await read(id, on: connection)
-            try OrganizationScope.authorize(.getVolunteer, caller, organization: record.organizationID)
+            try OrganizationScope.authorize(
+                .getVolunteer, caller, organization: record.organizationID, record: ("volunteer", id))
             try await audit.record(scope.event("getVolunteer", record: ("volunteer", id)), on: connection)
             return record
         }
@@ -95,7 +96,8 @@ struct VolunteerService: Sendable {
         let draft = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await volunteers.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.replaceVolunteer, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(
+                .replaceVolunteer, caller, organization: current.organizationID, record: ("volunteer", id))
             try ETag.check(ifMatch, current: current.version)
             try await checkZIP(draft.homeZip, on: connection)
             try await volunteers.update(id: id, draft, on: connection)
@@ -110,7 +112,8 @@ struct VolunteerService: Sendable {
         let credential = try DirectoryService.valid(input.validate())
         return try await postgres.transaction(logger: logger) { connection in
             guard let current = try await volunteers.lock(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.addVolunteerCredential, caller, organization: current.organizationID)
+            try OrganizationScope.authorize(
+                .addVolunteerCredential, caller, organization: current.organizationID, record: ("volunteer", id))
             try await volunteers.addCredential(
                 id: UUID(), volunteerID: id, credential, recordedBy: UUID(uuidString: caller.userID), on: connection)
             try await volunteers.touch(id: id, on: connection)

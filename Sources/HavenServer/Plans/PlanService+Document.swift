@@ -29,7 +29,8 @@ extension PlanService {
         guard errors.isEmpty, let format, let language else { throw AccessFailure.invalid(errors) }
         let source: DocumentSource = try await postgres.withConnection { connection in
             guard let header = try await plans.header(id: id, on: connection) else { throw AccessFailure.notFound }
-            try OrganizationScope.authorize(.getPlanDocument, caller, organization: header.organizationID)
+            try OrganizationScope.authorize(
+                .getPlanDocument, caller, organization: header.organizationID, record: ("plan", id))
             guard let version = try await plans.version(planID: id, number: header.version, on: connection) else {
                 throw AccessFailure.notFound
             }

@@ -36,7 +36,7 @@ extension PlanService {
             AccessPolicy.decide(
                 operation, caller: caller, relationship: actor == nil ? .otherOrganization : .sameOrganization)
                 == .allow, let actor
-        else { throw AccessFailure.notFound }
+        else { throw AccessFailure.outOfScope(recordType: "referral", recordID: referral.id) }
         return actor
     }
 

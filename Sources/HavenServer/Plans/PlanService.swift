@@ -159,7 +159,8 @@ struct PlanService: Sendable {
         return try await postgres.withConnection { connection in
             guard let header = try await plans.header(id: id, on: connection) else { throw AccessFailure.notFound }
             try OrganizationScope.authorize(
-                number == nil ? .getPlan : .getPlanVersion, caller, organization: header.organizationID)
+                number == nil ? .getPlan : .getPlanVersion, caller, organization: header.organizationID,
+                record: ("plan", id))
             guard let version = try await plans.version(planID: id, number: number ?? header.version, on: connection)
             else { throw AccessFailure.notFound }
             try await audit.record(
@@ -176,7 +177,8 @@ struct PlanService: Sendable {
             guard let header = try await plans.header(id: id, forUpdate: true, on: connection) else {
                 throw AccessFailure.notFound
             }
-            try OrganizationScope.authorize(.replacePlan, caller, organization: header.organizationID)
+            try OrganizationScope.authorize(
+                .replacePlan, caller, organization: header.organizationID, record: ("plan", id))
             try ETag.check(ifMatch, current: header.version)
             let family = try await family(header.familyID, on: connection)
             guard let current = try await plans.version(planID: id, number: header.version, on: connection) else {
@@ -392,7 +394,7 @@ struct PlanService: Sendable {
         _ id: UUID, for operation: HavenCore.Operation, _ caller: Caller, on connection: PostgresConnection
     ) async throws -> FamilyRecord {
         let record = try await family(id, on: connection)
-        try OrganizationScope.authorize(operation, caller, organization: record.organizationID)
+        try OrganizationScope.authorize(operation, caller, organization: record.organizationID, record: ("family", id))
         return record
     }
 

@@ -123,7 +123,7 @@ extension HTTPProblem {
 
     init(_ failure: AccessFailure) {
         switch failure {
-        case .notFound: self = .notFound()
+        case .notFound, .outOfScope: self = .notFound()
         case .unknownReference(let detail): self = HTTPProblem(.notFound, detail: detail)
         case .invalid(let errors): self = .validation(errors)
         case .badRequest(let detail): self = HTTPProblem(.badRequest, detail: detail)
