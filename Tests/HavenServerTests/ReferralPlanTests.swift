@@ -62,6 +62,20 @@ struct ReferralPlanTests {
         }
     }
 
+    /// The demo family recorded by `headers`' advocate, with an empty first plan (no suggested
+    /// services): the ids of both.
+    static func familyWithEmptyPlan(_ client: some TestClientProtocol, _ headers: HTTPFields) async throws -> (
+        family: String, plan: String
+    ) {
+        let created = try await client.execute(
+            uri: "/v1/families", method: .post, headers: headers, body: body(familyJSON))
+        let family = try #require(created.json["id"] as? String, "\(created.json)")
+        let drafted = try await client.execute(
+            uri: "/v1/families/\(family)/plans", method: .post, headers: headers,
+            body: body(#"{"services_per_need": 0}"#))
+        return (family, try #require(drafted.json["id"] as? String, "\(drafted.json)"))
+    }
+
     static let chicago: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "America/Chicago")!
@@ -333,13 +347,7 @@ struct ReferralPlanTests {
             let partner = try Self.headers(fixture.outsiders[.partner])
             let otherPartner = try Self.headers(fixture.members[.partner])
             try await ServerHarness.withServer(database: database) { client in
-                let created = try await client.execute(
-                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
-                let family = try #require(created.json["id"] as? String)
-                let drafted = try await client.execute(
-                    uri: "/v1/families/\(family)/plans", method: .post, headers: advocate,
-                    body: Self.body(#"{"services_per_need": 0}"#))
-                let plan = try #require(drafted.json["id"] as? String)
+                let (family, plan) = try await Self.familyWithEmptyPlan(client, advocate)
                 let nearby = try #require(world.ids["Near counseling"])
                 let saved = try await client.execute(
                     uri: "/v1/plans/\(plan)", method: .put,
@@ -604,12 +612,7 @@ struct ReferralPlanTests {
             let curator = try Self.headers(world.fixture.members[.curator])
             let (near, far) = (try #require(world.ids["Near counseling"]), try #require(world.ids["Far counseling"]))
             try await ServerHarness.withServer(database: database) { client in
-                let family = try await client.execute(
-                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
-                let drafted = try await client.execute(
-                    uri: "/v1/families/\(try #require(family.json["id"] as? String))/plans", method: .post,
-                    headers: advocate, body: Self.body(#"{"services_per_need": 0}"#))
-                let plan = try #require(drafted.json["id"] as? String)
+                let plan = try await Self.familyWithEmptyPlan(client, advocate).plan
                 let saved = try await client.execute(
                     uri: "/v1/plans/\(plan)", method: .put,
                     headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v1""#),
@@ -665,12 +668,7 @@ struct ReferralPlanTests {
             let world = try await SearchTests.world(database)
             let advocate = try Self.headers(world.fixture.members[.advocate])
             try await ServerHarness.withServer(database: database) { client in
-                let family = try await client.execute(
-                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
-                let drafted = try await client.execute(
-                    uri: "/v1/families/\(try #require(family.json["id"] as? String))/plans", method: .post,
-                    headers: advocate, body: Self.body(#"{"services_per_need": 0}"#))
-                let plan = try #require(drafted.json["id"] as? String)
+                let plan = try await Self.familyWithEmptyPlan(client, advocate).plan
                 func save(version: Int, doneAt: String?) async throws -> TestResponse {
                     let done = doneAt.map { #", "done_at": "\#($0)""# } ?? ""
                     return try await client.execute(
@@ -727,13 +725,7 @@ struct ReferralPlanTests {
             let advocate = try Self.headers(fixture.members[.advocate])
             let outsider = try Self.headers(fixture.outsiders[.advocate])
             try await ServerHarness.withServer(database: database) { client in
-                let created = try await client.execute(
-                    uri: "/v1/families", method: .post, headers: advocate, body: Self.body(Self.familyJSON))
-                let family = try #require(created.json["id"] as? String)
-                let drafted = try await client.execute(
-                    uri: "/v1/families/\(family)/plans", method: .post, headers: advocate,
-                    body: Self.body(#"{"services_per_need": 0}"#))
-                let plan = try #require(drafted.json["id"] as? String)
+                let (family, plan) = try await Self.familyWithEmptyPlan(client, advocate)
                 let absent = try await client.execute(
                     uri: "/v1/families/\(UUID().uuidString.lowercased())", method: .get, headers: outsider)
                 let probed = try await client.execute(uri: "/v1/families/\(family)", method: .get, headers: outsider)
