@@ -206,7 +206,7 @@ struct ReferralPlanTests {
 
                 // The specialist may narrow the crisis lines, never to none, and only to lines
                 // that cover the family's ZIP.
-                let lifeline = try #require(crisis.dropFirst().first?["id"] as? String)
+                _ = try #require(crisis.dropFirst().first?["id"] as? String)
                 for (lines, pointer) in [("[]", "/crisis_contact_ids"), (#"["\#(UUID())"]"#, "/crisis_contact_ids/0")] {
                     let refused = try await client.execute(
                         uri: "/v1/plans/\(plan)", method: .put,
