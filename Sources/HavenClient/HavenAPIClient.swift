@@ -421,6 +421,11 @@ public struct HavenAPIClient: Sendable {
     }
 
     static func reason(_ error: any Error) -> String {
+        if let unknown = error as? WriteOutcomeUnknown {
+            let cause = (unknown.cause as? OpenAPIRuntime.ClientError)?.underlyingError ?? unknown.cause
+            return
+                "\(reason(cause)), \(unknown.attempts) times; the server may have saved the change, so check before sending it again"
+        }
         guard let urlError = error as? URLError else { return "\(type(of: error))" }
         return switch urlError.code {
         case .cannotConnectToHost: "connection refused; is the server running?"

@@ -49,7 +49,8 @@ struct IdempotentRetryMiddleware: ClientMiddleware {
                     continue
                 }
                 return (response, responseBody)
-            } catch  where attempt < Self.attempts && Self.mayHaveReachedServer(error) {
+            } catch  where Self.mayHaveReachedServer(error) {
+                guard attempt < Self.attempts else { throw WriteOutcomeUnknown(attempts: attempt, cause: error) }
                 try await pause(attempt)
                 attempt += 1
             }
@@ -64,4 +65,10 @@ struct IdempotentRetryMiddleware: ClientMiddleware {
         guard let failure = cause as? URLError else { return false }
         return [.networkConnectionLost, .timedOut, .badServerResponse, .cannotParseResponse].contains(failure.code)
     }
+}
+
+/// Every try of a write was lost on the way back: the server may or may not have done it.
+struct WriteOutcomeUnknown: Error {
+    let attempts: Int
+    let cause: any Error
 }
