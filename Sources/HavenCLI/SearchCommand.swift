@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HavenAPI
 import HavenClient
+import HavenCore
 
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +50,7 @@ struct SearchCommand: AsyncParsableCommand {
         for (index, result) in page.data.enumerated() {
             let distance =
                 result.distanceKm.map {
-                    (result.location?.approximate == true ? "~" : "") + String(format: "%.1f km", $0)
+                    (result.location?.approximate == true ? "~" : "") + SearchScoring.kilometres($0) + " km"
                 }
                 ?? (result.reachesBy.map { "serves \($0 == "national" ? "nationwide" : "your \($0)")" } ?? "")
             let open =

@@ -288,6 +288,52 @@ struct ClientTests {
         }
     }
 
+    @Test(
+        "haven search prints each result with its organization, distance, status and reasons; haven crisis lists the national lines"
+    )
+    func searchAndCrisisCommands() async throws {
+        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
+        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        try await cluster.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let advocate = try #require(world.fixture.members[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "haven-cli-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: home) }
+                let environment = [
+                    "XDG_CONFIG_HOME": home.path, "HAVEN_SERVER": "http://127.0.0.1:\(try #require(client.port))",
+                    "HAVEN_TOKEN": advocate.token,
+                ]
+                let found = try await run(haven, ["search", "--zip", "60614", "--need", "mental-health"], environment)
+                #expect(found.status == 0, "\(found.stderr)")
+                let lines = found.stdout.split(separator: "\n").map(String.init)
+                #expect(lines.first == "1. Near counseling — Demo Search Organization", "\(found.stdout)")
+                #expect(lines.contains { $0.contains("5.0 km") && $0.contains("score") })
+                #expect(lines.contains { $0.hasPrefix("   why: meets the need") && $0.contains("5.0 km away") })
+                // Beyond 10 km a distance is shown in whole kilometres, as its reason says it.
+                #expect(lines.contains { $0.hasPrefix("2. Far counseling") })
+                #expect(lines.contains { $0.contains("  30 km  ·") }, "\(found.stdout)")
+                #expect(lines.contains { $0.contains("30 km away") })
+
+                let json = try await run(
+                    haven, ["search", "--zip", "60614", "--need", "mental-health", "--json"], environment)
+                let page = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+                let names = (page?["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                #expect(names == ["Near counseling", "Far counseling"])
+
+                let none = try await run(haven, ["search", "--zip", "60614", "--need", "housing"], environment)
+                #expect(none.status == 0)
+                #expect(none.stdout.contains("No services match."), "\(none.stdout)")
+
+                let crisis = try await run(haven, ["crisis", "--zip", "60614"], environment)
+                #expect(crisis.status == 0, "\(crisis.stderr)")
+                #expect(crisis.stdout.contains("988 Suicide & Crisis Lifeline  (national)"), "\(crisis.stdout)")
+                #expect(crisis.stdout.contains("call 988"))
+            }
+        }
+    }
+
     @Test("a curator adds a service with hours and a service area through haven directory, and reads it back")
     func directoryCommands() async throws {
         let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path

@@ -181,8 +181,9 @@ public enum SearchScoring {
     }
 
     /// "3.4" under 10 km, "27" from there: what `String(format:)` with `%.1f` and `%.0f` wrote,
-    /// at a fraction of its cost on Linux.
-    static func kilometres(_ distance: Double) -> String {
+    /// at a fraction of its cost on Linux. The CLI shows distances the same way, so a result's
+    /// distance and its reason never disagree ("16.6 km" beside "17 km away").
+    public static func kilometres(_ distance: Double) -> String {
         if distance < 10 {
             let tenths = Int((distance * 10).rounded(.toNearestOrEven))
             return "\(tenths / 10).\(tenths % 10)"
