@@ -162,6 +162,33 @@ struct IdempotencyTests {
         }
     }
 
+    @Test("six copies of one keyed request sent at once record one family; each copy gets its answer or a 409")
+    func simultaneousRetries() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await Self.fixture(database)
+            let advocate = try Self.headers(fixture.members[.advocate], key: "simultaneous-1")
+            // AsyncHTTPClient sends the copies really at once (the live client sends one at a time).
+            try await ServerHarness.withServer(database: database, testing: .ahc(.http)) { client in
+                let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                    for _ in 0..<6 {
+                        group.addTask {
+                            let response = try await client.execute(
+                                uri: "/v1/families", method: .post, headers: advocate,
+                                body: ReferralPlanTests.body(ReferralPlanTests.familyJSON))
+                            return (response.status, response.json["id"] as? String)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let created = answers.filter { $0.0 == .created }
+                #expect(!created.isEmpty, "\(answers)")
+                #expect(answers.allSatisfy { $0.0 == .created || $0.0 == .conflict }, "\(answers)")
+                #expect(Set(created.compactMap(\.1)).count == 1, "every answer names the same family")
+                #expect(try await Self.count(database, "SELECT count(*) FROM families") == 1)
+            }
+        }
+    }
+
     @Test("unusable keys, and a key on a new token, are refused with 400 and write nothing")
     func unusableKeys() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
