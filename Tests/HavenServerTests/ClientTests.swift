@@ -102,8 +102,7 @@ struct ClientTests {
 
     @Test("haven login, whoami and logout work against a running server, and a refusal exits non-zero with one line")
     func commandLine() async throws {
-        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
-        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        let haven = try Self.havenExecutable()
         try await cluster.withMigratedDatabase { database in
             let fixture = try await database.withClient {
                 try await AccessFixture.make(on: $0, logger: database.logger)
@@ -149,8 +148,7 @@ struct ClientTests {
         "an advocate records a family, consent and a plan, edits referrals, exports it in Spanish and lists follow-ups with haven alone; a partner accepts its referral"
     )
     func planCommands() async throws {
-        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
-        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        let haven = try Self.havenExecutable()
         try await cluster.withReferenceDatabase { database in
             let world = try await SearchTests.world(database)
             let partnerService = UUID()
@@ -292,8 +290,7 @@ struct ClientTests {
         "haven search prints each result with its organization, distance, status and reasons; haven crisis lists the national lines"
     )
     func searchAndCrisisCommands() async throws {
-        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
-        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        let haven = try Self.havenExecutable()
         try await cluster.withReferenceDatabase { database in
             let world = try await SearchTests.world(database)
             let advocate = try #require(world.fixture.members[.advocate])
@@ -336,8 +333,7 @@ struct ClientTests {
 
     @Test("a curator adds a service with hours and a service area through haven directory, and reads it back")
     func directoryCommands() async throws {
-        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
-        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        let haven = try Self.havenExecutable()
         try await cluster.withReferenceDatabase { database in
             let organization = UUID()
             let fixture = try await database.withClient { client in
@@ -395,6 +391,13 @@ struct ClientTests {
     /// Runs the `haven` binary to completion. Output goes to files and the exit arrives through
     /// the termination handler: nothing blocks a thread of Swift's small cooperative pool, which
     /// the in-process server needs to answer the child.
+    /// The debug `haven` the CLI tests run; `swift build` builds it with the tests.
+    static func havenExecutable() throws -> String {
+        let haven = TestDatabaseCluster.repositoryRoot.appendingPathComponent(".build/debug/haven").path
+        try #require(FileManager.default.isExecutableFile(atPath: haven), "build the haven product first")
+        return haven
+    }
+
     private func run(
         _ executable: String, _ arguments: [String], stdin: String = "", _ environment: [String: String]
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
