@@ -29,8 +29,11 @@ struct ImportHSDS: AsyncParsableCommand {
             Haven leaves out (hours given only as prose, say) while the rest imports.
 
             Records are matched by id: new ones are added, changed ones updated, and the same \
-            package imported twice changes nothing. Nothing is deleted. The whole import is one \
-            transaction, search rows included. Haven's extension files (haven_*.csv, written by \
+            package imported twice changes nothing. Nothing is deleted, and a record Haven has \
+            retired stays retired. With --retire-missing, the services and locations of the \
+            package's organizations that the package no longer lists are retired (kept for \
+            history, out of search): use it for a source's full list, after a --dry-run that \
+            names them. The whole import is one transaction, search rows included. Haven's extension files (haven_*.csv, written by \
             `haven export hsds`) carry confidential locations, time zones, service-area kinds and \
             Spanish labels; see docs/hsds-profile.md.
 
@@ -41,6 +44,11 @@ struct ImportHSDS: AsyncParsableCommand {
     @Argument(help: "The package: a folder, or a .zip file.") var package: String
     @Flag(help: "Check and count what would change, then roll everything back.") var dryRun = false
     @Flag(help: "Treat warnings (rows Haven would leave out) as errors.") var strict = false
+    @Flag(
+        help:
+            "Retire the services and locations of the package's organizations that the package does not list."
+    )
+    var retireMissing = false
     @Option(help: "Print at most this many problems (all are counted). 0 prints all.") var maxProblems = 200
     @Option(help: "Directory of seed files, which holds hsds/datapackage.json. [env: HAVEN_SEEDS_DIR] (default: Seeds)")
     var seedsDir: String?
@@ -75,7 +83,7 @@ struct ImportHSDS: AsyncParsableCommand {
                 throw ConfigurationError("The database schema is not current: run `haven migrate` first.")
             }
             return try await HSDSImporter(client: client, logger: logger.forPostgres()).run(
-                package, rules: rules.all, dryRun: dryRun, strict: strict
+                package, rules: rules.all, dryRun: dryRun, strict: strict, retireMissing: retireMissing
             ) { step in
                 switch step {
                 case .checking: meter.show("checking  \(package.rowCount) rows", done: 0, total: 0)
@@ -106,9 +114,24 @@ struct ImportHSDS: AsyncParsableCommand {
                     + "Nothing was written.")
             return
         }
-        for count in report.counts where count.added + count.changed > 0 {
+        for count in report.counts where count.added + count.changed + count.retired > 0 {
+            let retired = count.retired > 0 ? ", \(count.retired) retired" : ""
             say(
-                "  \(count.table.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count.added) added, \(count.changed) updated"
+                "  \(count.table.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count.added) added, \(count.changed) updated\(retired)"
+            )
+        }
+        let retiring = dryRun ? "would retire" : "retired"
+        let listed = maxProblems > 0 ? Array(report.retirements.prefix(maxProblems)) : report.retirements
+        for record in listed {
+            say("  \(retiring) \(record.table.dropLast()) \(record.id.uuidString.lowercased()) \(record.name)")
+        }
+        if listed.count < report.retirements.count {
+            say("  … and \(report.retirements.count - listed.count) more (--max-problems 0 lists all).")
+        }
+        for count in report.counts where count.stillRetired > 0 {
+            say(
+                "  \(count.stillRetired) \(count.stillRetired == 1 ? String(count.table.dropLast()) : count.table) in the package "
+                    + "\(count.stillRetired == 1 ? "is" : "are") retired in Haven and stay\(count.stillRetired == 1 ? "s" : "") retired."
             )
         }
         say(
@@ -116,8 +139,8 @@ struct ImportHSDS: AsyncParsableCommand {
                 + report.phases.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
         let rate = seconds > 0 ? Int(Double(report.rowsStaged) / seconds) : report.rowsStaged
         let summary =
-            "\(report.rowsStaged) rows checked, \(report.changedRows) added or updated, "
-            + "\(report.servicesReindexed) services re-indexed for search, "
+            "\(report.rowsStaged) rows checked, \(report.changedRows) \(retireMissing ? "added, updated or retired" : "added or updated"), "
+            + "\(report.servicesReindexed) service\(report.servicesReindexed == 1 ? "" : "s") re-indexed for search, "
             + "\(warnings) row\(warnings == 1 ? "" : "s") left out (warnings), in \(String(format: "%.1f", seconds)) s "
             + "(\(rate) rows/s)."
         if strict && warnings > 0 {

@@ -126,8 +126,8 @@ struct HSDSPackageImportTests {
     static func frictionless(_ folder: URL) throws -> (valid: Bool, resources: Int, report: String) {
         let output = folder.appendingPathComponent("frictionless-report.json")
         let errors = folder.appendingPathComponent("frictionless-errors.txt")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: output)
             try? FileManager.default.removeItem(at: errors)
@@ -343,6 +343,125 @@ struct HSDSPackageImportTests {
                     PackageValidator(rules: Self.rules.official).validate(package.tables, files: package.files).isEmpty)
                 let reference = try Self.frictionless(folder)
                 #expect(reference.valid, "the Frictionless validator refused the public export: \(reference.report)")
+            }
+        }
+    }
+
+    @Test("--retire-missing retires what a source's package no longer lists, for its own organizations only")
+    func retireMissing() async throws {
+        let twoLocations = """
+            id,location_type,organization_id,name,latitude,longitude
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01,physical,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Main office,41.8781,-87.6298
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c02,physical,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,North office,42.0451,-87.6877
+
+            """
+        let full = try Self.write(
+            Self.package(services: Self.goodServices, schedules: Self.goodSchedules, locations: twoLocations))
+        // The source's next package: the support group and the north office are gone.
+        let shorter = try Self.write(
+            Self.package(
+                services: """
+                    id,organization_id,name,status,email
+                    0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a01,Court accompaniment,active,help@example.org
+
+                    """,
+                schedules: """
+                    id,service_id,location_id,byday,opens_at,closes_at,description
+                    0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,"MO,TU,WE",09:00:00,17:00:00,
+
+                    """))
+        // Another organization, from another source, which that package does not mention.
+        var neighbour = Self.package(
+            services: """
+                id,organization_id,name,status,email
+                0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2a01,Parent support line,active,
+
+                """,
+            schedules: "id,service_id,location_id,byday,opens_at,closes_at,description\n",
+            locations: """
+                id,location_type,organization_id,name,latitude,longitude
+                0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2c01,physical,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2a01,Office,41.88,-87.63
+
+                """)
+        neighbour["organizations.csv"] = """
+            id,name,description
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2a01,Example Parent Network,Peer support for parents (fictional)
+
+            """
+        neighbour["addresses.csv"] = "id,location_id,address_1,city,state_province,postal_code,country,address_type\n"
+        neighbour["service_at_location.csv"] = """
+            id,service_id,location_id
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2e01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2b01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c2c01
+
+            """
+        let other = try Self.write(neighbour)
+        defer { for folder in [full, shorter, other] { try? FileManager.default.removeItem(at: folder) } }
+
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let importer = HSDSImporter(client: client, logger: logger)
+                func read(_ folder: URL) throws -> HSDSPackage {
+                    try HSDSPackageReader.read(from: folder, rules: Self.rules)
+                }
+                let live = """
+                    SELECT concat_ws(' | ',
+                        (SELECT string_agg(name, ', ' ORDER BY name) FROM services WHERE retired_at IS NULL),
+                        (SELECT string_agg(name, ', ' ORDER BY name) FROM locations WHERE retired_at IS NULL),
+                        (SELECT string_agg(name, ', ' ORDER BY name) FROM search_services))
+                    """
+                #expect(try await importer.run(read(other), rules: Self.rules.all, dryRun: false).written)
+                #expect(try await importer.run(read(full), rules: Self.rules.all, dryRun: false).written)
+                let before = try await Self.scalar(live, on: client, logger: logger)
+                #expect(
+                    before == "Court accompaniment, Family support group, Parent support line"
+                        + " | Main office, North office, Office"
+                        + " | Court accompaniment, Family support group, Parent support line")
+
+                // Without the flag, nothing is retired.
+                let plain = try await importer.run(read(shorter), rules: Self.rules.all, dryRun: false)
+                #expect(plain.written && plain.retirements.isEmpty && plain.changedRows == 0)
+                #expect(try await Self.scalar(live, on: client, logger: logger) == before)
+
+                // A dry run names what would go, and changes nothing.
+                let dry = try await importer.run(
+                    read(shorter), rules: Self.rules.all, dryRun: true, retireMissing: true)
+                #expect(!dry.written)
+                #expect(
+                    dry.retirements.map { "\($0.table) \($0.name)" } == [
+                        "services Family support group", "locations North office",
+                    ])
+                #expect(try await Self.scalar(live, on: client, logger: logger) == before)
+
+                let retired = try await importer.run(
+                    read(shorter), rules: Self.rules.all, dryRun: false, retireMissing: true)
+                #expect(retired.written)
+                #expect(retired.counts.first { $0.table == "services" }?.retired == 1)
+                #expect(retired.counts.first { $0.table == "locations" }?.retired == 1)
+                #expect(retired.servicesReindexed == 1)
+                #expect(
+                    try await Self.scalar(live, on: client, logger: logger)
+                        == "Court accompaniment, Parent support line | Main office, Office"
+                        + " | Court accompaniment, Parent support line")
+                // Kept for history, with a new version.
+                #expect(
+                    try await Self.scalar(
+                        "SELECT version::text FROM services WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02'",
+                        on: client, logger: logger) == "2")
+
+                // The same package again retires nothing more.
+                let again = try await importer.run(
+                    read(shorter), rules: Self.rules.all, dryRun: false, retireMissing: true)
+                #expect(again.changedRows == 0 && again.retirements.isEmpty)
+
+                // A package that lists a retired record again updates it, and it stays retired.
+                let relisted = try await importer.run(read(full), rules: Self.rules.all, dryRun: false)
+                #expect(relisted.counts.first { $0.table == "services" }?.stillRetired == 1)
+                #expect(relisted.counts.first { $0.table == "locations" }?.stillRetired == 1)
+                #expect(
+                    try await Self.scalar(live, on: client, logger: logger)
+                        == "Court accompaniment, Parent support line | Main office, Office"
+                        + " | Court accompaniment, Parent support line")
             }
         }
     }

@@ -355,6 +355,40 @@ struct HSDSImportPlan {
           AND NOT EXISTS (SELECT 1 FROM schedules t WHERE t.id = s.id::uuid)
         """
 
+    /// With `--retire-missing`, the records of the package's own organizations that the package
+    /// no longer lists leave the directory, as a curator's retirement takes them: kept for history,
+    /// out of search, and a referral already sent keeps its service. Only organizations in the
+    /// package are touched, so a partner's package never retires another organization's records.
+    /// (Service and location rows are never left out by a warning, so the staged rows are the
+    /// package's whole list.)
+    static let retirements: [(table: String, resource: String, modifiedColumn: String)] = [
+        ("services", "service", "last_modified"), ("locations", "location", "updated_at"),
+    ]
+
+    /// Retires one table's missing records; returns each one's id and name, noted as changed so
+    /// their search rows go in the same transaction.
+    static func retireMissing(_ table: String, resource: String, modifiedColumn: String) -> String {
+        """
+        WITH retired AS (
+            UPDATE \(table) t SET retired_at = now(), version = t.version + 1, \(modifiedColumn) = now()
+            WHERE t.retired_at IS NULL
+              AND t.organization_id IN (SELECT o.id::uuid FROM import_organization o)
+              AND NOT EXISTS (SELECT 1 FROM import_\(resource) s WHERE s.id::uuid = t.id)
+            RETURNING t.id, t.name),
+        noted AS (INSERT INTO import_changed (entity, id) SELECT '\(table)', id FROM retired)
+        SELECT id, COALESCE(name, '') FROM retired ORDER BY name, id
+        """
+    }
+
+    /// Records the package lists that Haven has retired: the import updates them, and they stay
+    /// retired, since retiring a record is a curator's decision an import does not undo.
+    static func stillRetired(_ table: String, resource: String) -> String {
+        """
+        SELECT count(*)::int8 FROM \(table) t JOIN import_\(resource) s ON s.id::uuid = t.id
+        WHERE t.retired_at IS NOT NULL
+        """
+    }
+
     /// The services whose search rows the changed records feed.
     static let affectedServices = """
         WITH c AS (SELECT entity, id FROM import_changed),

@@ -11,6 +11,17 @@ public struct HSDSImporter: Sendable {
         public let table: String
         public var added = 0
         public var changed = 0
+        /// Left out of the package and retired (`retireMissing`).
+        public var retired = 0
+        /// Listed in the package but retired in Haven: updated, and still retired.
+        public var stillRetired = 0
+    }
+
+    /// A record `retireMissing` took out of the directory.
+    public struct Retirement: Sendable, Equatable {
+        public let table: String
+        public let id: UUID
+        public let name: String
     }
 
     public struct Report: Sendable {
@@ -18,6 +29,8 @@ public struct HSDSImporter: Sendable {
         public var counts: [Count] = []
         public var rowsStaged = 0
         public var servicesReindexed = 0
+        /// What `retireMissing` retired, by table then name.
+        public var retirements: [Retirement] = []
         /// Whether the changes were committed (false on errors and on a dry run).
         public var written = false
         /// Seconds spent checking, staging, writing and re-indexing, in that order.
@@ -25,7 +38,7 @@ public struct HSDSImporter: Sendable {
 
         public var errors: [PackageProblem] { problems.filter { $0.severity == .error } }
         public var warnings: [PackageProblem] { problems.filter { $0.severity == .warning } }
-        public var changedRows: Int { counts.reduce(0) { $0 + $1.added + $1.changed } }
+        public var changedRows: Int { counts.reduce(0) { $0 + $1.added + $1.changed + $1.retired } }
     }
 
     public enum Progress: Sendable {
@@ -43,9 +56,11 @@ public struct HSDSImporter: Sendable {
         self.logger = logger
     }
 
+    /// With `retireMissing`, the services and locations of the package's organizations that the
+    /// package does not list are retired (see `HSDSImportPlan.retirements`).
     public func run(
         _ package: HSDSPackage, rules: DataPackageDescriptor, dryRun: Bool, strict: Bool = false,
-        progress: @Sendable (Progress) -> Void = { _ in }
+        retireMissing: Bool = false, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Report {
         progress(.checking)
         var clock = PhaseClock()
@@ -62,7 +77,8 @@ public struct HSDSImporter: Sendable {
                     package, rules: rules, skipped: outcome.skipped, on: connection, report: &report, progress: progress
                 )
                 report.phases.append(("staging", clock.lap()))
-                try await write(package, on: connection, report: &report, progress: progress)
+                try await write(
+                    package, retireMissing: retireMissing, on: connection, report: &report, progress: progress)
                 report.phases.append(("writing", clock.lap()))
                 if report.errors.isEmpty {
                     try await reindex(on: connection, report: &report, progress: progress)
@@ -176,7 +192,7 @@ public struct HSDSImporter: Sendable {
     // MARK: Writing
 
     private func write(
-        _ package: HSDSPackage, on connection: PostgresConnection, report: inout Report,
+        _ package: HSDSPackage, retireMissing: Bool, on connection: PostgresConnection, report: inout Report,
         progress: @Sendable (Progress) -> Void
     ) async throws {
         try await connection.query(PostgresQuery(unsafeSQL: HSDSImportPlan.derivedTaxonomies), logger: logger)
@@ -213,6 +229,20 @@ public struct HSDSImporter: Sendable {
                 count.added = try await number(target.insertSQL, on: connection)
             }
             report.counts.append(count)
+        }
+        for retirement in HSDSImportPlan.retirements {
+            guard let index = report.counts.firstIndex(where: { $0.table == retirement.table }) else { continue }
+            report.counts[index].stillRetired = try await number(
+                HSDSImportPlan.stillRetired(retirement.table, resource: retirement.resource), on: connection)
+            guard retireMissing else { continue }
+            let sql = HSDSImportPlan.retireMissing(
+                retirement.table, resource: retirement.resource, modifiedColumn: retirement.modifiedColumn)
+            for try await (id, name) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                .decode((UUID, String).self)
+            {
+                report.retirements.append(Retirement(table: retirement.table, id: id, name: name))
+                report.counts[index].retired += 1
+            }
         }
     }
 
