@@ -228,6 +228,11 @@ enum CheckIns {
             + (0..<planCheckIns).map(Place.plan)
     }
 
+    /// The number `haven plan show` gives a check-in, counting from 1.
+    static func number(of place: Place, in places: [Place]) -> Int? {
+        places.firstIndex(of: place).map { $0 + 1 }
+    }
+
     static func markDone(_ number: Int, at moment: Date, in input: inout Components.Schemas.PlanInput) throws {
         let referrals = input.referrals ?? []
         let places = places(referrals: referrals.map { $0.followUp != nil }, planCheckIns: input.followUps?.count ?? 0)
@@ -344,15 +349,15 @@ enum PlanText {
                 referral.reason ?? (referral.searchReasons ?? []).joined(separator: "; "),
             ]
         }
-        var checkIn = 0
+        let checkIns = CheckIns.places(
+            referrals: plan.referrals.map { $0.followUp != nil }, planCheckIns: plan.followUps.count)
         if !rows.isEmpty {
             say(Table.render(header: ["#", "SERVICE", "ORGANIZATION", "HANDOFF", "STATUS", "WHY"], rows))
-            for referral in plan.referrals {
+            for (index, referral) in plan.referrals.enumerated() {
                 say("  \(referral.serviceName): referral \(referral.id)")
                 for problem in referral.consentProblems ?? [] { say("    cannot be sent yet: \(problem)") }
-                if let followUp = referral.followUp {
-                    checkIn += 1
-                    say("    check-in \(checkIn): \(Self.checkIn(followUp))")
+                if let followUp = referral.followUp, let number = CheckIns.number(of: .referral(index), in: checkIns) {
+                    say("    check-in \(number): \(Self.checkIn(followUp))")
                 }
             }
         }
@@ -361,9 +366,10 @@ enum PlanText {
         say("Peer mentor  " + (plan.mentor.offered ? "offered" : "not offered"))
         if let notes = plan.safetyNotes { say("Safety notes  \(notes)") }
         if let notes = plan.internalNotes { say("Internal notes  \(notes)") }
-        for followUp in plan.followUps {
-            checkIn += 1
-            say("Check-in \(checkIn): \(Self.checkIn(followUp))")
+        for (index, followUp) in plan.followUps.enumerated() {
+            if let number = CheckIns.number(of: .plan(index), in: checkIns) {
+                say("Check-in \(number): \(Self.checkIn(followUp))")
+            }
         }
         if !plan.languageWarnings.isEmpty { warnings(plan.languageWarnings) }
     }

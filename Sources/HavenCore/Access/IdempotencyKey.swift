@@ -15,17 +15,16 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { value }
 
-    /// Why a header value is not a key, in words for the problem's detail; nil when it is one.
-    public static func problem(with header: String) -> String? {
-        switch parse(header) {
-        case .success: nil
-        case .failure(let reason): reason.detail
-        }
+    /// A header value that is not a key; `detail` says why, for the problem's detail.
+    public struct Unusable: Error, Sendable, Equatable {
+        public let detail: String
     }
 
-    public init?(header: String) {
-        guard case .success(let value) = Self.parse(header) else { return nil }
-        self.value = value
+    public init(header: String) throws(Unusable) {
+        switch Self.parse(header) {
+        case .success(let value): self.value = value
+        case .failure(let reason): throw Unusable(detail: reason.detail)
+        }
     }
 
     /// Whether an operation takes a key. A new API token's secret is shown once and never kept,

@@ -40,14 +40,15 @@ struct IdempotencyMiddleware: ServerMiddleware {
         guard request.method == .post, let header = request.headerFields[Self.headerName] else {
             return try await next(request, body, metadata)
         }
-        if let problem = IdempotencyKey.problem(with: header) { throw HTTPProblem.idempotencyKey(problem) }
+        let key: IdempotencyKey
+        do { key = try IdempotencyKey(header: header) } catch { throw HTTPProblem.idempotencyKey(error.detail) }
         guard let operation = HavenCore.Operation(rawValue: operationID), IdempotencyKey.isAccepted(by: operation)
         else {
             throw HTTPProblem.idempotencyKey(
                 "This request does not take an Idempotency-Key: a new token's secret is shown once and never kept, so its answer cannot be given again. Send it without the header."
             )
         }
-        guard let key = IdempotencyKey(header: header), let scope = RequestScope.current,
+        guard let scope = RequestScope.current,
             let caller = scope.caller, let userID = UUID(uuidString: caller.userID)
         else { return try await next(request, body, metadata) }
 
