@@ -29,6 +29,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Only services open at this ISO 8601 date-time.") var openAt: String?
     @Flag(help: "Only free services.") var free = false
     @Flag(help: "Also temporarily closed and inactive services.") var includeClosed = false
+    @Flag(help: "Only services whose details were verified within the freshness period (a year by default).")
+    var verifiedOnly = false
     @Option(help: "How many (1–100).") var limit = 10
     @Option(help: "Continue after the cursor a previous page printed.") var cursor: String?
     @OptionGroup var output: ClientOutputOptions
@@ -40,7 +42,7 @@ struct SearchCommand: AsyncParsableCommand {
         options.needs = try await NeedNames.resolve(needs, with: api)
         (options.text, options.language, options.age, options.audiences) = (text, language, age, audiences)
         (options.openNow, options.openAt, options.free, options.includeClosed) = (openNow, openAt, free, includeClosed)
-        (options.limit, options.cursor) = (limit, cursor)
+        (options.verifiedOnly, options.limit, options.cursor) = (verifiedOnly, limit, cursor)
         let page = try await api.searchServices(options)
         if output.json { return say(try jsonText(page)) }
         if page.data.isEmpty {

@@ -83,6 +83,8 @@ public struct HavenAPIClient: Sendable {
         public var openAt: String?
         public var free = false
         public var includeClosed = false
+        /// Leave out services not verified within the freshness period.
+        public var verifiedOnly = false
         public var limit: Int?
         public var cursor: String?
 
@@ -96,7 +98,8 @@ public struct HavenAPIClient: Sendable {
                 needs: options.needs.isEmpty ? nil : options.needs, q: options.text, language: options.language,
                 age: options.age, audience: options.audiences.isEmpty ? nil : options.audiences,
                 openNow: options.openNow ? "true" : nil, openAt: options.openAt, free: options.free ? "true" : nil,
-                includeClosed: options.includeClosed ? "true" : nil, limit: options.limit, cursor: options.cursor)
+                includeClosed: options.includeClosed ? "true" : nil, includeStale: options.verifiedOnly ? "false" : nil,
+                limit: options.limit, cursor: options.cursor)
             switch try await client.searchServices(query: query) {
             case .ok(let ok): return try ok.body.json
             case .default(let status, let response): throw Self.refusal(status, response.body)

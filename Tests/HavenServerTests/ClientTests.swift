@@ -323,6 +323,28 @@ struct ClientTests {
                 #expect(none.status == 0)
                 #expect(none.stdout.contains("No services match."), "\(none.stdout)")
 
+                // Details verified long ago: shown by default, left out with --verified-only.
+                try await database.withClient { client in
+                    try await client.withConnection { connection in
+                        let near = try #require(
+                            try await connection.query(
+                                """
+                                UPDATE services SET last_verified_at = now() - interval '3 years'
+                                WHERE name = 'Near counseling' RETURNING id
+                                """, logger: database.logger
+                            ).collect().first?.decode(UUID.self))
+                        try await SearchIndex(logger: database.logger).refreshFacts(service: near, on: connection)
+                    }
+                }
+                let everything = try await run(
+                    haven, ["search", "--zip", "60614", "--need", "mental-health"], environment)
+                #expect(everything.stdout.hasPrefix("1. Near counseling"), "\(everything.stdout)")
+                #expect(everything.stdout.contains("details not verified in the last year"))
+                let verified = try await run(
+                    haven, ["search", "--zip", "60614", "--need", "mental-health", "--verified-only"], environment)
+                #expect(verified.stdout.hasPrefix("1. Far counseling"), "\(verified.stdout)")
+                #expect(!verified.stdout.contains("Near counseling"))
+
                 let crisis = try await run(haven, ["crisis", "--zip", "60614"], environment)
                 #expect(crisis.status == 0, "\(crisis.stderr)")
                 #expect(crisis.stdout.contains("988 Suicide & Crisis Lifeline  (national)"), "\(crisis.stdout)")
