@@ -10,8 +10,10 @@ struct Haven: AsyncParsableCommand {
             look after its database. Without DATABASE_URL, Haven runs its own PostgreSQL cluster \
             under .haven/postgres, started on demand.
 
-            Client commands (login, whoami, logout, place, needs, search, crisis, directory) talk to a Haven server only through its JSON \
-            API, with the token stored by `haven login` or given in HAVEN_SERVER and HAVEN_TOKEN.
+            Client commands (login, whoami, logout, place, needs, search, crisis, directory, \
+            volunteers, families, match, consent, plan, referrals, followups) talk to a Haven \
+            server only through its JSON API, with the token stored by `haven login` or given in \
+            HAVEN_SERVER and HAVEN_TOKEN.
 
             Every option can also be set with the environment variable named in its help; \
             a flag wins over the variable.
