@@ -45,6 +45,8 @@ struct CrisisCommand: AsyncParsableCommand {
                 say("  \(how)  ·  \(now)  ·  \(languages.isEmpty ? "languages not listed" : languages)")
             }
             if let expect = result.whatToExpect { say("  what to expect: \(expect)") }
+            // For a family who reads Spanish, the words to pass on as they are.
+            if language?.lowercased() == "es", let expect = result.whatToExpectEs { say("  en español: \(expect)") }
             say("")
         }
     }

@@ -68,9 +68,15 @@ struct Seed: AsyncParsableCommand {
             ).load { part in say("seeding  \(part)") }
             say(
                 "Reference data: \(counts.zipCodes) ZIP codes, \(counts.needs) needs, \(counts.audiences) audiences, "
-                    + "\(counts.crisisContacts) crisis contacts with \(counts.crisisChannels) channels "
-                    + "(\(Self.seconds(since: started)))."
+                    + "\(counts.crisisContacts) crisis contacts with \(counts.crisisChannels) channels, "
+                    + "\(counts.spanishDescriptions) described in Spanish (\(Self.seconds(since: started)))."
             )
+            if !counts.staleTranslations.isEmpty {
+                say(
+                    "Left out the Spanish descriptions of \(counts.staleTranslations.joined(separator: ", ")): "
+                        + "their English text changed since they were translated "
+                        + "(Seeds/reference/national-crisis-contacts.es.SOURCE.md).")
+            }
             if !noDemo {
                 say("seeding  demo directory")
                 started = .now

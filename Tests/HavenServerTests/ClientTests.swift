@@ -349,6 +349,9 @@ struct ClientTests {
                 #expect(crisis.status == 0, "\(crisis.stderr)")
                 #expect(crisis.stdout.contains("988 Suicide & Crisis Lifeline  (national)"), "\(crisis.stdout)")
                 #expect(crisis.stdout.contains("call 988"))
+                #expect(!crisis.stdout.contains("en español:"))
+                let spanish = try await run(haven, ["crisis", "--zip", "60614", "--language", "es"], environment)
+                #expect(spanish.stdout.contains("  en español: Gratis y confidencial."), "\(spanish.stdout)")
             }
         }
     }

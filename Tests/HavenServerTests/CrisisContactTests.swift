@@ -134,6 +134,9 @@ struct CrisisContactTests {
                 let order = results.compactMap { $0["slug"] as? String }
                 #expect(Array(order.prefix(2)) == ["demo-cook-county-line", "demo-illinois-line"])
                 #expect(order.contains("988-lifeline"))
+                let lifeline = results.first { $0["slug"] as? String == "988-lifeline" }
+                #expect((lifeline?["what_to_expect_es"] as? String)?.hasPrefix("Gratis y confidencial.") == true)
+                #expect((lifeline?["what_to_expect"] as? String)?.hasPrefix("Free and confidential.") == true)
                 #expect(results.dropFirst(2).allSatisfy { $0["reaches_by"] as? String == "national" })
                 let local = (results.first?["channels"] as? [[String: Any]]) ?? []
                 #expect(local.first?["value"] as? String == "55517", "the channel open now and in Spanish comes first")

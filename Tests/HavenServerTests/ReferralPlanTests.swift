@@ -290,6 +290,12 @@ struct ReferralPlanTests {
                 #expect(!html.contains("Near counseling"), "a sensitive service on a shared device goes unnamed")
                 #expect(html.contains("sin nombre, para proteger tu privacidad"))
                 #expect(html.contains("988"), "the crisis lines are in the document")
+                // What to expect from a line, in Spanish; and a way answered only in English says so.
+                #expect(html.contains("Primero, un consejero te pregunta si estás a salvo"), "\(html)")
+                #expect(!html.contains("A counselor first asks whether you are safe"))
+                #expect(html.contains("Envía un mensaje de texto al 988 (en inglés)"))
+                #expect(html.contains("Envía AYUDA por mensaje de texto al 988"))
+                #expect(!html.contains("Envía AYUDA por mensaje de texto al 988 (en inglés)"))
                 #expect(html.contains("\(Self.mondayInSpanish) a las 18:00, por teléfono"), "the next check-in")
                 for secret in [
                     "pimp", "DEMO-LUNA", "marigold", "school calling", "<script", "<link", "src=", "@import",

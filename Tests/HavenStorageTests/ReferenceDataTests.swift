@@ -36,6 +36,52 @@ struct ReferenceDataTests {
         }
     }
 
+    @Test(
+        "every national crisis line says what to expect in Spanish; a translation of an older English text is left out")
+    func spanishDescriptions() async throws {
+        // The reference data with one line's English description changed after its translation.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "haven-reference-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
+        where name != "national-crisis-contacts.csv" {
+            try FileManager.default.createSymbolicLink(
+                at: folder.appendingPathComponent(name), withDestinationURL: Self.directory.appendingPathComponent(name)
+            )
+        }
+        let list = try String(
+            contentsOf: Self.directory.appendingPathComponent("national-crisis-contacts.csv"), encoding: .utf8)
+        let changed = list.replacingOccurrences(
+            of: "Trained young peer advocates, supervised by adult staff",
+            with: "Trained peer advocates, supervised by staff")
+        #expect(changed != list)
+        try Data(changed.utf8).write(to: folder.appendingPathComponent("national-crisis-contacts.csv"))
+
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let current = try await ReferenceData(client: client, directory: Self.directory, logger: logger).load()
+                #expect(current.staleTranslations.isEmpty)
+                #expect(current.spanishDescriptions == current.crisisContacts)
+                let lifeline = try await client.query(
+                    "SELECT what_to_expect_es FROM crisis_contacts WHERE slug = '988-lifeline'", logger: logger
+                ).collect().first?.decode(String.self)
+                #expect(lifeline?.hasPrefix("Gratis y confidencial.") == true)
+
+                let edited = try await ReferenceData(client: client, directory: folder, logger: logger).load()
+                #expect(edited.staleTranslations == ["love-is-respect"])
+                #expect(edited.spanishDescriptions == current.crisisContacts - 1)
+                let stale = try await client.query(
+                    "SELECT what_to_expect, what_to_expect_es FROM crisis_contacts WHERE slug = 'love-is-respect'",
+                    logger: logger
+                ).collect().first?.decode((String, String?).self)
+                #expect(stale?.0.hasPrefix("Trained peer advocates, supervised by staff") == true)
+                #expect(stale?.1 == nil)
+            }
+        }
+    }
+
     @Test("60614 is Chicago, IL in America/Chicago; taxonomy parents resolve; only confirmed 24/7 lines get hours")
     func content() async throws {
         try await TestDatabaseCluster.shared.withMigratedDatabase { database in

@@ -62,6 +62,8 @@ public struct CrisisContactInput: Sendable, Equatable, Codable {
     public var url: String?
     public var audience: String?
     public var whatToExpect: String?
+    /// The same in Spanish, for families who read Spanish.
+    public var whatToExpectEs: String?
     public var confidentiality: String?
     public var lawEnforcement: String?
     public var coverage: Coverage?
@@ -80,6 +82,7 @@ public struct CrisisContactInput: Sendable, Equatable, Codable {
         case operatorName = "operator"
         case url, audience
         case whatToExpect = "what_to_expect"
+        case whatToExpectEs = "what_to_expect_es"
         case confidentiality
         case lawEnforcement = "law_enforcement"
         case coverage
@@ -102,6 +105,7 @@ public struct CrisisContactInput: Sendable, Equatable, Codable {
         draft.url = check.url(url, at: "/url")
         draft.audience = check.text(audience, at: "/audience", maximum: 2000)
         draft.whatToExpect = check.text(whatToExpect, at: "/what_to_expect", maximum: 5000)
+        draft.whatToExpectEs = check.text(whatToExpectEs, at: "/what_to_expect_es", maximum: 5000)
         draft.confidentiality = check.text(confidentiality, at: "/confidentiality", maximum: 2000)
         draft.lawEnforcement = check.text(lawEnforcement, at: "/law_enforcement", maximum: 2000)
         draft.sourceURL = check.url(sourceURL, at: "/source_url")
@@ -162,6 +166,7 @@ public struct CrisisContactDraft: Sendable, Equatable {
     public var url: String?
     public var audience: String?
     public var whatToExpect: String?
+    public var whatToExpectEs: String?
     public var confidentiality: String?
     public var lawEnforcement: String?
     public var coverage: ServiceArea

@@ -113,10 +113,19 @@ extension PlanService {
             if channel.open?.alwaysOpen == true && !allDay {
                 text += english ? " (24/7)" : " (24 horas, todos los días)"
             }
+            // A family reading Spanish should not find out on the phone that a way is answered in
+            // English only.
+            if !english && channel.languages.contains("en") && !channel.languages.contains("es")
+                && channel.interpretation != true
+            {
+                text += " (en inglés)"
+            }
             return text
         }
-        // The directory's descriptions are in English; a Spanish document keeps to its own words.
+        // A Spanish document says what to expect only in Spanish, where Haven has a translation of
+        // the current English text (Seeds/reference/national-crisis-contacts.es.csv).
         return .init(
-            name: line.name, ways: ways, whatToExpect: english ? line.whatToExpect : nil, alwaysOpen: allDay)
+            name: line.name, ways: ways, whatToExpect: english ? line.whatToExpect : line.whatToExpectEs,
+            alwaysOpen: allDay)
     }
 }

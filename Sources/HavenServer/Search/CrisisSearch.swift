@@ -72,7 +72,8 @@ struct CrisisSearch: Sendable {
             .map(\.element)
             return Components.Schemas.CrisisSearchResult(
                 id: contact.id, slug: contact.slug, name: contact.name, reachesBy: reach[document.id] ?? "national",
-                whatToExpect: contact.whatToExpect, confidentiality: contact.confidentiality,
+                whatToExpect: contact.whatToExpect, whatToExpectEs: contact.whatToExpectEs,
+                confidentiality: contact.confidentiality,
                 lawEnforcement: contact.lawEnforcement, url: contact.url, sourceUrl: contact.sourceUrl,
                 verifiedOn: contact.verifiedOn, channels: channels)
         }

@@ -26,30 +26,30 @@ public struct CrisisContactRepository: Sendable {
         }
         try await connection.query(
             """
-            INSERT INTO crisis_contacts (id, slug, name, operator, url, audience, what_to_expect, confidentiality,
-                                         law_enforcement, coverage, states, counties, zip_codes, source_url,
-                                         verified_on, demo)
+            INSERT INTO crisis_contacts (id, slug, name, operator, url, audience, what_to_expect, what_to_expect_es,
+                                         confidentiality, law_enforcement, coverage, states, counties, zip_codes,
+                                         source_url, verified_on, demo)
             VALUES (\(id), \(draft.slug), \(draft.name), \(draft.operatorName), \(draft.url), \(draft.audience),
-                    \(draft.whatToExpect), \(draft.confidentiality), \(draft.lawEnforcement),
+                    \(draft.whatToExpect), \(draft.whatToExpectEs), \(draft.confidentiality), \(draft.lawEnforcement),
                     \(coverage)::coverage_kind, \(states)::text[], \(counties)::text[], \(zips)::text[],
                     \(draft.sourceURL), \(draft.verifiedOn?.description)::date, \(draft.demo))
             ON CONFLICT (id) DO UPDATE SET
                 slug = EXCLUDED.slug, name = EXCLUDED.name, operator = EXCLUDED.operator, url = EXCLUDED.url,
                 audience = EXCLUDED.audience, what_to_expect = EXCLUDED.what_to_expect,
-                confidentiality = EXCLUDED.confidentiality, law_enforcement = EXCLUDED.law_enforcement,
-                coverage = EXCLUDED.coverage, states = EXCLUDED.states, counties = EXCLUDED.counties,
-                zip_codes = EXCLUDED.zip_codes, source_url = EXCLUDED.source_url,
+                what_to_expect_es = EXCLUDED.what_to_expect_es, confidentiality = EXCLUDED.confidentiality,
+                law_enforcement = EXCLUDED.law_enforcement, coverage = EXCLUDED.coverage, states = EXCLUDED.states,
+                counties = EXCLUDED.counties, zip_codes = EXCLUDED.zip_codes, source_url = EXCLUDED.source_url,
                 verified_on = EXCLUDED.verified_on, demo = EXCLUDED.demo,
                 version = crisis_contacts.version + 1, updated_at = now()
             WHERE (crisis_contacts.slug, crisis_contacts.name, crisis_contacts.operator, crisis_contacts.url,
-                   crisis_contacts.audience, crisis_contacts.what_to_expect, crisis_contacts.confidentiality,
-                   crisis_contacts.law_enforcement, crisis_contacts.coverage, crisis_contacts.states,
-                   crisis_contacts.counties, crisis_contacts.zip_codes, crisis_contacts.source_url,
-                   crisis_contacts.verified_on, crisis_contacts.demo)
+                   crisis_contacts.audience, crisis_contacts.what_to_expect, crisis_contacts.what_to_expect_es,
+                   crisis_contacts.confidentiality, crisis_contacts.law_enforcement, crisis_contacts.coverage,
+                   crisis_contacts.states, crisis_contacts.counties, crisis_contacts.zip_codes,
+                   crisis_contacts.source_url, crisis_contacts.verified_on, crisis_contacts.demo)
                   IS DISTINCT FROM (EXCLUDED.slug, EXCLUDED.name, EXCLUDED.operator, EXCLUDED.url,
-                   EXCLUDED.audience, EXCLUDED.what_to_expect, EXCLUDED.confidentiality, EXCLUDED.law_enforcement,
-                   EXCLUDED.coverage, EXCLUDED.states, EXCLUDED.counties, EXCLUDED.zip_codes, EXCLUDED.source_url,
-                   EXCLUDED.verified_on, EXCLUDED.demo)
+                   EXCLUDED.audience, EXCLUDED.what_to_expect, EXCLUDED.what_to_expect_es, EXCLUDED.confidentiality,
+                   EXCLUDED.law_enforcement, EXCLUDED.coverage, EXCLUDED.states, EXCLUDED.counties,
+                   EXCLUDED.zip_codes, EXCLUDED.source_url, EXCLUDED.verified_on, EXCLUDED.demo)
             """,
             logger: logger)
         for (position, channel) in draft.channels.enumerated() {
@@ -97,7 +97,8 @@ public struct CrisisContactRepository: Sendable {
             """
             SELECT c.id, c.version, jsonb_strip_nulls(jsonb_build_object(
                 'id', c.id, 'slug', c.slug, 'name', c.name, 'operator', c.operator, 'url', c.url,
-                'audience', c.audience, 'what_to_expect', c.what_to_expect, 'confidentiality', c.confidentiality,
+                'audience', c.audience, 'what_to_expect', c.what_to_expect, 'what_to_expect_es', c.what_to_expect_es,
+                'confidentiality', c.confidentiality,
                 'law_enforcement', c.law_enforcement,
                 'coverage', jsonb_strip_nulls(jsonb_build_object(
                     'kind', c.coverage, 'states', NULLIF(c.states, '{}'), 'counties', NULLIF(c.counties, '{}'),

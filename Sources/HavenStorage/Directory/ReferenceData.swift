@@ -15,6 +15,10 @@ public struct ReferenceData: Sendable {
         public var audiences = 0
         public var crisisContacts = 0
         public var crisisChannels = 0
+        /// Contacts with a Spanish "what to expect".
+        public var spanishDescriptions = 0
+        /// Contacts whose Spanish translation was made from an earlier English text, so left out.
+        public var staleTranslations: [String] = []
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -50,7 +54,9 @@ public struct ReferenceData: Sendable {
             description: "Who a service is for: ages, caregivers, communities.",
             file: "audience-taxonomy.csv")
         progress("national crisis contacts")
-        (counts.crisisContacts, counts.crisisChannels) = try await loadCrisisContacts()
+        let loaded = try await loadCrisisContacts()
+        (counts.crisisContacts, counts.crisisChannels) = (loaded.contacts, loaded.channels)
+        (counts.spanishDescriptions, counts.staleTranslations) = (loaded.spanish, loaded.staleTranslations)
         return counts
     }
 
@@ -186,9 +192,13 @@ public struct ReferenceData: Sendable {
 
     /// Each contact is validated and saved exactly as a curator's would be; rows of the list
     /// that share an id are the channels of one contact.
-    func loadCrisisContacts() async throws -> (contacts: Int, channels: Int) {
+    func loadCrisisContacts() async throws -> (contacts: Int, channels: Int, spanish: Int, staleTranslations: [String])
+    {
         let file = "national-crisis-contacts.csv"
         let rows = try Self.rows(try read(file), file: file)
+        let translations = try spanishTranslations()
+        var spanish = 0
+        var stale: [String] = []
         var order: [String] = []
         var channels: [String: [[String: String]]] = [:]
         for row in rows {
@@ -208,6 +218,14 @@ public struct ReferenceData: Sendable {
                 input.url = first["url"]
                 input.audience = first["audience"]
                 input.whatToExpect = first["what_to_expect"]
+                if let translation = translations[slug], let english = input.whatToExpect {
+                    if translation.english == Self.sha256(english) {
+                        input.whatToExpectEs = translation.spanish
+                        spanish += 1
+                    } else {
+                        stale.append(slug)
+                    }
+                }
                 input.sourceURL = first["source_url"]
                 input.verifiedOn = first["verified_on"]
                 input.coverage = .init(kind: "national")
@@ -226,7 +244,32 @@ public struct ReferenceData: Sendable {
                 }
             }
         }
-        return (order.count, rows.count)
+        if !stale.isEmpty {
+            logger.warning(
+                "Spanish crisis-line descriptions left out: the English text changed since they were translated",
+                metadata: ["contacts": "\(stale.joined(separator: ", "))"])
+        }
+        return (order.count, rows.count, spanish, stale)
+    }
+
+    /// Haven's Spanish "what to expect" by contact id, with the SHA-256 of the English text each
+    /// was translated from (see `national-crisis-contacts.es.SOURCE.md`). A missing file is no
+    /// translations.
+    func spanishTranslations() throws -> [String: (english: String, spanish: String)] {
+        let file = "national-crisis-contacts.es.csv"
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else { return [:] }
+        var translations: [String: (english: String, spanish: String)] = [:]
+        for row in try Self.rows(try read(file), file: file) {
+            guard let slug = row["id"], let english = row["english_sha256"], let spanish = row["what_to_expect_es"],
+                !slug.isEmpty, !spanish.isEmpty
+            else { throw Failure(description: "\(file): a row lacks its id, english_sha256 or what_to_expect_es") }
+            translations[slug] = (english.lowercased(), spanish)
+        }
+        return translations
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A row of the list as a channel. 24/7 channels get an evaluable schedule; the others keep
