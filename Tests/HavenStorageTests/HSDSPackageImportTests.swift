@@ -454,6 +454,24 @@ struct HSDSPackageImportTests {
                     read(shorter), rules: Self.rules.all, dryRun: false, retireMissing: true)
                 #expect(again.changedRows == 0 && again.retirements.isEmpty)
 
+                // A package without services.csv retires no service.
+                let locationsOnly = try Self.write(
+                    Self.package(services: "", schedules: "").filter {
+                        ["organizations.csv", "locations.csv", "addresses.csv"].contains($0.key)
+                    }.merging(
+                        [
+                            "datapackage.json": """
+                            {"name": "example", "resources": [
+                              {"name": "organization", "path": "organizations.csv"},
+                              {"name": "location", "path": "locations.csv"},
+                              {"name": "address", "path": "addresses.csv"}]}
+                            """
+                        ], uniquingKeysWith: { $1 }))
+                defer { try? FileManager.default.removeItem(at: locationsOnly) }
+                let partial = try await importer.run(
+                    read(locationsOnly), rules: Self.rules.all, dryRun: false, retireMissing: true)
+                #expect(partial.written && partial.retirements.isEmpty, "\(partial.retirements)")
+
                 // A package that lists a retired record again updates it, and it stays retired.
                 let relisted = try await importer.run(read(full), rules: Self.rules.all, dryRun: false)
                 #expect(relisted.counts.first { $0.table == "services" }?.stillRetired == 1)

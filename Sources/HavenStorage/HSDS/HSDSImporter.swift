@@ -234,7 +234,9 @@ public struct HSDSImporter: Sendable {
             guard let index = report.counts.firstIndex(where: { $0.table == retirement.table }) else { continue }
             report.counts[index].stillRetired = try await number(
                 HSDSImportPlan.stillRetired(retirement.table, resource: retirement.resource), on: connection)
-            guard retireMissing else { continue }
+            // A package without the file says nothing about that table: only a listed file, even
+            // an empty one, is a full list.
+            guard retireMissing, package.tables[retirement.resource] != nil else { continue }
             let sql = HSDSImportPlan.retireMissing(
                 retirement.table, resource: retirement.resource, modifiedColumn: retirement.modifiedColumn)
             for try await (id, name) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
