@@ -75,6 +75,7 @@ let package = Package(
             name: "HavenClient",
             dependencies: [
                 "HavenAPI",
+                "HavenCore",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
             ]

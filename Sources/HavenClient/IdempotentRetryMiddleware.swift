@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HavenCore
 import OpenAPIRuntime
 
 #if canImport(FoundationNetworking)
@@ -31,8 +32,10 @@ struct IdempotentRetryMiddleware: ClientMiddleware {
         operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        // A new token's answer is never kept by the server, so it cannot be asked for twice.
-        guard request.method == .post, operationID != "createToken" else {
+        // The server's own rule: a new token's answer is never kept, so it cannot be asked for twice.
+        guard request.method == .post, let operation = HavenCore.Operation(rawValue: operationID),
+            IdempotencyKey.isAccepted(by: operation)
+        else {
             return try await next(request, body, baseURL)
         }
         var request = request
