@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HavenCore
+import HavenServer
 import HavenStorage
 import HavenTestSupport
 import Hummingbird
@@ -31,7 +32,10 @@ struct AuthorizationMatrixTests {
             let fixture = try await database.withClient { client in
                 try await AccessFixture.make(on: client, logger: database.logger)
             }
-            try await ServerHarness.withServer(database: database) { client in
+            // Every operation is tried without a token; the failed-authentication budget is
+            // RateLimitTests' subject, not this one's.
+            let configuration = ServerConfiguration(port: 0, authenticationFailuresPerMinute: 100_000)
+            try await ServerHarness.withServer(database: database, configuration: configuration) { client in
                 var mismatches: [String] = []
                 var cells = 0
                 for (operationName, relationships) in matrix.operations.sorted(by: { $0.key < $1.key }) {

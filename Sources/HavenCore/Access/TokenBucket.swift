@@ -23,6 +23,12 @@ public struct TokenBucket: Sendable, Equatable {
         return (1 - tokens) / refillPerSecond
     }
 
+    /// The seconds until a token is available, or nil when one is: `take` without taking.
+    public func wait(now: Double) -> Double? {
+        let available = min(capacity, tokens + max(0, now - updatedAt) * refillPerSecond)
+        return available >= 1 ? nil : (1 - available) / refillPerSecond
+    }
+
     /// True when the bucket has refilled completely, so forgetting it changes nothing.
     public func isFull(now: Double) -> Bool {
         tokens + (now - updatedAt) * refillPerSecond >= capacity

@@ -17,7 +17,8 @@ struct AccessMiddleware: ServerMiddleware {
     let audit: AuditLog
     /// Each token's request budget.
     let tokenLimiter: RateLimiter
-    /// Each address's budget of failed authentications: guessing tokens gets slow quickly.
+    /// Each address's budget of failed authentications (a refused token, or none sent): once it
+    /// is spent, the address gets 429 for every operation that needs a token, right or wrong.
     let failureLimiter: RateLimiter
     let logger: Logger
 
@@ -37,6 +38,10 @@ struct AccessMiddleware: ServerMiddleware {
         }
 
         var scope = RequestScope.current ?? RequestScope(requestID: "unknown", clientAddress: nil)
+        let address = scope.clientAddress ?? "unknown"
+        // An address that has spent its failures is refused before its token is even looked
+        // up: a right guess after many wrong ones gets 429 too, and costs no database work.
+        try failureLimiter.check(address)
         let credentials = BearerCredentials(request.headerFields[.authorization])
         var caller: Caller?
         if case .token(let secret) = credentials {
@@ -59,11 +64,14 @@ struct AccessMiddleware: ServerMiddleware {
                 }
                 throw error
             }
+        // Budgets are spent before a denial is recorded: the audit log keeps every row for good,
+        // so a loop of refused requests must run out of budget, not fill the log.
         case .unauthenticated:
+            try failureLimiter.spend(address)
             await recordDenial(operation, caller: nil, scope: scope)
-            if credentials != .none { try failureLimiter.spend(scope.clientAddress ?? "unknown") }
             throw HTTPProblem.unauthenticated(credentials)
         case .forbidden, .outOfScope:
+            if let caller { try tokenLimiter.spend(caller.tokenID) }
             await recordDenial(operation, caller: caller, scope: scope)
             throw HTTPProblem(.forbidden, detail: "Your role does not allow this.")
         }

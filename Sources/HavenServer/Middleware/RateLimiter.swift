@@ -33,6 +33,14 @@ final class RateLimiter: Sendable {
         }
         if let wait { throw HTTPProblem.tooManyRequests(retryAfter: Int(wait.rounded(.up))) }
     }
+
+    /// Throws 429 when `key`'s budget is spent, without spending any of it: for work that should
+    /// not even start once a budget is gone (a token lookup after too many refused tokens).
+    func check(_ key: String) throws {
+        let now = clock()
+        let wait = buckets.withLock { $0[key]?.wait(now: now) }
+        if let wait { throw HTTPProblem.tooManyRequests(retryAfter: Int(wait.rounded(.up))) }
+    }
 }
 
 /// The per-address budget, for every request before anything else is done for it.
