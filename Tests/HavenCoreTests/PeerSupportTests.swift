@@ -232,4 +232,16 @@ struct PeerSupportTests {
         #expect(none.unmatched.first?.reason == "no volunteer passes the hard constraints")
         #expect(none.unmatched.first?.exclusions.counts == [.language: 1])
     }
+
+    @Test("an organization with no volunteers, or no one waiting, gets an empty plan, not a crash")
+    func emptySides() {
+        let waiting = [Self.family(1), Self.family(2, requested: "2026-10-02")]
+        let noRoster = MentorAssignment.plan(families: waiting, volunteers: [])
+        #expect(noRoster.matches.isEmpty)
+        #expect(Set(noRoster.unmatched.map(\.familyID)) == Set(waiting.map(\.id)))
+        #expect(noRoster.unmatched.allSatisfy { $0.reason == "no volunteer passes the hard constraints" })
+
+        let nobodyWaiting = MentorAssignment.plan(families: [], volunteers: [Self.volunteer(1)])
+        #expect(nobodyWaiting.matches.isEmpty && nobodyWaiting.unmatched.isEmpty)
+    }
 }

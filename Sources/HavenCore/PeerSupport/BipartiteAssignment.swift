@@ -78,7 +78,7 @@ struct BipartiteAssignment {
             let v = node(volunteer: edge.volunteer)
             potential[v] = min(potential[v], -edge.weight)
         }
-        potential[sink] = (1...volunteerCount).map { potential[familyCount + $0] }.min() ?? 0
+        potential[sink] = (0..<volunteerCount).map { potential[node(volunteer: $0)] }.min() ?? 0
         let unreached = Int.max / 4
         var distance = Array(repeating: unreached, count: nodeCount)
         var heap = MinHeap()
