@@ -184,6 +184,23 @@ struct MentorMatchingTests {
                     try await move(#"{"status": "declined"}"#), .unprocessableContent,
                     type: "urn:haven:problem:validation")
                 #expect(try await move(#"{"status": "accepted"}"#).json["status"] as? String == "accepted")
+                // The background check lapses after the match was accepted: the mentoring cannot
+                // start until a current one is recorded.
+                try await database.withClient { client in
+                    try await client.query(
+                        """
+                        UPDATE volunteer_credentials SET issued_on = DATE '2020-01-01', expires_on = DATE '2021-01-01'
+                        WHERE volunteer_id = \(UUID(uuidString: mentor)!) AND kind = 'background-check'
+                        """, logger: database.logger)
+                }
+                let lapsed = try await move(#"{"status": "active"}"#)
+                expectProblem(lapsed, .conflict, type: "urn:haven:problem:conflict")
+                #expect((lapsed.json["detail"] as? String)?.contains("background check expired on 2021-01-01") == true)
+                _ = try await client.execute(
+                    uri: "/v1/volunteers/\(mentor)/credentials", method: .post, headers: coordinator,
+                    body: Self.body(
+                        #"{"kind": "background-check", "name": "Background check", "issued_on": "2026-01-10", "expires_on": "2099-01-01"}"#
+                    ))
                 #expect(try await move(#"{"status": "active"}"#).json["status"] as? String == "active")
                 let closed = try await move(
                     #"{"status": "closed", "outcome": "Family connected with their mentor for six months."}"#)

@@ -116,6 +116,17 @@ public enum Eligibility {
         return nil
     }
 
+    /// What stops a volunteer from taking up a match already proposed to them: their status,
+    /// training and background check on `day`. Capacity and absences were weighed when the match
+    /// was proposed; a lapsed credential since then must stop it.
+    public static func checkToMentor(status: VolunteerStatus, credentials: [Credential], on day: CalendarDate)
+        -> Ineligibility?
+    {
+        guard status == .active else { return .notActive(status) }
+        return credentialProblem(.training, credentials, on: day)
+            ?? credentialProblem(.backgroundCheck, credentials, on: day)
+    }
+
     private static func credentialProblem(_ kind: Credential.Kind, _ credentials: [Credential], on day: CalendarDate)
         -> Ineligibility?
     {

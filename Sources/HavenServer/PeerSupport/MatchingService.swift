@@ -263,6 +263,18 @@ struct MatchingService: Sendable {
             try OrganizationScope.authorize(
                 .updateMentorMatch, caller, organization: match.organizationID, record: ("mentor_match", id))
             if let problem = match.status.move(to: next, note: note) { throw AccessFailure.invalid([problem]) }
+            if next == .accepted || next == .active {
+                // A background check or training may have lapsed since the match was proposed.
+                guard let volunteer = try await volunteers.find([match.volunteerID], on: connection).first else {
+                    throw AccessFailure.notFound
+                }
+                let today = CalendarDate(now(), timeZone: volunteer.timeZone)
+                if let problem = volunteer.mentoringProblem(on: today) {
+                    throw AccessFailure.conflict(
+                        "The volunteer cannot mentor this family now: \(problem.explanation). Record a current "
+                            + "credential for them, or decline the match.")
+                }
+            }
             try await matches.move(
                 id: id, to: next, note: note?.trimmingCharacters(in: .whitespacesAndNewlines), on: connection)
             try await audit.record(scope.event("updateMentorMatch", record: ("mentor_match", id)), on: connection)

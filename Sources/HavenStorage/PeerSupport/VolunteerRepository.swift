@@ -24,6 +24,12 @@ public struct VolunteerRecord: Sendable {
             status: draft.status, credentials: credentials.map(\.credential), away: draft.away,
             activeFamilies: activeFamilies, capacity: draft.capacity, on: day)
     }
+
+    /// What stops the volunteer from taking up a match already proposed (see
+    /// `Eligibility.checkToMentor`).
+    public func mentoringProblem(on day: CalendarDate) -> Ineligibility? {
+        Eligibility.checkToMentor(status: draft.status, credentials: credentials.map(\.credential), on: day)
+    }
 }
 
 public struct StoredCredential: Sendable {
