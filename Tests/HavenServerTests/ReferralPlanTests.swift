@@ -289,6 +289,8 @@ struct ReferralPlanTests {
                 #expect(html.contains("Helps with custody papers in Spanish"))
                 #expect(!html.contains("Near counseling"), "a sensitive service on a shared device goes unnamed")
                 #expect(html.contains("sin nombre, para proteger tu privacidad"))
+                #expect(!html.contains("Terapia centrada en el trauma"), "nor is a sensitive need named")
+                #expect(html.contains("Custodia y derecho familiar"))
                 #expect(html.contains("988"), "the crisis lines are in the document")
                 // What to expect from a line, in Spanish; and a way answered only in English says so.
                 #expect(html.contains("Primero, un consejero te pregunta si estás a salvo"), "\(html)")
@@ -306,10 +308,14 @@ struct ReferralPlanTests {
                     uri: "/v1/plans/\(plan)/document?lang=en&show_sensitive_names=true", method: .get,
                     headers: advocate)
                 #expect(String(buffer: named.body).contains("Near counseling"))
+                #expect(String(buffer: named.body).contains("Trauma-focused therapy"))
                 let markdown = try await client.execute(
                     uri: "/v1/plans/\(plan)/document?format=md", method: .get, headers: advocate)
                 #expect(markdown.headers[.contentType]?.hasPrefix("text/markdown") == true)
                 #expect(String(buffer: markdown.body).hasPrefix("# Your plan\n"))
+                #expect(
+                    String(buffer: markdown.body).contains("(24 hours, every day): "),
+                    "a line open around the clock says so in Markdown too")
                 let badFormat = try await client.execute(
                     uri: "/v1/plans/\(plan)/document?format=pdf&lang=fr", method: .get, headers: advocate)
                 expectProblem(badFormat, .unprocessableContent, type: "urn:haven:problem:validation")

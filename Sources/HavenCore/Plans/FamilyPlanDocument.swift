@@ -102,8 +102,10 @@ public struct FamilyPlanDocument: Sendable, Equatable {
         var lines: [String] = ["# \(w.title)", "", w.intro, "", "_\(w.preparedOn) \(w.date(preparedOn))_", ""]
         lines += ["## \(w.rightNow)", "", w.rightNowIntro, ""]
         for line in crisisLines {
+            let always = line.alwaysOpen ? " (\(w.alwaysOpenShort))" : ""
             lines.append(
-                "- **\(Self.markdownText(line.name))**: \(line.ways.map(Self.markdownText).joined(separator: "; "))")
+                "- **\(Self.markdownText(line.name))**\(always): "
+                    + line.ways.map(Self.markdownText).joined(separator: "; "))
             if let expect = line.whatToExpect { lines.append("  \(Self.markdownText(expect))") }
         }
         lines.append("")
@@ -416,7 +418,12 @@ public enum SensitiveServices {
     ]
 
     public static func isSensitive(needs codes: [String], confidentialLocation: Bool) -> Bool {
-        confidentialLocation
-            || codes.contains { code in needs.contains { code == $0 || code.hasPrefix($0 + ".") } }
+        confidentialLocation || codes.contains(where: isSensitive(need:))
+    }
+
+    /// Whether naming this need could tell someone reading over the family's shoulder what they
+    /// are going through.
+    public static func isSensitive(need code: String) -> Bool {
+        needs.contains { code == $0 || code.hasPrefix($0 + ".") }
     }
 }

@@ -84,7 +84,10 @@ extension PlanService {
         let next = scheduled.filter { !$0.isDone && $0.dueAt >= moment }.min { $0.dueAt < $1.dueAt }
         let document = FamilyPlanDocument(
             language: language, preparedOn: CalendarDate(moment, timeZone: family.timeZone), goals: content.goals,
-            needs: content.needs.compactMap { needNames[$0] }, services: items,
+            // A need's name tells as much as a service's: on a shared device, sensitive ones go too.
+            needs: content.needs.filter { !hideSensitive || !SensitiveServices.isSensitive(need: $0) }
+                .compactMap { needNames[$0] },
+            services: items,
             crisisLines: lines.map { Self.crisisLine($0, language: language) },
             mentorOffered: content.mentor != nil, safetyNotes: content.safetyNotes,
             nextCheckIn: next.map { FamilyPlanDocument.checkIn($0, timeZone: family.timeZone, language: language) })
