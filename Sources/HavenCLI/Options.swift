@@ -120,3 +120,21 @@ struct DatabaseOptions: ParsableArguments {
         return try MigrationSource(directory: URL(fileURLWithPath: path)).load()
     }
 }
+
+/// An option's answer in words: `yes` or `no` (`true` and `false` work too). Argument parser's
+/// own `Bool` takes only `true` and `false`, which reads oddly in a sentence-like command line.
+enum YesNo: String, ExpressibleByArgument {
+    case yes, no
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "yes", "y", "true": self = .yes
+        case "no", "n", "false": self = .no
+        default: return nil
+        }
+    }
+
+    var bool: Bool { self == .yes }
+
+    static var allValueStrings: [String] { ["yes", "no"] }
+}

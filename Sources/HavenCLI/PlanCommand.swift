@@ -70,9 +70,9 @@ struct PlanCommand: AsyncParsableCommand {
         @Option(help: "Replace the goals (repeat for several), in the family's own words.") var goal: [String] = []
         @Option(help: "Safety notes, written for the family (they appear in the document).") var safetyNotes: String?
         @Option(help: "Notes for your organization only (never in the document).") var internalNotes: String?
-        @Option(help: "Offer a peer mentor: yes or no.") var mentorOffer: Bool?
+        @Option(help: "Offer a peer mentor: yes or no.") var mentorOffer: YesNo?
         @Option(help: "Name sensitive services in the document of a family on a shared device: yes or no.")
-        var showSensitiveNames: Bool?
+        var showSensitiveNames: YesNo?
         @Option(
             help:
                 "Replace the crisis lines shown to the family (a crisis contact's id; repeat, in order). See haven crisis --zip … --json."
@@ -84,8 +84,8 @@ struct PlanCommand: AsyncParsableCommand {
                 if !goal.isEmpty { input.goals = goal }
                 if let safetyNotes { input.safetyNotes = safetyNotes.isEmpty ? nil : safetyNotes }
                 if let internalNotes { input.internalNotes = internalNotes.isEmpty ? nil : internalNotes }
-                if let mentorOffer { input.mentorOffer = mentorOffer }
-                if let showSensitiveNames { input.showSensitiveNames = showSensitiveNames }
+                if let mentorOffer { input.mentorOffer = mentorOffer.bool }
+                if let showSensitiveNames { input.showSensitiveNames = showSensitiveNames.bool }
                 if !crisisLine.isEmpty { input.crisisContactIds = crisisLine }
             }
         }

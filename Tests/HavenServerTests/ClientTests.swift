@@ -223,6 +223,16 @@ struct ClientTests {
                     ["plan", "referral", "edit", plan, "--referral", warm, "--expect", "Una llamada de 20 minutos"],
                     asAdvocate)
                 #expect(edited.status == 0, "\(edited.stderr)")
+                let offered = try await run(haven, ["plan", "edit", plan, "--mentor-offer", "yes"], asAdvocate)
+                #expect(offered.status == 0, "the help's own words work: \(offered.stderr)")
+                let withMentor = try await run(haven, ["plan", "show", plan, "--json"], asAdvocate)
+                let mentor =
+                    (try JSONSerialization.jsonObject(with: Data(withMentor.stdout.utf8)) as? [String: Any])?["mentor"]
+                    as? [String: Any]
+                #expect(mentor?["offered"] as? Bool == true, "\(withMentor.stdout)")
+                let unclear = try await run(haven, ["plan", "edit", plan, "--mentor-offer", "maybe"], asAdvocate)
+                #expect(unclear.status != 0)
+                #expect(unclear.stderr.contains("yes"), "\(unclear.stderr)")
                 let unsafe = try await run(
                     haven,
                     ["plan", "followup", "add", plan, "--at", "2026-11-29T12:00:00-06:00", "--channel", "phone"],
