@@ -56,7 +56,8 @@ public enum HavenApplication {
         let router = Router(context: HavenRequestContext.self, options: [.autoGenerateHeadEndpoints])
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
-        router.add(middleware: ProblemMiddleware(routes: routes))
+        let document = try APIDocument.load()
+        router.add(middleware: ProblemMiddleware(routes: routes, parameters: document.parameterTypes))
         router.add(
             middleware: AddressRateLimitMiddleware(
                 limiter: RateLimiter(limit: configuration.requestsPerMinutePerAddress))
@@ -75,7 +76,7 @@ public enum HavenApplication {
         let handler = APIHandler(
             operations: OperationsHandler(
                 readiness: ReadinessProbe(migrator: migrator, timeout: configuration.readinessTimeout),
-                document: try APIDocument.load(),
+                document: document,
                 logger: dependencies.logger
             ),
             access: AccessHandler(

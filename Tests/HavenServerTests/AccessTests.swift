@@ -235,13 +235,13 @@ struct AccessTests {
 
                 let hugePage = try await client.execute(
                     uri: "/v1/users?limit=500", method: .get, headers: bearer(admin.token))
-                expectProblem(hugePage, .badRequest)
+                expectProblem(hugePage, .unprocessableContent, type: "urn:haven:problem:validation")
                 let badCursor = try await client.execute(
                     uri: "/v1/users?cursor=garbage",
                     method: .get,
                     headers: bearer(admin.token)
                 )
-                expectProblem(badCursor, .badRequest)
+                expectProblem(badCursor, .unprocessableContent, type: "urn:haven:problem:validation")
 
                 let notAnID = try await client.execute(
                     uri: "/v1/users/not-a-uuid", method: .get, headers: bearer(admin.token))

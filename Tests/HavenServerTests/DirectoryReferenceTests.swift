@@ -75,7 +75,7 @@ struct DirectoryReferenceTests {
                 #expect((youth?["name_es"] as? String)?.isEmpty == false)
 
                 let forged = try await client.execute(uri: "/v1/needs?cursor=not-ours", method: .get, headers: headers)
-                expectProblem(forged, .badRequest)
+                expectProblem(forged, .unprocessableContent, type: "urn:haven:problem:validation")
                 let badCode = try await client.execute(uri: "/v1/needs?within=Housing!", method: .get, headers: headers)
                 expectProblem(badCode, .unprocessableContent, type: "urn:haven:problem:validation")
             }

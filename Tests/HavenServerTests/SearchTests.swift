@@ -206,11 +206,50 @@ struct SearchTests {
                     #expect(written.body == generated.body, "\(query)")
                     #expect(written.headers[.contentType] == generated.headers[.contentType])
                 }
-                // A malformed typed parameter is the generated code's to refuse, as before.
-                let malformed = try await client.execute(
-                    uri: "/v1/search/services?zip=60614&limit=ten", method: .get,
+                // A malformed typed parameter is the generated code's to refuse; the refusal names
+                // it, like every other bad parameter, on either writer's path.
+                for accept in ["application/json", "application/json;q=1"] {
+                    let malformed = try await client.execute(
+                        uri: "/v1/search/services?zip=60614&limit=ten", method: .get,
+                        headers: [.authorization: "Bearer \(token)", .accept: accept])
+                    expectProblem(malformed, .unprocessableContent, type: "urn:haven:problem:validation")
+                    let named = (malformed.json["errors"] as? [[String: Any]])?.first
+                    #expect(named?["pointer"] as? String == "/limit")
+                    #expect(named?["detail"] as? String == "must be a whole number")
+                }
+                for query in ["limit=0", "limit=101"] {
+                    let outside = try await client.execute(
+                        uri: "/v1/search/services?zip=60614&\(query)", method: .get,
+                        headers: [.authorization: "Bearer \(token)"])
+                    expectProblem(outside, .unprocessableContent, type: "urn:haven:problem:validation")
+                    #expect((outside.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/limit")
+                }
+                let forged = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&cursor=bm90LWEtY3Vyc29y", method: .get,
                     headers: [.authorization: "Bearer \(token)"])
-                expectProblem(malformed, .badRequest)
+                expectProblem(forged, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect((forged.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/cursor")
+                let otherList = try await client.execute(
+                    uri: "/v1/services?limit=abc", method: .get, headers: [.authorization: "Bearer \(token)"])
+                expectProblem(otherList, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect((otherList.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/limit")
+                // A NUL cannot reach PostgreSQL's text: refused by name instead of failing there.
+                let nul = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&q=coun%00seling", method: .get,
+                    headers: [.authorization: "Bearer \(token)"])
+                expectProblem(nul, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect((nul.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/q")
+                // A browser's toISOString() (milliseconds) is a moment like any other.
+                let millis = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=medical&open_at=2026-12-22T01:00:00.000Z", method: .get,
+                    headers: [.authorization: "Bearer \(token)"])
+                #expect(millis.status == .ok)
+                #expect(
+                    Self.names(millis)
+                        == Self.names(
+                            try await client.execute(
+                                uri: "/v1/search/services?zip=60614&needs=medical&open_at=2026-12-22T01:00:00Z",
+                                method: .get, headers: [.authorization: "Bearer \(token)"])))
                 let anonymous = try await client.execute(uri: "/v1/search/services?zip=60614", method: .get)
                 expectProblem(anonymous, .unauthorized)
             }
@@ -492,7 +531,7 @@ struct SearchTests {
                 let forged = OpaqueCursor(values: ["0.5", "1.0", UUID().uuidString.lowercased(), "100000"]).encoded
                 let refused = try await client.execute(
                     uri: "/v1/search/services?zip=60614&needs=legal&cursor=\(forged)", method: .get, headers: headers)
-                expectProblem(refused, .badRequest)
+                expectProblem(refused, .unprocessableContent, type: "urn:haven:problem:validation")
                 // A cursor given out before pools could grow still pages through the first pool.
                 let older = OpaqueCursor(values: ["0.5", "1.0", UUID().uuidString.lowercased()]).encoded
                 let continued = try await client.execute(

@@ -14,7 +14,6 @@ enum AccessFailure: Error {
     /// Public reference data (a ZIP code) that does not exist: saying which is safe and kind.
     case unknownReference(String)
     case invalid([FieldError])
-    case badRequest(String)
     /// A write to a versioned record without `If-Match`: 428.
     case preconditionRequired
     /// `If-Match` names a version that is no longer current: 412.
@@ -22,6 +21,11 @@ enum AccessFailure: Error {
     /// The request is valid but the state does not allow it now (a volunteer with no room left,
     /// a family already waiting): 409, saying what is in the way.
     case conflict(String)
+
+    /// A `cursor` that is not a `next_cursor` Haven gave out (or one from another list).
+    static let unknownCursor = AccessFailure.invalid([
+        FieldError(pointer: "/cursor", detail: "is not one Haven gave out: pass next_cursor back as it came")
+    ])
 }
 
 /// Users, tokens and the audit log: the rules behind the Access endpoints. Every change is
@@ -224,7 +228,7 @@ struct AccessService: Sendable {
         var before: Int64?
         if let cursor {
             guard let seq = Int64(cursor), seq > 0 else {
-                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+                throw AccessFailure.unknownCursor
             }
             before = seq
         }

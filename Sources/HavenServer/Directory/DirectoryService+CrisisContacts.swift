@@ -22,7 +22,7 @@ extension DirectoryService {
         var after: String?
         if let cursor {
             guard let slug = OpaqueCursor(encoded: cursor)?.values.first else {
-                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+                throw AccessFailure.unknownCursor
             }
             after = slug
         }

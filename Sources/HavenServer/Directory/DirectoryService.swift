@@ -54,7 +54,7 @@ struct DirectoryService: Sendable {
         var after: String?
         if let cursor {
             guard let code = OpaqueCursor(encoded: cursor)?.values.first, TaxonomyCode.isValid(code) else {
-                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+                throw AccessFailure.unknownCursor
             }
             after = code
         }

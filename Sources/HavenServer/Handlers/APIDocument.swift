@@ -7,6 +7,7 @@ import Yams
 /// and converted to JSON for `GET /openapi.json`.
 struct APIDocument: Sendable {
     let container: OpenAPIObjectContainer
+    let parameterTypes: QueryParameterTypes
 
     static func load() throws -> APIDocument {
         let parsed = try Yams.load(yaml: OpenAPIDocument.yaml)
@@ -14,7 +15,9 @@ struct APIDocument: Sendable {
         // Through JSON, whose types are exact, so quoted YAML scalars such as '02134' stay strings.
         let json = try JSONSerialization.data(withJSONObject: object)
 
-        return APIDocument(container: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json))
+        return APIDocument(
+            container: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json),
+            parameterTypes: QueryParameterTypes(document: object as? [String: Any] ?? [:]))
     }
 
     /// YAML allows values JSON has no words for (non-string keys, timestamps); the document

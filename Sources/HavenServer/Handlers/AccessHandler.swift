@@ -110,7 +110,7 @@ struct AccessHandler: Sendable {
         )
         if let userID = query.userId {
             guard let parsed = UUID(uuidString: userID) else {
-                throw AccessFailure.badRequest("user_id is not a UUID")
+                throw AccessFailure.invalid([FieldError(pointer: "/user_id", detail: "must be a user's id (a UUID)")])
             }
             filter.userID = parsed
         }

@@ -1,3 +1,4 @@
+import HavenCore
 import HavenStorage
 
 /// One page of a list: `{"data": [...], "next_cursor": "…" | null}` on the wire.
@@ -14,7 +15,9 @@ enum Paging {
     static func limit(_ limit: Int?) throws -> Int {
         let limit = limit ?? defaultLimit
         guard (1...maximumLimit).contains(limit) else {
-            throw AccessFailure.badRequest("limit must be between 1 and \(maximumLimit)")
+            throw AccessFailure.invalid([
+                FieldError(pointer: "/limit", detail: "must be a whole number from 1 to \(maximumLimit)")
+            ])
         }
         return limit
     }
@@ -23,7 +26,7 @@ enum Paging {
         let limit = try self.limit(limit)
         guard let cursor else { return (limit, nil) }
         guard let decoded = PageCursor(encoded: cursor) else {
-            throw AccessFailure.badRequest("cursor is not one Haven gave out")
+            throw AccessFailure.unknownCursor
         }
         return (limit, decoded)
     }

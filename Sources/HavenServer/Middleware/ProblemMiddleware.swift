@@ -8,6 +8,7 @@ import OpenAPIRuntime
 /// malformed input), and anything unexpected (500, with nothing internal revealed).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
+    let parameters: QueryParameterTypes
 
     func handle(
         _ request: Request,
@@ -31,9 +32,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if let failure = error.underlyingError as? AccessFailure { return HTTPProblem(failure) }
             if let decoding = error.underlyingError as? DecodingError {
                 // The runtime's URI decoder names neither the parameter nor the value, so a bad
-                // query or path value is told apart from a bad body by the request having none.
+                // query or path value is told apart from a bad body by the request having none,
+                // and the parameter is found by checking the query against the declared types.
                 let bodiless = [.get, .head, .delete].contains(error.request.method)
-                return bodiless ? .badParameter : HTTPProblem(decoding)
+                guard bodiless else { return HTTPProblem(decoding) }
+                let errors = parameters.problems(operationID: error.operationID, query: request.uri.query ?? "")
+                return errors.isEmpty ? .badParameter : .validation(errors)
             }
             if error.httpStatus.kind == .clientError {
                 // The OpenAPI layer describes what it could not parse in the caller's own terms.

@@ -43,7 +43,7 @@ struct VolunteerService: Sendable {
         var after: UUID?
         if let cursor {
             guard let value = OpaqueCursor(encoded: cursor)?.values.first, let id = UUID(uuidString: value) else {
-                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+                throw AccessFailure.unknownCursor
             }
             after = id
         }

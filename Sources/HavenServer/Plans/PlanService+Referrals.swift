@@ -62,7 +62,7 @@ extension PlanService {
         if let cursor {
             guard let values = OpaqueCursor(encoded: cursor)?.values, values.count == 2, let micros = Int64(values[0]),
                 let id = UUID(uuidString: values[1])
-            else { throw AccessFailure.badRequest("cursor is not one Haven gave out") }
+            else { throw AccessFailure.unknownCursor }
             after = (micros, id)
         }
         let organization = OrganizationScope.of(caller)

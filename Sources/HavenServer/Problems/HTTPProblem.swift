@@ -126,7 +126,6 @@ extension HTTPProblem {
         case .notFound, .outOfScope: self = .notFound()
         case .unknownReference(let detail): self = HTTPProblem(.notFound, detail: detail)
         case .invalid(let errors): self = .validation(errors)
-        case .badRequest(let detail): self = HTTPProblem(.badRequest, detail: detail)
         case .preconditionRequired:
             self = HTTPProblem(
                 .preconditionRequired,

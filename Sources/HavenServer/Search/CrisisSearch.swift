@@ -31,7 +31,7 @@ struct CrisisSearch: Sendable {
         }
         var moment = now
         if let atText {
-            if let parsed = ISO8601DateFormatter().date(from: atText) {
+            if let parsed = ISO8601Moment.date(from: atText) {
                 moment = parsed
             } else {
                 errors.append(FieldError(pointer: "/at", detail: "must be an ISO 8601 date-time with a zone"))

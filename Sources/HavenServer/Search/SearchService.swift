@@ -87,7 +87,7 @@ struct SearchService: Sendable {
         var after: SearchCursor?
         if let cursor = parameters.cursor {
             guard let parsed = SearchCursor(cursor), Self.candidatePools.contains(parsed.pool) else {
-                throw AccessFailure.badRequest("cursor is not one Haven gave out")
+                throw AccessFailure.unknownCursor
             }
             after = parsed
         }
@@ -329,7 +329,12 @@ struct SearchService: Sendable {
                         FieldError(pointer: "/radius_km", detail: "must be a distance above 0 and at most 500 km"))
                 }
             }
-            let needs = parameters.needs.flatMap { $0.split(separator: ",").map(String.init) }
+            var needs: [String] = []
+            // A need asked for twice is one need: "meets 2 of 2" must not count it twice.
+            for need in parameters.needs.flatMap({ $0.split(separator: ",").map(String.init) })
+            where !needs.contains(need) {
+                needs.append(need)
+            }
             for need in needs where !TaxonomyCode.isValid(need) {
                 errors.append(FieldError(pointer: "/needs", detail: "'\(need.prefix(60))' is not a taxonomy code"))
             }
@@ -357,20 +362,24 @@ struct SearchService: Sendable {
             }
             var openAt: Date?
             if let raw = parameters.openAt {
-                let formatter = ISO8601DateFormatter()
-                if let date = formatter.date(from: raw) {
+                if let date = ISO8601Moment.date(from: raw) {
                     openAt = date
                 } else {
                     errors.append(FieldError(pointer: "/open_at", detail: "must be an ISO 8601 date-time with a zone"))
                 }
             }
-            if flag(parameters.openNow, "open_now", default: false) && openAt == nil { openAt = Date() }
-            if parameters.openNow != nil && parameters.openAt != nil {
+            let openNow = flag(parameters.openNow, "open_now", default: false)
+            if openNow && parameters.openAt != nil {
                 errors.append(FieldError(pointer: "/open_at", detail: "give open_now or open_at, not both"))
             }
+            if openNow && openAt == nil { openAt = Date() }
             let text = parameters.text?.trimmingCharacters(in: .whitespacesAndNewlines)
             if let text, text.count > 200 {
                 errors.append(FieldError(pointer: "/q", detail: "must be at most 200 characters"))
+            }
+            // PostgreSQL cannot hold a NUL in text, and no one types a control character.
+            if let text, text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                errors.append(FieldError(pointer: "/q", detail: "must not contain control characters"))
             }
             let free = flag(parameters.free, "free", default: false)
             let includeClosed = flag(parameters.includeClosed, "include_closed", default: false)
