@@ -78,4 +78,45 @@ struct OpeningStatusTests {
         #expect(closedHotline.status(at: Self.instant("2026-12-25T17:00:00Z"))?.isOpen == false)
         #expect(WeeklySchedule(timeZone: "Mars/Olympus", alwaysOpen: true, hours: []).status(at: Date()) == nil)
     }
+
+    @Test("special hours on a 24/7 schedule replace its day: open only in them, with their closing time")
+    func specialHoursOnAnAlwaysOpenLine() throws {
+        let line = WeeklySchedule(
+            timeZone: "America/New_York", alwaysOpen: true, hours: [],
+            exceptions: [
+                ScheduleException(
+                    startsOn: CalendarDate("2026-12-25")!, endsOn: CalendarDate("2026-12-25")!, closed: false,
+                    opens: LocalTime("10:00"), closes: LocalTime("14:00"))
+            ])
+        // Christmas Eve 23:30: an ordinary day around the clock.
+        #expect(line.status(at: Self.instant("2026-12-25T04:30:00Z")) == OpeningStatus(isOpen: true, alwaysOpen: true))
+        // Christmas 00:30 and 20:00: outside the day's special hours.
+        #expect(line.status(at: Self.instant("2026-12-25T05:30:00Z"))?.isOpen == false)
+        #expect(line.status(at: Self.instant("2026-12-26T01:00:00Z"))?.isOpen == false)
+        // Christmas 11:00: open until 14:00, not "24/7".
+        #expect(line.status(at: Self.instant("2026-12-25T16:00:00Z")) == OpeningStatus(isOpen: true, closesAt: LocalTime("14:00")))
+        // The 26th is an ordinary day again.
+        #expect(line.status(at: Self.instant("2026-12-26T15:00:00Z"))?.alwaysOpen == true)
+    }
+
+    @Test("openings that meet or overlap close at the last one's time")
+    func openingsThatMeet() throws {
+        let splitDay = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false,
+            hours: [Self.hours("MO", "09:00", "12:00"), Self.hours("MO", "12:00", "17:00")])
+        // Monday 2026-11-23, 11:00 Chicago.
+        #expect(splitDay.status(at: Self.instant("2026-11-23T17:00:00Z"))?.closesAt == LocalTime("17:00"))
+        let nightAndDay = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false,
+            hours: [Self.hours("SU", "20:00", "08:00"), Self.hours("MO", "07:00", "17:00")])
+        // Monday 06:00: Sunday night's opening runs into Monday's.
+        #expect(nightAndDay.status(at: Self.instant("2026-11-23T12:00:00Z"))?.closesAt == LocalTime("17:00"))
+        // Sunday 21:00: open until Monday 08:00, then on; tomorrow's hours are not read, so 08:00.
+        #expect(nightAndDay.status(at: Self.instant("2026-11-23T03:00:00Z"))?.closesAt == LocalTime("08:00"))
+        let separate = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false,
+            hours: [Self.hours("MO", "09:00", "12:00"), Self.hours("MO", "13:00", "17:00")])
+        #expect(separate.status(at: Self.instant("2026-11-23T17:00:00Z"))?.closesAt == LocalTime("12:00"))
+        #expect(separate.status(at: Self.instant("2026-11-23T18:30:00Z"))?.isOpen == false)  // 12:30
+    }
 }

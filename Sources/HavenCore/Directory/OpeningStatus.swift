@@ -21,10 +21,12 @@ extension WeeklySchedule {
     /// The status at `instant`, evaluated in the schedule's own time zone; nil when the zone is
     /// unknown. Rules:
     /// - a dated exception replaces the hours that *start* on its dates (closed, or special
-    ///   hours); an opening that began the evening before still runs past midnight;
+    ///   hours), for a 24/7 schedule too; an opening that began the evening before still runs
+    ///   past midnight;
     /// - a closing time earlier than the opening time runs into the next day; `24:00` closes at
     ///   midnight;
-    /// - 24/7 is open unless an exception closes that date.
+    /// - openings that overlap or meet (`09:00–12:00` and `12:00–17:00`, or a night opening
+    ///   and the morning's) are one: the closing time is the last one's.
     public func status(at instant: Date) -> OpeningStatus? {
         LocalMoment(instant, timeZone: timeZone).map(status(at:))
     }
@@ -33,26 +35,19 @@ extension WeeklySchedule {
     /// wall clock is the costly part on Linux; callers evaluating many schedules read it once per
     /// zone.
     public func status(at moment: LocalMoment) -> OpeningStatus {
-        let (today, weekday, now) = (moment.today, moment.weekday, moment.minutes)
-        let (yesterday, yesterdayWeekday) = (moment.yesterday, moment.yesterdayWeekday)
-
-        if alwaysOpen {
-            if let exception = exception(on: today), exception.closed { return .closed }
-            return OpeningStatus(isOpen: true, alwaysOpen: true)
+        if alwaysOpen && exception(on: moment.today) == nil { return OpeningStatus(isOpen: true, alwaysOpen: true) }
+        // Today's openings in minutes from today's midnight; yesterday's that run past midnight
+        // start before it.
+        var spans = openings(starting: moment.today, weekday: moment.weekday).map { opens, closes in
+            (opens, closes > opens ? closes : closes + 1440)
         }
-        for (opens, closes) in openings(starting: today, weekday: weekday) {
-            if closes > opens {
-                if now >= opens && now < closes {
-                    return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes))
-                }
-            } else if now >= opens {
-                return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes))
-            }
-        }
-        for (opens, closes) in openings(starting: yesterday, weekday: yesterdayWeekday) where closes < opens {
-            if now < closes { return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes)) }
-        }
-        return .closed
+        spans += openings(starting: moment.yesterday, weekday: moment.yesterdayWeekday)
+            .filter { opens, closes in closes < opens }
+            .map { opens, closes in (opens - 1440, closes) }
+        let now = moment.minutes
+        guard var closes = spans.first(where: { $0.0 <= now && now < $0.1 })?.1 else { return .closed }
+        while let longer = spans.first(where: { $0.0 <= closes && $0.1 > closes }) { closes = longer.1 }
+        return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes > 1440 ? closes - 1440 : closes))
     }
 
     /// Openings (in minutes of the day) that start on `date`.
@@ -61,6 +56,7 @@ extension WeeklySchedule {
             guard !exception.closed, let opens = exception.opens, let closes = exception.closes else { return [] }
             return [(opens.minutes, closes.minutes)]
         }
+        if alwaysOpen { return [(0, 1440)] }
         return hours.filter { $0.days.contains(weekday) }.map { ($0.opens.minutes, $0.closes.minutes) }
     }
 
