@@ -476,6 +476,48 @@ struct SearchTests {
         }
     }
 
+    @Test("later pages judge opening hours at the first page's moment: as the clock passes a closing time none repeats or goes missing")
+    func pagesKeepTheirMoment() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            @Sendable func every(_ opens: String, _ closes: String) -> WeeklySchedule {
+                WeeklySchedule(
+                    timeZone: "America/Chicago", alwaysOpen: false,
+                    hours: [
+                        OpeningHours(days: Weekday.allCases, opens: LocalTime(opens)!, closes: LocalTime(closes)!)
+                    ])
+            }
+            let fixture = try await Self.directory(
+                database, organization: "Demo Clock Network",
+                services: [
+                    DemoService(name: "Demo day office", northKm: 1) { $0.schedule = every("09:00", "17:00") },
+                    DemoService(name: "Demo evening office", northKm: 1) { $0.schedule = every("17:00", "23:00") },
+                ])
+            let member = try #require(fixture.members[.advocate])
+            let scope = RequestScope(
+                requestID: "test", clientAddress: nil,
+                caller: Caller(
+                    userID: member.user.id.uuidString.lowercased(), tokenID: member.tokenID.uuidString.lowercased(),
+                    role: .advocate, organizationID: fixture.organizationA.uuidString.lowercased()))
+            try await database.withClient { client in
+                let service = SearchService(
+                    postgres: client, logger: database.logger, staleAfterDays: 365, details: SearchDetailsCache())
+                var parameters = SearchParameters(zip: "60614", needs: ["legal"], audiences: [], limit: 1)
+                // Monday 2026-11-23, 16:59:30 in Chicago: the day office is open, the evening one
+                // is not yet.
+                let first = try await service.search(scope, parameters, now: Self.chicago("2026-11-23T22:59:30Z"))
+                #expect(first.items.map { $0.details?.name } == ["Demo day office"])
+                #expect(first.items.first?.match.reasons.contains("open now until 17:00") == true)
+                parameters.cursor = try #require(first.nextCursor)
+                // The next page is asked for at 17:00:30, after the day office closed.
+                let second = try await service.search(scope, parameters, now: Self.chicago("2026-11-23T23:00:30Z"))
+                #expect(second.items.map { $0.details?.name } == ["Demo evening office"], "not the day office again")
+                #expect(second.nextCursor == nil)
+            }
+        }
+    }
+
+    static func chicago(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
     @Test("hours, audiences and free text look past a first pool of candidates they rule out, and pages keep it")
     func shortPagesLookFurther() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

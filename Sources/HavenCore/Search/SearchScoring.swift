@@ -10,15 +10,20 @@ public struct SearchRequest: Sendable, Equatable {
     /// The child's age.
     public var age: Int?
     public var audiences: [String]
+    /// Opening hours are judged at a moment the specialist chose (`open_at`), not now: the
+    /// reasons say "open then", not "open now".
+    public var atChosenMoment: Bool
 
     public init(
-        needs: [String] = [], radiusKm: Double = 40, language: String? = nil, age: Int? = nil, audiences: [String] = []
+        needs: [String] = [], radiusKm: Double = 40, language: String? = nil, age: Int? = nil, audiences: [String] = [],
+        atChosenMoment: Bool = false
     ) {
         self.needs = needs
         self.radiusKm = radiusKm
         self.language = language
         self.age = age
         self.audiences = audiences
+        self.atChosenMoment = atChosenMoment
     }
 }
 
@@ -150,9 +155,9 @@ public enum SearchScoring {
             explain("open 24/7")
         case .some(let status) where status.isOpen:
             score += weights.open
-            explain("open now" + (status.closesAt.map { " until \($0)" } ?? ""))
+            explain((request.atChosenMoment ? "open then" : "open now") + (status.closesAt.map { " until \($0)" } ?? ""))
         case .some:
-            explain("closed now")
+            explain(request.atChosenMoment ? "closed then" : "closed now")
         case .none:
             score += weights.open * 0.3
         }

@@ -92,6 +92,8 @@ struct SearchService: Sendable {
             after = parsed
         }
         let fullLocations = try DirectoryService.view(for: scope) == .full
+        // Later pages judge opening hours at the first page's moment (see `SearchCursor`).
+        let moment = after?.moment ?? Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         return try await postgres.withConnection { connection in
             let labels = try await labels(of: query.request.needs, on: connection)
             let unknown = query.request.needs.filter { labels[$0] == nil }
@@ -110,7 +112,7 @@ struct SearchService: Sendable {
                 let found = try await repository.find(
                     near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
                     prefilter: query.prefilter, perNeed: pool, on: connection)
-                ranked = rank(found, for: query, labels: labels, now: now)
+                ranked = rank(found, for: query, labels: labels, now: moment)
                 // Later pages keep their first page's pool, so every result shows exactly once.
                 guard after == nil, ranked.count <= limit,
                     query.text != nil || Self.poolWasCut(found, at: pool),
@@ -119,7 +121,9 @@ struct SearchService: Sendable {
                 pool = deeper
             }
             let remaining = after.map { cursor in ranked.filter { cursor.key < $0.key } } ?? ranked
-            let next = remaining.count > limit ? SearchCursor(key: remaining[limit - 1].key, pool: pool).encoded : nil
+            let next =
+                remaining.count > limit
+                ? SearchCursor(key: remaining[limit - 1].key, pool: pool, moment: moment).encoded : nil
             // Names, phones and addresses for the page only (a confidential address stays hidden
             // outside the curator and admin roles).
             let page = remaining.prefix(limit).map(\.hit)
@@ -249,24 +253,40 @@ struct SearchService: Sendable {
         }
     }
 
-    /// Where the next page starts: after the last key shown, in the pool the first page used.
+    /// Where the next page starts: after the last key shown, in the pool the first page used, with
+    /// opening hours judged at the first page's moment. Scores depend on the moment (open now or
+    /// not), so a later page judged at its own would move services across the cursor: some
+    /// shown twice, others never.
     struct SearchCursor {
         let key: RankKey
         let pool: Int
+        /// The first page's moment, to the second; nil in a cursor given out before it was kept.
+        let moment: Date?
 
-        init(key: RankKey, pool: Int) { (self.key, self.pool) = (key, pool) }
+        init(key: RankKey, pool: Int, moment: Date) {
+            (self.key, self.pool) = (key, pool)
+            self.moment = Date(timeIntervalSince1970: moment.timeIntervalSince1970.rounded(.down))
+        }
 
-        /// A cursor from before pools could grow has three values and the first pool.
+        /// A cursor from before pools could grow has three values and the first pool; one from
+        /// before the moment was kept has four.
         init?(_ encoded: String) {
-            guard let values = OpaqueCursor(encoded: encoded)?.values, values.count == 3 || values.count == 4,
+            guard let values = OpaqueCursor(encoded: encoded)?.values, (3...5).contains(values.count),
                 let score = Double(values[0]), let distance = Double(values[1]), let id = UUID(uuidString: values[2]),
-                let pool = values.count == 4 ? Int(values[3]) : SearchService.candidatePools[0]
+                let pool = values.count >= 4 ? Int(values[3]) : SearchService.candidatePools[0]
             else { return nil }
-            (key, self.pool) = (RankKey(score: score, distance: distance, id: id), pool)
+            var moment: Date?
+            if values.count == 5 {
+                guard let seconds = Int(values[4]) else { return nil }
+                moment = Date(timeIntervalSince1970: Double(seconds))
+            }
+            (key, self.pool, self.moment) = (RankKey(score: score, distance: distance, id: id), pool, moment)
         }
 
         var encoded: String {
-            OpaqueCursor(values: [String(key.score), String(key.distance), key.id.apiString, String(pool)]).encoded
+            var values = [String(key.score), String(key.distance), key.id.apiString, String(pool)]
+            if let moment { values.append(String(Int(moment.timeIntervalSince1970))) }
+            return OpaqueCursor(values: values).encoded
         }
     }
 
@@ -282,6 +302,8 @@ struct SearchService: Sendable {
         var text: String?
         var audiences: [String]
         var openAt: Date?
+        /// Only what is open at the search's moment (`open_now=true`).
+        var openNow: Bool
         var free: Bool
         var includeClosed: Bool
         var includeStale: Bool
@@ -372,7 +394,7 @@ struct SearchService: Sendable {
             if openNow && parameters.openAt != nil {
                 errors.append(FieldError(pointer: "/open_at", detail: "give open_now or open_at, not both"))
             }
-            if openNow && openAt == nil { openAt = Date() }
+            self.openNow = openNow
             let text = parameters.text?.trimmingCharacters(in: .whitespacesAndNewlines)
             if let text, text.count > 200 {
                 errors.append(FieldError(pointer: "/q", detail: "must be at most 200 characters"))
@@ -386,7 +408,9 @@ struct SearchService: Sendable {
             let includeStale = flag(parameters.includeStale, "include_stale", default: true)
             guard errors.isEmpty, let location else { throw AccessFailure.invalid(errors) }
             self.location = location
-            request = SearchRequest(needs: needs, radiusKm: radius, language: language, age: age, audiences: audiences)
+            request = SearchRequest(
+                needs: needs, radiusKm: radius, language: language, age: age, audiences: audiences,
+                atChosenMoment: openAt != nil)
             self.text = text?.isEmpty == true ? nil : text
             self.audiences = audiences
             self.openAt = openAt
@@ -412,7 +436,7 @@ struct SearchService: Sendable {
             }
             if let age = request.age, age < (found.minimumAge ?? 0) || age > (found.maximumAge ?? 120) { return false }
             for audience in audiences where !SearchScoring.meets(audience, found.audiences) { return false }
-            if openAt != nil && opening?.isOpen != true { return false }
+            if (openNow || openAt != nil) && opening?.isOpen != true { return false }
             if !request.needs.isEmpty && !request.needs.contains(where: { SearchScoring.meets($0, found.needs) }) {
                 return false
             }
