@@ -150,6 +150,9 @@ struct AccessTests {
                 expectProblem(denied, .forbidden)
                 let anonymous = try await client.execute(uri: "/v1/users", method: .get)
                 expectProblem(anonymous, .unauthorized)
+                let tokens = try await client.execute(
+                    uri: "/v1/tokens?user_id=\(target)", method: .get, headers: bearer(admin.token))
+                #expect(tokens.status == .ok)
 
                 let audit = try await client.execute(
                     uri: "/v1/audit?limit=10",
@@ -171,6 +174,9 @@ struct AccessTests {
                 let deniedEntry = try #require(entry(requestID: denied.requestID))
                 #expect(deniedEntry["outcome"] as? String == "denied")
                 #expect(deniedEntry["role"] as? String == "partner")
+                let tokensEntry = try #require(entry(requestID: tokens.requestID), "reading tokens is recorded")
+                #expect(tokensEntry["action"] as? String == "listTokens")
+                #expect(tokensEntry["record_id"] as? String == target)
                 let anonymousEntry = try #require(entry(requestID: anonymous.requestID))
                 #expect(anonymousEntry["outcome"] as? String == "denied")
                 #expect(anonymousEntry["user_id"] == nil)

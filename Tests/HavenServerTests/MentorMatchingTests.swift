@@ -91,6 +91,33 @@ struct MentorMatchingTests {
                     client, coordinator,
                     #"{"name": "Demo Mentor Best", "home_zip": "60614", "languages": ["es", "en"], "lived_experience": ["family-abduction"], "age_bands": ["12-14"], "gender": "woman", "status": "active", "capacity": 2}"#
                 )
+                // Another organization's coordinator naming this family gets exactly the answer a
+                // made-up id gets, and the attempt is recorded.
+                let outsider: HTTPFields = [
+                    .authorization: "Bearer \(try #require(fixture.outsiders[.coordinator]).token)",
+                    .contentType: "application/json",
+                ]
+                func propose(_ familyID: String) async throws -> TestResponse {
+                    try await client.execute(
+                        uri: "/v1/mentor-matches", method: .post, headers: outsider,
+                        body: Self.body(#"{"family_id": "\#(familyID)", "volunteer_id": "\#(best)"}"#))
+                }
+                let probe = try await propose(family)
+                let madeUp = try await propose(UUID().uuidString.lowercased())
+                expectProblem(probe, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect(probe.json["errors"] as? [[String: String]] == madeUp.json["errors"] as? [[String: String]])
+                let probes = try await database.withClient { client in
+                    let rows = try await client.query(
+                        """
+                        SELECT count(*)::int FROM audit_log
+                        WHERE action = 'createMentorMatch' AND outcome = 'denied' AND record_id = \(family)
+                        """, logger: database.logger)
+                    var count = -1
+                    for try await value in rows.decode(Int.self) { count = value }
+                    return count
+                }
+                #expect(probes == 1, "the probe for another organization's family is recorded")
+
                 let second = try await Self.volunteer(
                     client, coordinator,
                     #"{"name": "Demo Mentor Second", "home_zip": "60614", "languages": ["es"], "lived_experience": ["sextortion"], "gender": "woman", "status": "active"}"#

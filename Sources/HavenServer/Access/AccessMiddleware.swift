@@ -59,8 +59,10 @@ struct AccessMiddleware: ServerMiddleware {
             } catch {
                 // A record of another organization answers 404 like an absent one, and the
                 // attempt is recorded: probing for families' ids leaves a trace.
-                if case .outOfScope(let type, let id) = AccessFailure(unwrapping: error) {
+                switch AccessFailure(unwrapping: error) {
+                case .outOfScope(let type, let id), .outOfScopeField(let type, let id, _):
                     await recordDenial(operation, caller: caller, scope: scope, record: (type, id))
+                default: break
                 }
                 throw error
             }

@@ -11,6 +11,10 @@ enum AccessFailure: Error {
     /// A record that exists but is outside the caller's scope. Answers exactly like `notFound`;
     /// `AccessMiddleware` records the denied attempt first.
     case outOfScope(recordType: String, recordID: UUID)
+    /// A record named in a request body that is outside the caller's scope. Answers exactly like
+    /// a record that does not exist (a 422 on the field, `field`); `AccessMiddleware` records the
+    /// denied attempt first, as for `outOfScope`.
+    case outOfScopeField(recordType: String, recordID: UUID, field: FieldError)
     /// Public reference data (a ZIP code) that does not exist: saying which is safe and kind.
     case unknownReference(String)
     case invalid([FieldError])
@@ -171,7 +175,9 @@ struct AccessService: Sendable {
             owner = requested
         }
         let found = try await postgres.withConnection { connection in
-            try await tokens.list(userID: owner, after: after, limit: limit + 1, on: connection)
+            let found = try await tokens.list(userID: owner, after: after, limit: limit + 1, on: connection)
+            try await audit.record(scope.event("listTokens", record: ("user", owner)), on: connection)
+            return found
         }
         return Paging.page(found, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id).encoded }
     }

@@ -192,20 +192,23 @@ struct MatchingService: Sendable {
             ])
         }
         return try await postgres.transaction(logger: logger) { connection in
+            // Another organization's family or volunteer answers exactly like a missing one, and
+            // the attempt is recorded.
+            let noFamily = FieldError(pointer: "/family_id", detail: "names no family you can see")
             guard let locked = try await families.lock(id: familyID, on: connection) else {
-                throw AccessFailure.invalid([FieldError(pointer: "/family_id", detail: "names no family you can see")])
+                throw AccessFailure.invalid([noFamily])
             }
             try OrganizationScope.authorize(
                 .createMentorMatch, caller, organization: locked.organizationID, record: ("family", familyID),
-                orInvalid: "/family_id")
+                orInvalid: noFamily)
             _ = try await matches.lockVolunteers([volunteerID], on: connection)
-            guard let volunteer = try await volunteers.find([volunteerID], on: connection).first,
-                volunteer.organizationID == locked.organizationID
-            else {
-                throw AccessFailure.invalid([
-                    FieldError(
-                        pointer: "/volunteer_id", detail: "names no volunteer on the family's organization's roster")
-                ])
+            let noVolunteer = FieldError(
+                pointer: "/volunteer_id", detail: "names no volunteer on the family's organization's roster")
+            guard let volunteer = try await volunteers.find([volunteerID], on: connection).first else {
+                throw AccessFailure.invalid([noVolunteer])
+            }
+            guard volunteer.organizationID == locked.organizationID else {
+                throw AccessFailure.outOfScopeField(recordType: "volunteer", recordID: volunteerID, field: noVolunteer)
             }
             let family = try await family(familyID, on: connection)
             guard let requestID = family.requestID else {

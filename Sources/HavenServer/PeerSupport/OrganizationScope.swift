@@ -16,18 +16,17 @@ enum OrganizationScope {
     }
 
     /// A record of another organization answers 404, exactly like one that does not exist; or,
-    /// when the record was named in a request body (`pointer`), a 422 on that field.
+    /// when the record was named in a request body, the same 422 on that field (`missing`) as a
+    /// record that does not exist.
     static func authorize(
         _ operation: HavenCore.Operation, _ caller: Caller, organization: UUID, record: (type: String, id: UUID),
-        orInvalid pointer: String? = nil
+        orInvalid missing: FieldError? = nil
     ) throws {
         let relationship: Relationship =
             caller.organizationID?.lowercased() == organization.uuidString.lowercased()
             ? .sameOrganization : .otherOrganization
         guard AccessPolicy.decide(operation, caller: caller, relationship: relationship) == .allow else {
-            if let pointer {
-                throw AccessFailure.invalid([FieldError(pointer: pointer, detail: "names no record you can see")])
-            }
+            if let missing { throw AccessFailure.outOfScopeField(recordType: record.type, recordID: record.id, field: missing) }
             throw AccessFailure.outOfScope(recordType: record.type, recordID: record.id)
         }
     }

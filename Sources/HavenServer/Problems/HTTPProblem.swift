@@ -126,6 +126,7 @@ extension HTTPProblem {
         case .notFound, .outOfScope: self = .notFound()
         case .unknownReference(let detail): self = HTTPProblem(.notFound, detail: detail)
         case .invalid(let errors): self = .validation(errors)
+        case .outOfScopeField(_, _, let field): self = .validation([field])
         case .preconditionRequired:
             self = HTTPProblem(
                 .preconditionRequired,
