@@ -17,6 +17,7 @@ struct Migrate: AsyncParsableCommand {
     var status = false
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -24,8 +25,13 @@ struct Migrate: AsyncParsableCommand {
         let files = try database.migrations()
         let url = try await database.connectionURL(logger: logger)
         let showStatus = status
+        // The key is read only if a migration must seal stored values (0028's older notes).
+        let (encryption, embedded) = (encryption, try database.externalURL() == nil)
+        let cipher: @Sendable () throws -> FieldCipher = {
+            FieldCipher(keys: try encryption.store(embedded: embedded, logger: logger))
+        }
         try await PostgresClient.withClient(url: url, logger: logger) { client in
-            let migrator = Migrator(client: client, files: files, logger: logger.forPostgres())
+            let migrator = Migrator(client: client, files: files, logger: logger.forPostgres(), cipher: cipher)
             if showStatus {
                 let plan = try await migrator.plan()
                 for entry in plan.entries {

@@ -113,7 +113,8 @@ struct Serve: AsyncParsableCommand {
         ) { _ in
             logger.notice("Haven is serving on http://\(configuration.host):\(configuration.port)")
         }
-        let migrator = Migrator(client: postgres, files: migrations, logger: logger.forPostgres())
+        let migrator = Migrator(
+            client: postgres, files: migrations, logger: logger.forPostgres(), cipher: { FieldCipher(keys: keys) })
         let autoMigrate = migrate
         app.beforeServerStarts {
             try await SchemaGate(migrator: migrator, autoMigrate: autoMigrate, logger: logger).check()

@@ -94,7 +94,9 @@ struct OpeningStatusTests {
         #expect(line.status(at: Self.instant("2026-12-25T05:30:00Z"))?.isOpen == false)
         #expect(line.status(at: Self.instant("2026-12-26T01:00:00Z"))?.isOpen == false)
         // Christmas 11:00: open until 14:00, not "24/7".
-        #expect(line.status(at: Self.instant("2026-12-25T16:00:00Z")) == OpeningStatus(isOpen: true, closesAt: LocalTime("14:00")))
+        #expect(
+            line.status(at: Self.instant("2026-12-25T16:00:00Z"))
+                == OpeningStatus(isOpen: true, closesAt: LocalTime("14:00")))
         // The 26th is an ordinary day again.
         #expect(line.status(at: Self.instant("2026-12-26T15:00:00Z"))?.alwaysOpen == true)
     }

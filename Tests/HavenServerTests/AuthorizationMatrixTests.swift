@@ -376,7 +376,7 @@ struct MatrixRequest {
                     ], crisisContactIDs: [], mentor: nil, safetyNotes: nil, internalNotes: nil, followUps: [],
                     showSensitiveNames: false)
                 _ = try await plans.saveVersion(planID: plan, content, savedBy: nil, on: connection)
-                let referrals = ReferralRepository(logger: database.logger)
+                let referrals = ReferralRepository(logger: database.logger, cipher: database.cipher)
                 let header = try await plans.header(id: plan, on: connection)!
                 try await referrals.sync(header, content.referrals, recipients: [service: organization], on: connection)
                 try await referrals.move(id: referral, to: .sent, note: nil, consentID: consent, on: connection)
@@ -416,7 +416,7 @@ struct MatrixRequest {
             try await client.withConnection { connection in
                 let request = try await FamilyRepository(logger: database.logger, cipher: database.cipher)
                     .find([family], on: connection).first?.requestID
-                try await MentorMatchRepository(logger: database.logger).propose(
+                try await MentorMatchRepository(logger: database.logger, cipher: database.cipher).propose(
                     id: id, requestID: request!, familyID: family, volunteerID: volunteer, score: 0.8, reasons: [],
                     proposedBy: nil, on: connection)
             }

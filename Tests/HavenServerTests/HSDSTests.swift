@@ -310,7 +310,9 @@ struct HSDSTests {
                 #expect(pointers == ["/page", "/per_page", "/organization_id", "/modified_after", "/postcode"])
                 let alone = try await Self.get(client, "/hsds/service_at_locations?proximity=1000", token: token)
                 expectProblem(alone, .unprocessableContent, type: "urn:haven:problem:validation")
-                for (query, pointer) in [("per_page=abc", "/per_page"), ("format=xml", "/format"), ("full=maybe", "/full")] {
+                for (query, pointer) in [
+                    ("per_page=abc", "/per_page"), ("format=xml", "/format"), ("full=maybe", "/full"),
+                ] {
                     let mistyped = try await Self.get(client, "/hsds/services?\(query)", token: token)
                     let problem = expectProblem(mistyped, .unprocessableContent, type: "urn:haven:problem:validation")
                     let named = (problem["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String }

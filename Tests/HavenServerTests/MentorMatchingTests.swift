@@ -248,6 +248,18 @@ struct MentorMatchingTests {
                     headers: coordinator,
                     body: Self.body(#"{"status": "declined", "reason": "Mentor is unavailable this month."}"#))
                 #expect(declined.json["decline_reason"] as? String == "Mentor is unavailable this month.")
+                let readable = try await database.withClient { client in
+                    let rows = try await client.query(
+                        """
+                        SELECT count(*)::int FROM mentor_matches
+                        WHERE position(convert_to('unavailable', 'UTF8') IN decline_reason) > 0
+                           OR position(convert_to('six months', 'UTF8') IN outcome) > 0
+                        """, logger: database.logger)
+                    var count = -1
+                    for try await value in rows.decode(Int.self) { count = value }
+                    return count
+                }
+                #expect(readable == 0, "decline reasons and outcomes are stored sealed")
                 let family = try await client.execute(uri: "/v1/families/\(newer)", method: .get, headers: coordinator)
                 #expect(family.json["waiting_since"] as? String != nil, "back on the waiting list")
 

@@ -76,7 +76,9 @@ struct RateLimitTests {
         }
     }
 
-    @Test("once an address has spent its failures even a right token gets 429, and refused requests stop adding audit rows")
+    @Test(
+        "once an address has spent its failures even a right token gets 429, and refused requests stop adding audit rows"
+    )
     func spentBudgetsStopWork() async throws {
         try await TestDatabaseCluster.shared.withMigratedDatabase { database in
             let fixture = try await database.withClient {

@@ -476,7 +476,9 @@ struct SearchTests {
         }
     }
 
-    @Test("later pages judge opening hours at the first page's moment: as the clock passes a closing time none repeats or goes missing")
+    @Test(
+        "later pages judge opening hours at the first page's moment: as the clock passes a closing time none repeats or goes missing"
+    )
     func pagesKeepTheirMoment() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             @Sendable func every(_ opens: String, _ closes: String) -> WeeklySchedule {
@@ -507,7 +509,8 @@ struct SearchTests {
                 let first = try await service.search(scope, parameters, now: Self.chicago("2026-11-23T22:59:30Z"))
                 #expect(first.items.map { $0.details?.name } == ["Demo day office"])
                 #expect(first.items.first?.match.reasons.contains("open now until 17:00") == true)
-                parameters.cursor = try #require(first.nextCursor)
+                let cursor = try #require(first.nextCursor)
+                parameters.cursor = cursor
                 // The next page is asked for at 17:00:30, after the day office closed.
                 let second = try await service.search(scope, parameters, now: Self.chicago("2026-11-23T23:00:30Z"))
                 #expect(second.items.map { $0.details?.name } == ["Demo evening office"], "not the day office again")

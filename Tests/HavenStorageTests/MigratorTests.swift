@@ -33,6 +33,71 @@ struct MigratorTests {
         }
     }
 
+    @Test(
+        "notes written in plain text before migration 0028 are sealed by it with the key; without the key it refuses and applies nothing"
+    )
+    func caseNotesAreSealed() async throws {
+        try await cluster.withEmptyDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                try await Migrator(
+                    client: client, files: database.migrations.filter { $0.version < 28 }, logger: logger
+                )
+                .migrate()
+                let (referral, match) = (UUID(), UUID())
+                try await client.withConnection { connection in
+                    // The rows stand alone: foreign keys are not what this test is about.
+                    try await connection.query("SET session_replication_role = replica", logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO referrals (id, plan_id, family_id, organization_id, service_id,
+                                               recipient_organization_id, handoff, status, outcome)
+                        VALUES (\(referral), \(UUID()), \(UUID()), \(UUID()), \(UUID()), \(UUID()), 'warm', 'closed',
+                                'Chose a clinic closer to school')
+                        """, logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO mentor_matches (id, request_id, family_id, volunteer_id, status, score, decline_reason)
+                        VALUES (\(match), \(UUID()), \(UUID()), \(UUID()), 'declined', 0.5, 'Mentor is away this month')
+                        """, logger: logger)
+                    try await connection.query("SET session_replication_role = origin", logger: logger)
+                }
+
+                let keyless = Migrator(client: client, files: database.migrations, logger: logger)
+                let error = await #expect(throws: Migrator.Failure.self) { try await keyless.migrate() }
+                #expect(error?.description.contains("referrals.outcome are in plain text and must be sealed") == true)
+                #expect(try await keyless.plan().pending.map(\.version).prefix(2) == [28, 29])
+
+                let cipher = database.cipher
+                try await Migrator(client: client, files: database.migrations, logger: logger, cipher: { cipher })
+                    .migrate()
+                #expect(try await keyless.plan().isCurrent)
+                let plain = try await strings(
+                    client,
+                    """
+                    SELECT id::text FROM referrals WHERE position(convert_to('closer to school', 'UTF8') IN outcome) > 0
+                    UNION ALL
+                    SELECT id::text FROM mentor_matches WHERE position(convert_to('away', 'UTF8') IN decline_reason) > 0
+                    """)
+                #expect(plain.isEmpty, "no note is left readable in the database")
+                let outcome = try await client.query(
+                    "SELECT outcome FROM referrals WHERE id = \(referral)", logger: logger
+                ).collect().first?.decode(Data.self)
+                #expect(
+                    try cipher.open(
+                        try #require(outcome), for: FieldContext(ReferralRepository.outcome, recordID: referral))
+                        == "Chose a clinic closer to school")
+                let reason = try await client.query(
+                    "SELECT decline_reason FROM mentor_matches WHERE id = \(match)", logger: logger
+                ).collect().first?.decode(Data.self)
+                #expect(
+                    try cipher.open(
+                        try #require(reason), for: FieldContext(MentorMatchRepository.declineReason, recordID: match))
+                        == "Mentor is away this month")
+            }
+        }
+    }
+
     @Test("an applied migration whose file was edited is refused, naming the file")
     func editedMigrationRefused() async throws {
         try await cluster.withEmptyDatabase { database in

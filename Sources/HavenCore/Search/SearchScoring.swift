@@ -155,7 +155,8 @@ public enum SearchScoring {
             explain("open 24/7")
         case .some(let status) where status.isOpen:
             score += weights.open
-            explain((request.atChosenMoment ? "open then" : "open now") + (status.closesAt.map { " until \($0)" } ?? ""))
+            explain(
+                (request.atChosenMoment ? "open then" : "open now") + (status.closesAt.map { " until \($0)" } ?? ""))
         case .some:
             explain(request.atChosenMoment ? "closed then" : "closed now")
         case .none:

@@ -23,7 +23,7 @@ struct MatchingService: Sendable {
         self.logger = logger
         families = FamilyRepository(logger: logger, cipher: cipher)
         volunteers = VolunteerRepository(logger: logger, cipher: cipher)
-        matches = MentorMatchRepository(logger: logger)
+        matches = MentorMatchRepository(logger: logger, cipher: cipher)
         taxonomies = TaxonomyRepository(logger: logger)
         audit = AuditLog(logger: logger)
         self.now = now

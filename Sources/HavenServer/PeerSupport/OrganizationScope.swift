@@ -26,7 +26,9 @@ enum OrganizationScope {
             caller.organizationID?.lowercased() == organization.uuidString.lowercased()
             ? .sameOrganization : .otherOrganization
         guard AccessPolicy.decide(operation, caller: caller, relationship: relationship) == .allow else {
-            if let missing { throw AccessFailure.outOfScopeField(recordType: record.type, recordID: record.id, field: missing) }
+            if let missing {
+                throw AccessFailure.outOfScopeField(recordType: record.type, recordID: record.id, field: missing)
+            }
             throw AccessFailure.outOfScope(recordType: record.type, recordID: record.id)
         }
     }

@@ -30,7 +30,7 @@ struct PlanService: Sendable {
         families = FamilyRepository(logger: logger, cipher: cipher)
         consents = ConsentRepository(logger: logger, cipher: cipher)
         plans = PlanRepository(logger: logger, cipher: cipher)
-        referrals = ReferralRepository(logger: logger)
+        referrals = ReferralRepository(logger: logger, cipher: cipher)
         self.search = search
         crisis = CrisisSearch(postgres: postgres, logger: logger, staleAfterDays: staleAfterDays)
         matching = MatchingService(postgres: postgres, cipher: cipher, logger: logger, now: now)

@@ -19,5 +19,7 @@ public struct EncryptedColumn: Sendable, Hashable, CustomStringConvertible {
     public static let all: [EncryptedColumn] = [
         VolunteerRepository.name, VolunteerRepository.contacts, FamilyRepository.reference, FamilyRepository.details,
         ConsentRepository.givenBy, PlanRepository.content, IdempotencyRepository.responseBody,
+        ReferralRepository.declineReason, ReferralRepository.outcome, MentorMatchRepository.declineReason,
+        MentorMatchRepository.outcome,
     ]
 }

@@ -13,11 +13,18 @@ public struct Migrator: Sendable {
     let client: PostgresClient
     let files: [MigrationFile]
     let logger: Logger
+    /// The field cipher, asked for only by a migration that must seal stored values (0028, when
+    /// there are notes written before it); nil where no key is configured.
+    let cipher: (@Sendable () throws -> FieldCipher)?
 
-    public init(client: PostgresClient, files: [MigrationFile], logger: Logger) {
+    public init(
+        client: PostgresClient, files: [MigrationFile], logger: Logger,
+        cipher: (@Sendable () throws -> FieldCipher)? = nil
+    ) {
         self.client = client
         self.files = files
         self.logger = logger
+        self.cipher = cipher
     }
 
     /// The plan against the database as it is now. Creates nothing.
@@ -88,6 +95,10 @@ public struct Migrator: Sendable {
                                 "Migrations/\(file.fileName), statement on line \(statement.line): \(error.serverMessage)"
                         )
                     }
+                }
+                // Work SQL cannot do (sealing needs the key), in the same transaction.
+                if file.version == CaseNoteSealing.version {
+                    try await CaseNoteSealing.run(on: connection, cipher: cipher, logger: logger)
                 }
                 let elapsed = ContinuousClock.now - started
                 let milliseconds = Int(elapsed / .milliseconds(1))

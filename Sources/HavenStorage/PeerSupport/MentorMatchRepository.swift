@@ -24,11 +24,19 @@ public struct MentorMatchRecord: Sendable {
 
 /// Mentor matches' SQL. Capacity is protected by locking the volunteer's row (`FOR UPDATE`)
 /// before counting their open matches, so two coordinators proposing at once queue behind each
-/// other instead of both seeing a free place.
+/// other instead of both seeing a free place. Decline reasons and outcomes are notes about a
+/// family: sealed with the field cipher.
 public struct MentorMatchRepository: Sendable {
-    let logger: Logger
+    public static let declineReason = EncryptedColumn(table: "mentor_matches", column: "decline_reason")
+    public static let outcome = EncryptedColumn(table: "mentor_matches", column: "outcome")
 
-    public init(logger: Logger) { self.logger = logger }
+    let logger: Logger
+    let cipher: FieldCipher
+
+    public init(logger: Logger, cipher: FieldCipher) {
+        self.logger = logger
+        self.cipher = cipher
+    }
 
     /// Locks the volunteers' rows in id order (a fixed order, so concurrent commits never
     /// deadlock) and returns how many open matches each has.
@@ -70,6 +78,8 @@ public struct MentorMatchRepository: Sendable {
     public func move(
         id: UUID, to status: MentorMatchStatus, note: String?, on connection: PostgresConnection
     ) async throws {
+        let declineReason = try note.map { try cipher.seal($0, for: FieldContext(Self.declineReason, recordID: id)) }
+        let outcome = try note.map { try cipher.seal($0, for: FieldContext(Self.outcome, recordID: id)) }
         try await connection.query(
             """
             UPDATE mentor_matches SET status = \(status.rawValue), version = version + 1,
@@ -77,8 +87,8 @@ public struct MentorMatchRepository: Sendable {
                    activated_at = CASE WHEN \(status.rawValue) = 'active' THEN now() ELSE activated_at END,
                    declined_at = CASE WHEN \(status.rawValue) = 'declined' THEN now() ELSE declined_at END,
                    closed_at = CASE WHEN \(status.rawValue) = 'closed' THEN now() ELSE closed_at END,
-                   decline_reason = CASE WHEN \(status.rawValue) = 'declined' THEN \(note) ELSE decline_reason END,
-                   outcome = CASE WHEN \(status.rawValue) = 'closed' THEN \(note) ELSE outcome END
+                   decline_reason = CASE WHEN \(status.rawValue) = 'declined' THEN \(declineReason) ELSE decline_reason END,
+                   outcome = CASE WHEN \(status.rawValue) = 'closed' THEN \(outcome) ELSE outcome END
             WHERE id = \(id)
             """,
             logger: logger)
@@ -142,14 +152,18 @@ public struct MentorMatchRepository: Sendable {
         for try await row in rows {
             let c = try row.decode(
                 (
-                    UUID, UUID, UUID, UUID, String, Double, [String], String?, String?, Date, Date?, Date?, Date?,
+                    UUID, UUID, UUID, UUID, String, Double, [String], Data?, Data?, Date, Date?, Date?, Date?,
                     Date?, Int
                 ).self)
             records.append(
                 MentorMatchRecord(
                     id: c.0, familyID: c.1, volunteerID: c.2, organizationID: c.3,
-                    status: MentorMatchStatus(rawValue: c.4) ?? .closed, score: c.5, reasons: c.6, declineReason: c.7,
-                    outcome: c.8, proposedAt: c.9, acceptedAt: c.10, activatedAt: c.11, declinedAt: c.12,
+                    status: MentorMatchStatus(rawValue: c.4) ?? .closed, score: c.5, reasons: c.6,
+                    declineReason: try c.7.map {
+                        try cipher.open($0, for: FieldContext(Self.declineReason, recordID: c.0))
+                    },
+                    outcome: try c.8.map { try cipher.open($0, for: FieldContext(Self.outcome, recordID: c.0)) },
+                    proposedAt: c.9, acceptedAt: c.10, activatedAt: c.11, declinedAt: c.12,
                     closedAt: c.13, version: c.14))
         }
         return records

@@ -31,10 +31,18 @@ public struct ReferralRecord: Sendable {
 
 /// Referrals' SQL: kept in step with the plan's current version, moved through their
 /// lifecycle, and listed for the organization that sent them or the one they are addressed to.
+/// Decline reasons and outcomes are notes about a family's case: sealed with the field cipher.
 public struct ReferralRepository: Sendable {
-    let logger: Logger
+    public static let declineReason = EncryptedColumn(table: "referrals", column: "decline_reason")
+    public static let outcome = EncryptedColumn(table: "referrals", column: "outcome")
 
-    public init(logger: Logger) { self.logger = logger }
+    let logger: Logger
+    let cipher: FieldCipher
+
+    public init(logger: Logger, cipher: FieldCipher) {
+        self.logger = logger
+        self.cipher = cipher
+    }
 
     /// Makes the plan's referral rows match its current version: new referrals are drafts,
     /// drafts follow their edits, and drafts dropped from the plan are deleted. A referral that
@@ -128,12 +136,14 @@ public struct ReferralRepository: Sendable {
     public func move(
         id: UUID, to status: ReferralStatus, note: String?, consentID: UUID?, on connection: PostgresConnection
     ) async throws {
+        let declineReason = try note.map { try cipher.seal($0, for: FieldContext(Self.declineReason, recordID: id)) }
+        let outcome = try note.map { try cipher.seal($0, for: FieldContext(Self.outcome, recordID: id)) }
         try await connection.query(
             """
             UPDATE referrals SET status = \(status.rawValue),
                 consent_id = COALESCE(\(consentID), consent_id),
-                decline_reason = CASE WHEN \(status.rawValue) = 'declined' THEN \(note) ELSE decline_reason END,
-                outcome = CASE WHEN \(status.rawValue) IN ('closed', 'withdrawn') THEN \(note) ELSE outcome END,
+                decline_reason = CASE WHEN \(status.rawValue) = 'declined' THEN \(declineReason) ELSE decline_reason END,
+                outcome = CASE WHEN \(status.rawValue) IN ('closed', 'withdrawn') THEN \(outcome) ELSE outcome END,
                 sent_at = CASE WHEN \(status.rawValue) = 'sent' THEN now() ELSE sent_at END,
                 answered_at = CASE WHEN \(status.rawValue) IN ('accepted', 'declined') THEN now() ELSE answered_at END,
                 connected_at = CASE WHEN \(status.rawValue) = 'connected' THEN now() ELSE connected_at END,
@@ -169,8 +179,8 @@ public struct ReferralRepository: Sendable {
         var records: [ReferralRecord] = []
         for try await c in rows.decode(
             (
-                UUID, UUID, UUID, UUID, UUID, String, UUID, String, String, [String], String, Bool, UUID?, String?,
-                String?, Date?, Date?, Date?, Date?, Date, Int64
+                UUID, UUID, UUID, UUID, UUID, String, UUID, String, String, [String], String, Bool, UUID?, Data?,
+                Data?, Date?, Date?, Date?, Date?, Date, Int64
             ).self)
         {
             records.append(
@@ -179,7 +189,11 @@ public struct ReferralRepository: Sendable {
                     recipientOrganizationID: c.6, recipientName: c.7, handoff: Handoff(rawValue: c.8) ?? .selfReferral,
                     shares: Set(c.9.compactMap(InformationCategory.init(rawValue:))),
                     status: ReferralStatus(rawValue: c.10) ?? .draft, inPlan: c.11, consentID: c.12,
-                    declineReason: c.13, outcome: c.14, sentAt: c.15, answeredAt: c.16, connectedAt: c.17,
+                    declineReason: try c.13.map {
+                        try cipher.open($0, for: FieldContext(Self.declineReason, recordID: c.0))
+                    },
+                    outcome: try c.14.map { try cipher.open($0, for: FieldContext(Self.outcome, recordID: c.0)) },
+                    sentAt: c.15, answeredAt: c.16, connectedAt: c.17,
                     closedAt: c.18, updatedAt: c.19, updatedMicros: c.20))
         }
         return records
