@@ -329,6 +329,8 @@ struct SearchTests {
         var id = UUID()
         let name: String
         let northKm: Double?
+        /// Offices 100 m apart, northwards from `northKm`.
+        var offices = 1
         var configure: @Sendable (inout ServiceDraft) -> Void = { _ in }
     }
 
@@ -347,12 +349,16 @@ struct SearchTests {
                     var draft = ServiceDraft(organizationID: organization, name: service.name)
                     draft.needs = ["legal"]
                     if let northKm = service.northKm {
-                        let location = UUID()
-                        var office = LocationDraft(locationType: "physical")
-                        office.organizationID = organization
-                        (office.latitude, office.longitude) = (41.9229 + northKm / 111.0, -87.6483)
-                        try await LocationRepository(logger: logger).save(id: location, office, on: connection)
-                        draft.locationIDs = [location]
+                        draft.locationIDs = []
+                        for number in 0..<service.offices {
+                            let location = UUID()
+                            var office = LocationDraft(locationType: "physical")
+                            office.organizationID = organization
+                            let km = northKm + Double(number) * 0.1
+                            (office.latitude, office.longitude) = (41.9229 + km / 111.0, -87.6483)
+                            try await LocationRepository(logger: logger).save(id: location, office, on: connection)
+                            draft.locationIDs.append(location)
+                        }
                     }
                     service.configure(&draft)
                     try await ServiceRepository(logger: logger).save(id: service.id, draft, on: connection)
@@ -520,6 +526,27 @@ struct SearchTests {
     }
 
     static func chicago(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    @Test("a service with more offices nearby than the first pool holds does not hide the services beyond them")
+    func officesDoNotFillThePool() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let chain = DemoService(
+                name: "Demo legal chain", northKm: 1, offices: SearchService.candidatesPerNeed + 5)
+            let singles = (0..<10).map { DemoService(name: "Demo single office \($0)", northKm: 10) }
+            let fixture = try await Self.directory(
+                database, organization: "Demo Chain Network", services: [chain] + singles)
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                let page = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&radius_km=20", method: .get, headers: headers)
+                #expect(page.status == .ok)
+                let names = Self.names(page)
+                #expect(names.first == "Demo legal chain", "the nearest, once")
+                #expect(Set(names.dropFirst()) == Set(singles.map(\.name)), "and every service beyond its offices")
+                #expect(names.count == 11)
+            }
+        }
+    }
 
     @Test("hours, audiences and free text look past a first pool of candidates they rule out, and pages keep it")
     func shortPagesLookFurther() async throws {

@@ -113,9 +113,13 @@ struct SearchService: Sendable {
                     near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
                     prefilter: query.prefilter, perNeed: pool, on: connection)
                 ranked = rank(found, for: query, labels: labels, now: moment)
-                // Later pages keep their first page's pool, so every result shows exactly once.
+                // Later pages keep their first page's pool, so every result shows exactly once. The
+                // statement says whether a scan stopped at its limit (migration 0030): it counts
+                // the rows each scan read, which can be more than the services they came to (a
+                // service with several offices nearby). With free text the server cannot tell what
+                // the text left out, so it looks deeper anyway.
                 guard after == nil, ranked.count <= limit,
-                    query.text != nil || Self.poolWasCut(found, at: pool),
+                    query.text != nil || found.first?.poolCut == true,
                     let deeper = Self.candidatePools.first(where: { $0 > pool })
                 else { break }
                 pool = deeper
@@ -140,19 +144,6 @@ struct SearchService: Sendable {
             }
             return Page(items: shown, nextCursor: next)
         }
-    }
-
-    /// Whether a scan may have stopped at `pool` rows with more behind it. Counted over all needs
-    /// together, so it can answer yes for a pool that was not cut, never no for one that was: a
-    /// wasted deeper look, never a missed one. (With free text the rows are counted after the
-    /// text has narrowed them, so the caller cannot tell and looks deeper anyway.)
-    static func poolWasCut(_ found: [SearchRepository.Found], at pool: Int) -> Bool {
-        var (near, reached) = (0, 0)
-        for candidate in found {
-            if candidate.locationID != nil { near += 1 }
-            if candidate.areaMatch != nil { reached += 1 }
-        }
-        return near >= pool || reached >= pool
     }
 
     /// The candidates the filters admit, scored and in ranking order.

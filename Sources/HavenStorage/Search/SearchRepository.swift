@@ -35,6 +35,9 @@ public struct SearchRepository: Sendable {
         public var stale: Bool
         /// The key of the service's hours in the search rows (migration 0020); nil without hours.
         var scheduleKey: Int64?
+        /// A scan of the statement that found this candidate's pool stopped at its limit, so a
+        /// deeper pool may hold more (the same for every candidate of one statement).
+        public var poolCut: Bool
         public var schedule: WeeklySchedule?
     }
 
@@ -205,7 +208,7 @@ public struct SearchRepository: Sendable {
         ]
         static let sql = """
             SELECT service_id, status, distance_km, approximate, area_kind, location_id, needs, audiences, languages,
-                   interpretation, minimum_age, maximum_age, free, stale, schedule_key
+                   interpretation, minimum_age, maximum_age, free, stale, schedule_key, pool_cut
             FROM search_candidates($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             """
 
@@ -253,7 +256,7 @@ public struct SearchRepository: Sendable {
                 audiences: try columns.textArray(), languages: try columns.textArray(),
                 interpretation: try columns.bool(), minimumAge: try columns.optionalInt32(),
                 maximumAge: try columns.optionalInt32(), free: try columns.bool(), stale: try columns.bool(),
-                scheduleKey: try columns.optionalInt64())
+                scheduleKey: try columns.optionalInt64(), poolCut: try columns.bool())
         }
     }
 
