@@ -77,6 +77,35 @@ struct MentorMatchingTests {
                 let shown = try await client.execute(uri: "/v1/families/\(family)", method: .get, headers: coordinator)
                 #expect(shown.json["reference"] as? String == "DEMO-RIVERA")
                 #expect(shown.json["waiting_since"] as? String != nil)
+
+                // How to reach a family is its advocates' to know: a coordinator sees the profile
+                // matching reads, not the phone, email, safe word or callback note, and may not
+                // rewrite the record.
+                let reachable = try await client.execute(
+                    uri: "/v1/families", method: .post, headers: advocate,
+                    body: Self.body(
+                        #"{"reference": "DEMO-REACH", "home_zip": "60614", "situations": ["child-recovered"], "safe_contact": {"channels": ["phone"], "phone": "+1 312 555 0142", "safe_word": "sunflower", "callback_note": "Say it is the school"}}"#
+                    ))
+                #expect(reachable.status == .created, "\(String(buffer: reachable.body))")
+                let reachableID = try #require(reachable.json["id"] as? String)
+                let asAdvocate = try await client.execute(
+                    uri: "/v1/families/\(reachableID)", method: .get, headers: advocate)
+                #expect((asAdvocate.json["safe_contact"] as? [String: Any])?["safe_word"] as? String == "sunflower")
+                let asCoordinator = try await client.execute(
+                    uri: "/v1/families/\(reachableID)", method: .get, headers: coordinator)
+                let withheld = try #require(asCoordinator.json["safe_contact"] as? [String: Any])
+                #expect(withheld["channels"] as? [String] == ["phone"])
+                for field in ["phone", "email", "safe_word", "callback_note"] {
+                    #expect(withheld[field] == nil || withheld[field] is NSNull, "\(field) is withheld")
+                }
+                #expect(!String(buffer: asCoordinator.body).contains("sunflower"))
+                var rewrite = HTTPFields(coordinator)
+                rewrite[.ifMatch] = asCoordinator.headers[.eTag]
+                let rewritten = try await client.execute(
+                    uri: "/v1/families/\(reachableID)", method: .put, headers: rewrite,
+                    body: Self.body(
+                        #"{"reference": "DEMO-REACH", "home_zip": "60614", "situations": ["child-recovered"]}"#))
+                expectProblem(rewritten, .forbidden)
                 let sealed = try await database.withClient { client in
                     let rows = try await client.query(
                         "SELECT count(*) FROM families WHERE position(convert_to('RIVERA', 'UTF8') IN reference) > 0",

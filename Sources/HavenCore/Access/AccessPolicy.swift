@@ -107,6 +107,11 @@ public enum AccessDecision: Sendable, Equatable {
 /// ask `decide(_:caller:relationship:)` once they know the record. Anything not listed here is
 /// denied.
 public enum AccessPolicy {
+    /// Whether a role sees how to reach a family: phone, email, safe word and callback note.
+    /// Families are confidential, kept by their advocates (and admins); a coordinator matching
+    /// them with a mentor sees everything matching reads, not these.
+    public static func seesFamilyContact(_ role: Role) -> Bool { role == .advocate || role == .admin }
+
     /// Who may attempt an operation at all.
     public enum Audience: Sendable, Equatable {
         /// Anyone, without a token.
@@ -142,9 +147,13 @@ public enum AccessPolicy {
             .listExpiringCredentials:
             // The roster holds volunteers' contact details: coordinators run it, admins oversee.
             return .roles([.coordinator, .admin])
-        case .createFamily, .getFamily, .replaceFamily, .requestMentor:
-            // Advocates record the families they work with; coordinators see who is waiting.
+        case .createFamily, .getFamily, .requestMentor:
+            // Advocates record the families they work with; coordinators see who is waiting, but
+            // not how to reach them (`seesFamilyContact`).
             return .roles([.advocate, .coordinator, .admin])
+        case .replaceFamily:
+            // The family's record, safe contact included, is kept by its advocates.
+            return .roles([.advocate, .admin])
         case .suggestMentors, .planMentorMatches, .createMentorMatch, .listMentorMatches, .updateMentorMatch:
             return .roles([.coordinator, .admin])
         case .createConsent, .listConsents, .revokeConsent, .createPlan, .getPlan, .replacePlan, .getPlanVersion,

@@ -18,12 +18,18 @@ struct MatchingHandler: Sendable {
     func createFamily(_ input: Operations.CreateFamily.Input) async throws -> Operations.CreateFamily.Output {
         guard case .json(let body) = input.body else { throw HTTPProblem(.unsupportedMediaType) }
         let record = try await service.createFamily(try scope, try WireJSON.convert(body, to: FamilyInput.self))
-        return .created(.init(headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record))))
+        return .created(
+            .init(
+                headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record, for: try scope))
+            ))
     }
 
     func getFamily(_ input: Operations.GetFamily.Input) async throws -> Operations.GetFamily.Output {
         let record = try await service.family(try scope, id: input.path.id)
-        return .ok(.init(headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record))))
+        return .ok(
+            .init(
+                headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record, for: try scope))
+            ))
     }
 
     func replaceFamily(_ input: Operations.ReplaceFamily.Input) async throws -> Operations.ReplaceFamily.Output {
@@ -31,12 +37,15 @@ struct MatchingHandler: Sendable {
         let record = try await service.replaceFamily(
             try scope, id: input.path.id, ifMatch: input.headers.ifMatch,
             try WireJSON.convert(body, to: FamilyInput.self))
-        return .ok(.init(headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record))))
+        return .ok(
+            .init(
+                headers: .init(eTag: ETag.value(record.version)), body: .json(try Self.document(record, for: try scope))
+            ))
     }
 
     func requestMentor(_ input: Operations.RequestMentor.Input) async throws -> Operations.RequestMentor.Output {
         let record = try await service.requestMentor(try scope, id: input.path.id)
-        return .created(.init(body: .json(try Self.document(record))))
+        return .created(.init(body: .json(try Self.document(record, for: try scope))))
     }
 
     func suggestMentors(_ input: Operations.SuggestMentors.Input) async throws -> Operations.SuggestMentors.Output {
@@ -118,8 +127,12 @@ struct MatchingHandler: Sendable {
             declinedAt: match.declinedAt, closedAt: match.closedAt)
     }
 
-    static func document(_ record: FamilyRecord) throws -> Components.Schemas.Family {
-        let draft = record.draft
+    static func document(_ record: FamilyRecord, for scope: RequestScope) throws -> Components.Schemas.Family {
+        var draft = record.draft
+        if let role = scope.caller?.role, !AccessPolicy.seesFamilyContact(role) {
+            (draft.safeContact.phone, draft.safeContact.email) = (nil, nil)
+            (draft.safeContact.safeWord, draft.safeContact.callbackNote) = (nil, nil)
+        }
         let body = FamilyDocument(
             id: record.id.uuidString.lowercased(), organizationId: record.organizationID.uuidString.lowercased(),
             reference: draft.reference, homeZip: draft.homeZip.digits, timeZone: record.timeZone,
