@@ -11,7 +11,9 @@ struct FamiliesCommand: AsyncParsableCommand {
         abstract: "Record families for peer support and put them on the mentor waiting list.",
         discussion: """
             Advocate, coordinator or admin. A family is a JSON file with the API's field names and \
-            a pseudonymous reference, never a legal name (example in docs/peer-support.md).
+            a pseudonymous reference, never a legal name (example in docs/peer-support.md). How to \
+            reach a family (phone, email, safe word, callback note) is shown to its advocates and \
+            admins only.
             """,
         subcommands: [Add.self, Show.self])
 
