@@ -179,9 +179,13 @@ struct PlanCommand: AsyncParsableCommand {
 
     struct FollowUpCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "followup", abstract: "Schedule a check-in with the family, or mark one done.",
-            discussion: "Refused (422) outside the family's safe times or on a channel they do not allow.",
-            subcommands: [Add.self, Done.self])
+            commandName: "followup", abstract: "Schedule, move or mark done a check-in with the family.",
+            discussion: """
+                A new or moved check-in is refused (422) outside the family's safe times or on a \
+                channel they do not allow. One that stopped fitting when the family's preferences \
+                changed (`haven followups` warns) does not block other edits: move it.
+                """,
+            subcommands: [Add.self, Move.self, Done.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a check-in to the plan.")
@@ -194,6 +198,22 @@ struct PlanCommand: AsyncParsableCommand {
                 let due = try PlanEditing.date(at, option: "--at")
                 try await PlanEditing.edit(id) { input in
                     input.followUps = (input.followUps ?? []) + [.init(dueAt: due, channel: channel, note: note)]
+                }
+            }
+        }
+
+        struct Move: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Move a check-in to another time (and channel), inside the family's safe times.")
+            @Argument(help: "The plan's id.") var id: String
+            @Argument(help: "The check-in's number, as `haven plan show` lists it.") var number: Int
+            @Option(help: "The new time, ISO 8601 with a zone (2026-11-23T18:00:00-06:00).") var at: String
+            @Option(help: "A new channel: phone, sms, email, video or in-person.") var channel: String?
+
+            func run() async throws {
+                let due = try PlanEditing.date(at, option: "--at")
+                try await PlanEditing.edit(id) { input in
+                    try CheckIns.move(number, to: due, channel: channel, in: &input)
                 }
             }
         }
@@ -234,6 +254,24 @@ enum CheckIns {
     }
 
     static func markDone(_ number: Int, at moment: Date, in input: inout Components.Schemas.PlanInput) throws {
+        try change(number, in: &input) { $0.doneAt = moment }
+    }
+
+    static func move(
+        _ number: Int, to due: Date, channel: String?, in input: inout Components.Schemas.PlanInput
+    ) throws {
+        try change(number, in: &input) { followUp in
+            followUp.dueAt = due
+            if let channel { followUp.channel = channel }
+        }
+    }
+
+    /// Changes check-in `number`, as `haven plan show` numbers it; one already done is a record
+    /// and stays as it was.
+    private static func change(
+        _ number: Int, in input: inout Components.Schemas.PlanInput,
+        _ change: (inout Components.Schemas.FollowUpInput) -> Void
+    ) throws {
         let referrals = input.referrals ?? []
         let places = places(referrals: referrals.map { $0.followUp != nil }, planCheckIns: input.followUps?.count ?? 0)
         guard places.indices.contains(number - 1) else {
@@ -244,15 +282,17 @@ enum CheckIns {
         }
         switch places[number - 1] {
         case .referral(let index):
-            guard input.referrals?[index].followUp?.doneAt == nil else {
+            guard var followUp = input.referrals?[index].followUp, followUp.doneAt == nil else {
                 throw ValidationError("Check-in \(number) is already done.")
             }
-            input.referrals?[index].followUp?.doneAt = moment
+            change(&followUp)
+            input.referrals?[index].followUp = followUp
         case .plan(let index):
-            guard input.followUps?[index].doneAt == nil else {
+            guard var followUp = input.followUps?[index], followUp.doneAt == nil else {
                 throw ValidationError("Check-in \(number) is already done.")
             }
-            input.followUps?[index].doneAt = moment
+            change(&followUp)
+            input.followUps?[index] = followUp
         }
     }
 }

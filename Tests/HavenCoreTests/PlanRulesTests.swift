@@ -218,6 +218,28 @@ struct PlanRulesTests {
         #expect(
             failure.errors.map(\.pointer) == ["/follow_ups/0/due_at", "/follow_ups/1/done_at"], "\(failure.errors)")
         #expect(failure.errors.last?.detail.contains("future") == true)
+
+        // The same check-in, scheduled before the family's safe times changed and kept as it was:
+        // the plan still saves (`haven followups` warns about it); moved, it is checked again.
+        input.followUps = [FollowUpInput(dueAt: outsideSafeTimes, channel: "phone")]
+        let earlier = [FollowUp(dueAt: outsideSafeTimes, channel: .phone)]
+        guard case .success = input.validate(safeContact: rule, knownReferralIDs: [], now: now, scheduled: earlier)
+        else {
+            Issue.record("a check-in kept as it was blocked the edit")
+            return
+        }
+        input.followUps = [FollowUpInput(dueAt: outsideSafeTimes.addingTimeInterval(3600), channel: "phone")]
+        guard case .failure = input.validate(safeContact: rule, knownReferralIDs: [], now: now, scheduled: earlier)
+        else {
+            Issue.record("a check-in moved outside the safe times was accepted")
+            return
+        }
+        input.followUps = [FollowUpInput(dueAt: outsideSafeTimes, channel: "email")]
+        guard case .failure = input.validate(safeContact: rule, knownReferralIDs: [], now: now, scheduled: earlier)
+        else {
+            Issue.record("a check-in changed to another channel was not checked again")
+            return
+        }
     }
 
     @Test("a consent needs an expiry within a year, a known recipient id, purposes and categories")

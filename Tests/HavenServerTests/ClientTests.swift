@@ -270,6 +270,21 @@ struct ClientTests {
                 // The check-in happened: marked done, it stays in the plan and leaves the list.
                 let listed = try await run(haven, ["plan", "show", plan], asAdvocate)
                 #expect(listed.stdout.contains("Check-in 1: "), "\(listed.stdout)")
+                // Moved: refused outside the safe times, taken inside them.
+                let sunday = try await run(
+                    haven, ["plan", "followup", "move", plan, "1", "--at", "2026-11-29T12:00:00-06:00"], asAdvocate)
+                #expect(sunday.status == 1)
+                #expect(sunday.stderr.contains("safe times"), "\(sunday.stderr)")
+                let later = ReferralPlanTests.chicagoMonday(11)
+                let moved = try await run(haven, ["plan", "followup", "move", plan, "1", "--at", later], asAdvocate)
+                #expect(moved.status == 0, "\(moved.stderr)")
+                let afterMove = try await run(haven, ["plan", "show", plan, "--json"], asAdvocate)
+                let movedTo =
+                    ((try JSONSerialization.jsonObject(with: Data(afterMove.stdout.utf8)) as? [String: Any])?[
+                        "follow_ups"] as? [[String: Any]])?.first?["due_at"] as? String
+                #expect(
+                    movedTo.flatMap { ISO8601DateFormatter().date(from: $0) } == ISO8601DateFormatter().date(from: later),
+                    "\(afterMove.stdout)")
                 let missing = try await run(haven, ["plan", "followup", "done", plan, "2"], asAdvocate)
                 #expect(missing.status != 0)
                 #expect(missing.stderr.contains("numbers them 1 to 1"), "\(missing.stderr)")

@@ -84,14 +84,16 @@ public struct PlanInput: Sendable, Equatable, Codable {
 
     public static let mostReferrals = 30
 
-    /// Checks the plan against the family's safe-contact rule. New referrals get ids from
+    /// Checks the plan against the family's safe-contact rule: new and moved check-ins, not those
+    /// `scheduled` in the version being edited and kept as they were. New referrals get ids from
     /// `newID`; a referral id must be one of `knownReferralIDs` (the plan's own).
     public func validate(
-        safeContact: SafeContact, knownReferralIDs: Set<UUID>, now: Date, newID: () -> UUID = UUID.init
+        safeContact: SafeContact, knownReferralIDs: Set<UUID>, now: Date, scheduled: [FollowUp] = [],
+        newID: () -> UUID = UUID.init
     ) -> Result<PlanDraft, ValidationFailure> {
         var errors: [FieldError] = []
         let check = DirectoryValidation(errors: { errors.append($0) })
-        let rules = FollowUpRules(safeContact: safeContact, now: now)
+        let rules = FollowUpRules(safeContact: safeContact, now: now, scheduled: scheduled)
         var goals: [String] = []
         let rawGoals = self.goals ?? []
         if rawGoals.count > 20 { check.fail("/goals", "must list at most 20 goals") }
@@ -185,6 +187,14 @@ extension ReferralInput {
 struct FollowUpRules {
     let safeContact: SafeContact
     let now: Date
+    /// The check-ins still to do in the version being edited. One kept as it was is not held to
+    /// safe times that changed since it was scheduled: `haven followups` warns about it, and it
+    /// must not stop every other edit of the plan until it is moved.
+    let scheduled: [FollowUp]
+
+    func isKept(dueAt: Date, channel: ContactChannel) -> Bool {
+        scheduled.contains { !$0.isDone && $0.dueAt == dueAt && $0.channel == channel }
+    }
     /// Clocks disagree a little; a check-in marked done "now" on a device running ahead passes.
     static let clockSkew: TimeInterval = 5 * 60
 }
@@ -205,7 +215,9 @@ extension FollowUpInput {
                 check.fail("\(pointer)/done_at", "is in the future: mark a check-in done once it has happened")
                 return nil
             }
-        } else if let problem = rules.safeContact.problem(channel: channel, at: dueAt) {
+        } else if !rules.isKept(dueAt: dueAt, channel: channel),
+            let problem = rules.safeContact.problem(channel: channel, at: dueAt)
+        {
             check.fail(pointer + problem.pointer, problem.detail)
             return nil
         }

@@ -188,7 +188,8 @@ struct PlanService: Sendable {
             let draft = try DirectoryService.valid(
                 input.validate(
                     safeContact: family.draft.safeContact.rule(timeZone: family.timeZone),
-                    knownReferralIDs: Set(existing.map(\.id)), now: now()))
+                    knownReferralIDs: Set(existing.map(\.id)), now: now(),
+                    scheduled: current.content.followUps + current.content.referrals.compactMap(\.followUp)))
             try checkReferralEdits(draft.referrals, existing: existing)
             // Search's reasons stay with a kept referral; the edit does not carry them.
             var referrals = draft.referrals
