@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HavenAPI
 import HavenClient
+import Yams
 
 /// `haven directory …`: curators keep the catalog; everyone can look things up.
 struct DirectoryCommand: AsyncParsableCommand {
@@ -129,24 +130,34 @@ struct DirectoryCommand: AsyncParsableCommand {
         @Argument(help: "service, organization, location or crisis-contact.") var kind: Kind
         @Argument(help: "The record's id.") var id: String
         @Option(help: "JSON file with the whole record, or - for standard input.") var file: String
-        @Option(help: "The ETag of the version you edited (default: the current one).") var ifMatch: String?
+        @Option(help: "The ETag of the version you edited (default: the file's version, else the current one).")
+        var ifMatch: String?
 
         func run() async throws {
             let api = try client()
             let version: Int
             switch kind {
             case .service:
-                let eTag = try await ifMatch.orFetch { try await api.service(id).eTag }
-                version = try await api.replaceService(id, eTag: eTag, try RecordFile.read(from: file)).version
+                let (record, eTag) = try await RecordFile.readEdit(
+                    Components.Schemas.ServiceInput.self, schema: "ServiceInput", from: file, ifMatch: ifMatch
+                ) { try await api.service(id).eTag }
+                version = try await api.replaceService(id, eTag: eTag, record).version
             case .organization:
-                let eTag = try await ifMatch.orFetch { try await api.organization(id).eTag }
-                version = try await api.replaceOrganization(id, eTag: eTag, try RecordFile.read(from: file)).version
+                let (record, eTag) = try await RecordFile.readEdit(
+                    Components.Schemas.OrganizationInput.self, schema: "OrganizationInput", from: file, ifMatch: ifMatch
+                ) { try await api.organization(id).eTag }
+                version = try await api.replaceOrganization(id, eTag: eTag, record).version
             case .location:
-                let eTag = try await ifMatch.orFetch { try await api.location(id).eTag }
-                version = try await api.replaceLocation(id, eTag: eTag, try RecordFile.read(from: file)).version
+                let (record, eTag) = try await RecordFile.readEdit(
+                    Components.Schemas.LocationInput.self, schema: "LocationInput", from: file, ifMatch: ifMatch
+                ) { try await api.location(id).eTag }
+                version = try await api.replaceLocation(id, eTag: eTag, record).version
             case .crisisContact:
-                let eTag = try await ifMatch.orFetch { try await api.crisisContact(id).eTag }
-                version = try await api.replaceCrisisContact(id, eTag: eTag, try RecordFile.read(from: file)).version
+                let (record, eTag) = try await RecordFile.readEdit(
+                    Components.Schemas.CrisisContactInput.self, schema: "CrisisContactInput", from: file,
+                    ifMatch: ifMatch
+                ) { try await api.crisisContact(id).eTag }
+                version = try await api.replaceCrisisContact(id, eTag: eTag, record).version
             }
             say("Saved \(kind.rawValue) \(id) (version \(version)).")
         }
@@ -188,14 +199,6 @@ struct DirectoryCommand: AsyncParsableCommand {
     }
 }
 
-extension Optional where Wrapped == String {
-    /// The value given, else the one `fetch` reads from the server.
-    func orFetch(_ fetch: () async throws -> String?) async throws -> String? {
-        if let self { return self }
-        return try await fetch()
-    }
-}
-
 private func client() throws -> HavenAPIClient {
     HavenAPIClient(login: try ClientLogin.resolve(file: .standard()))
 }
@@ -203,14 +206,51 @@ private func client() throws -> HavenAPIClient {
 /// Reads a record file the way the API will: a clear line for JSON that does not fit.
 enum RecordFile {
     static func read<T: Decodable>(_ type: T.Type = T.self, from path: String) throws -> T {
-        let data: Data
+        try decode(type, try data(at: path), path: path)
+    }
+
+    /// A record to replace, and the ETag of the version it was edited from: `--if-match`, else
+    /// the `version` a `show --json` file carries, else the current version's from `current`
+    /// (saying so, since a change made meanwhile is then replaced). A `show --json` file also
+    /// holds what Haven writes itself (id, version, dates); only `schema`'s fields are sent.
+    static func readEdit<T: Decodable>(
+        _ type: T.Type = T.self, schema: String, from path: String, ifMatch: String?,
+        current: () async throws -> String?
+    ) async throws -> (T, eTag: String?) {
+        var data = try data(at: path)
+        var version: Int?
+        if var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let shown = object["version"] as? Int
+        {
+            version = shown
+            let fields = try InputSchemas.fields(of: schema)
+            object = object.filter { fields.contains($0.key) }
+            data = try JSONSerialization.data(withJSONObject: object)
+        }
+        let record = try decode(type, data, path: path)
+        if let ifMatch { return (record, ifMatch) }
+        if let version { return (record, "\"v\(version)\"") }
+        let eTag = try await current()
+        FileHandle.standardError.write(
+            Data(
+                """
+                note: \(path) says no version, so it replaces the current one\(eTag.map { " (\($0))" } ?? ""). \
+                Start from `show --json`, or pass --if-match, for Haven to refuse when someone changed it since.
+
+                """.utf8))
+        return (record, eTag)
+    }
+
+    private static func data(at path: String) throws -> Data {
         do {
-            data =
-                path == "-"
+            return path == "-"
                 ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigurationError("cannot read \(path): \(error.localizedDescription)")
         }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ data: Data, path: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
@@ -343,5 +383,17 @@ enum RecordText {
     static func freshness(_ verifiedAt: Date?, _ verifiedBy: String?, _ stale: Bool) -> String {
         let verified = verifiedAt.map { "verified \(ServiceText.day($0))" + (verifiedBy.map { " by \($0)" } ?? "") }
         return "  freshness     \(verified ?? "never verified")\(stale ? " — STALE" : "")"
+    }
+}
+
+/// The fields of the API's input schemas, read from the OpenAPI document the binary carries.
+enum InputSchemas {
+    static func fields(of schema: String) throws -> Set<String> {
+        let document = try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any]
+        let schemas = (document?["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        guard let properties = (schemas?[schema] as? [String: Any])?["properties"] as? [String: Any] else {
+            throw ConfigurationError("the API document has no schema \(schema)")
+        }
+        return Set(properties.keys)
     }
 }

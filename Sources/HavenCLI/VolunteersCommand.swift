@@ -69,18 +69,22 @@ struct VolunteersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a volunteer with the contents of a JSON file.",
             discussion: """
-                The file replaces the whole record. Haven refuses (412) when someone changed the \
-                volunteer after you last read it; pass --if-match with the ETag of the version you \
-                edited to make sure.
+                The file replaces the whole record. Start from `haven volunteers show ID --json`: \
+                the file then says which version you edited, and Haven refuses (412) when someone \
+                changed the volunteer since. A file without a version replaces the current one \
+                (the command says so); --if-match names the version yourself.
                 """)
         @Argument(help: "The volunteer's id.") var id: String
         @Option(help: "JSON file with the whole volunteer, or - for standard input.") var file: String
-        @Option(help: "The ETag of the version you edited (default: the current one).") var ifMatch: String?
+        @Option(help: "The ETag of the version you edited (default: the file's version, else the current one).")
+        var ifMatch: String?
 
         func run() async throws {
             let api = try api()
-            let eTag = try await ifMatch.orFetch { try await api.volunteer(id).eTag }
-            let volunteer = try await api.replaceVolunteer(id, eTag: eTag, try RecordFile.read(from: file))
+            let (record, eTag) = try await RecordFile.readEdit(
+                Components.Schemas.VolunteerInput.self, schema: "VolunteerInput", from: file, ifMatch: ifMatch
+            ) { try await api.volunteer(id).eTag }
+            let volunteer = try await api.replaceVolunteer(id, eTag: eTag, record)
             say("Saved \(volunteer.value1.name) (version \(volunteer.value2.version)).")
         }
     }

@@ -283,7 +283,8 @@ struct ClientTests {
                     ((try JSONSerialization.jsonObject(with: Data(afterMove.stdout.utf8)) as? [String: Any])?[
                         "follow_ups"] as? [[String: Any]])?.first?["due_at"] as? String
                 #expect(
-                    movedTo.flatMap { ISO8601DateFormatter().date(from: $0) } == ISO8601DateFormatter().date(from: later),
+                    movedTo.flatMap { ISO8601DateFormatter().date(from: $0) }
+                        == ISO8601DateFormatter().date(from: later),
                     "\(afterMove.stdout)")
                 let missing = try await run(haven, ["plan", "followup", "done", plan, "2"], asAdvocate)
                 #expect(missing.status != 0)
@@ -425,6 +426,31 @@ struct ClientTests {
                 #expect(shown.stdout.contains("Evening group for parents"))
                 #expect(shown.stdout.contains("TU 18:30–20:00 (America/Chicago)"))
                 #expect(shown.stdout.contains("counties IL:Cook County"))
+
+                // An edit made from `show --json` says which version it started from: when someone
+                // saved in between, it is refused instead of undoing their change.
+                let snapshot = try await run(haven, ["directory", "show", "service", id, "--json"], environment)
+                var record = try #require(
+                    try JSONSerialization.jsonObject(with: Data(snapshot.stdout.utf8)) as? [String: Any])
+                #expect(record["version"] as? Int == 1)
+                // Someone else saves first, from a hand-written file that names no version.
+                var other: [String: Any] = ["name": "Evening group for families"]
+                for key in ["organization_id", "needs", "languages", "schedule", "service_areas"] {
+                    other[key] = record[key]
+                }
+                try JSONSerialization.data(withJSONObject: other).write(to: file)
+                let first = try await run(
+                    haven, ["directory", "edit", "service", id, "--file", file.path], environment)
+                #expect(first.status == 0, "\(first.stderr)")
+                #expect(first.stderr.contains("says no version, so it replaces the current one"), "\(first.stderr)")
+                record["name"] = "Evening group, renamed from an old copy"
+                try JSONSerialization.data(withJSONObject: record).write(to: file)
+                let stale = try await run(
+                    haven, ["directory", "edit", "service", id, "--file", file.path], environment)
+                #expect(stale.status == 1)
+                #expect(stale.stderr.contains("changed since you read it"), "\(stale.stderr)")
+                let kept = try await run(haven, ["directory", "show", "service", id], environment)
+                #expect(kept.stdout.contains("Evening group for families"))
 
                 try Data(
                     #"{"organization_id": "\#(organization)", "name": "", "minimum_age": 9, "maximum_age": 3}"#.utf8
