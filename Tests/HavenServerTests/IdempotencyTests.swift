@@ -97,6 +97,31 @@ struct IdempotencyTests {
         }
     }
 
+    @Test("a replay after the user's role or organization changed is refused: the kept answer is not shown again")
+    func replayNeedsTheSameAccess() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await Self.fixture(database)
+            let advocate = try #require(fixture.members[.advocate])
+            let headers = try Self.headers(advocate, key: "moved-on-1")
+            let body = ReferralPlanTests.body(ReferralPlanTests.familyJSON)
+            try await ServerHarness.withServer(database: database) { client in
+                let first = try await client.execute(uri: "/v1/families", method: .post, headers: headers, body: body)
+                #expect(first.status == .created)
+                // The advocate moves to another organization.
+                try await database.withClient { client in
+                    try await client.query(
+                        "UPDATE users SET organization_id = \(fixture.organizationB) WHERE id = \(advocate.user.id)",
+                        logger: database.logger)
+                }
+                let replay = try await client.execute(uri: "/v1/families", method: .post, headers: headers, body: body)
+                expectProblem(replay, .unprocessableContent, type: "urn:haven:problem:idempotency-key-reused")
+                #expect(replay.headers[Self.replayed] == nil)
+                #expect(!String(buffer: replay.body).contains("DEMO-"), "nothing of the kept answer")
+                #expect(try await Self.count(database, "SELECT count(*) FROM families") == 1)
+            }
+        }
+    }
+
     @Test("keys belong to their user: a colleague's request under the same key runs on its own")
     func keysBelongToTheirUser() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
@@ -125,7 +150,8 @@ struct IdempotencyTests {
             let advocate = try #require(fixture.members[.advocate])
             let bodyText = ReferralPlanTests.familyJSON
             let fingerprint = IdempotencyMiddleware.fingerprint(
-                operation: "createFamily", path: "/v1/families", body: Array(bodyText.utf8))
+                operation: "createFamily", path: "/v1/families", body: Array(bodyText.utf8),
+                access: "advocate \(fixture.organizationA.uuidString.lowercased())")
             func claim(_ key: String, claimedAgo: String, expiresIn: String) async throws {
                 try await database.withClient { client in
                     try await client.query(

@@ -53,7 +53,8 @@ struct IdempotencyMiddleware: ServerMiddleware {
         else { return try await next(request, body, metadata) }
 
         let content = try await Self.bytes(of: body, upTo: bodyLimit)
-        let fingerprint = Self.fingerprint(operation: operationID, path: request.path ?? "", body: content)
+        let fingerprint = Self.fingerprint(
+            operation: operationID, path: request.path ?? "", body: content, access: Self.access(of: caller))
         let claim = try await postgres.withConnection { connection in
             try await keys.claim(
                 key, userID: userID, operation: operationID, fingerprint: fingerprint, on: connection)
@@ -69,7 +70,7 @@ struct IdempotencyMiddleware: ServerMiddleware {
             throw HTTPProblem(
                 .unprocessableContent, type: "urn:haven:problem:idempotency-key-reused", title: "Key already used",
                 detail:
-                    "This Idempotency-Key was used in the last 24 hours for a different request. Use a new key for each new request."
+                    "This Idempotency-Key was used in the last 24 hours for a different request, or by you with another role or organization. Use a new key for each new request."
             )
         case .answered(let id, let answer):
             try await postgres.withConnection { connection in
@@ -153,12 +154,17 @@ struct IdempotencyMiddleware: ServerMiddleware {
 
     /// The request as the key must keep meaning it: the operation, the path with its query and
     /// the body's exact bytes.
-    static func fingerprint(operation: String, path: String, body: [UInt8]) -> Data {
+    /// The request, and the access it was first made with: a replay skips the handler and its
+    /// per-record checks, so a user whose role or organization changed since (and who might no
+    /// longer see the record the kept answer shows) is refused instead of answered.
+    static func fingerprint(operation: String, path: String, body: [UInt8], access: String) -> Data {
         var hash = SHA256()
-        hash.update(data: Data("\(operation)\n\(path)\n".utf8))
+        hash.update(data: Data("\(operation)\n\(path)\n\(access)\n".utf8))
         hash.update(data: body)
         return Data(hash.finalize())
     }
+
+    static func access(of caller: Caller) -> String { "\(caller.role.rawValue) \(caller.organizationID ?? "-")" }
 }
 
 extension HTTPProblem {
