@@ -25,8 +25,8 @@ struct PlanHandler: Sendable {
             recipientOrganizationId: body.recipientOrganizationId,
             purposes: body.purposes, categories: body.categories, givenAt: body.givenAt,
             expiresOn: body.expiresOn.description)
-        let record = try await service.createConsent(try scope, familyID: input.path.id, consent)
-        return .created(.init(body: .json(document(record, timeZone: nil))))
+        let (family, record) = try await service.createConsent(try scope, familyID: input.path.id, consent)
+        return .created(.init(body: .json(document(record, timeZone: family.timeZone))))
     }
 
     func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
@@ -39,7 +39,7 @@ struct PlanHandler: Sendable {
         return .ok(.init(body: .json(document(record, timeZone: family.timeZone))))
     }
 
-    private func document(_ record: ConsentRecord, timeZone: String?) -> Components.Schemas.Consent {
+    private func document(_ record: ConsentRecord, timeZone: String) -> Components.Schemas.Consent {
         let moment = service.now()
         let consent = record.consent
         return .init(
@@ -49,7 +49,7 @@ struct PlanHandler: Sendable {
             purposes: SharingPurpose.allCases.filter(consent.purposes.contains).map(\.rawValue),
             categories: InformationCategory.allCases.filter(consent.categories.contains).map(\.rawValue),
             givenAt: consent.givenAt, expiresOn: record.draft.expiresOn.description,
-            active: consent.isActive(at: moment, today: CalendarDate(moment, timeZone: timeZone ?? "UTC")),
+            active: consent.isActive(at: moment, today: CalendarDate(moment, timeZone: timeZone)),
             recordedAt: record.recordedAt, revokedAt: record.revokedAt)
     }
 

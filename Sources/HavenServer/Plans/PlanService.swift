@@ -41,7 +41,10 @@ struct PlanService: Sendable {
 
     // MARK: Consents
 
-    func createConsent(_ scope: RequestScope, familyID: String, _ input: ConsentInput) async throws -> ConsentRecord {
+    /// Records a consent; with the family, whose calendar day says whether it is active.
+    func createConsent(_ scope: RequestScope, familyID: String, _ input: ConsentInput) async throws -> (
+        FamilyRecord, ConsentRecord
+    ) {
         let caller = try OrganizationScope.caller(scope)
         guard let familyID = UUID(uuidString: familyID) else { throw AccessFailure.notFound }
         return try await postgres.transaction(logger: logger) { connection in
@@ -59,7 +62,7 @@ struct PlanService: Sendable {
                 id: id, familyID: familyID, draft, recordedBy: UUID(uuidString: caller.userID), on: connection)
             try await audit.record(scope.event("createConsent", record: ("consent", id)), on: connection)
             guard let record = try await consents.find(id: id, on: connection) else { throw AccessFailure.notFound }
-            return record
+            return (family, record)
         }
     }
 
