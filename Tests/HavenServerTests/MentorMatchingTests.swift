@@ -370,4 +370,59 @@ struct MentorMatchingTests {
             }
         }
     }
+
+    @Test("a batch of proposals and a single proposal for the same family queue instead of deadlocking")
+    func batchAndSingleProposalQueue() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate = try Self.headers(fixture, .advocate)
+            let coordinator = try Self.headers(fixture, .coordinator)
+            try await ServerHarness.withServer(database: database) { client in
+                let family = try await Self.waitingFamily(
+                    client, advocate,
+                    #"{"reference": "DEMO-QUEUE", "home_zip": "60614", "languages": ["en"], "situations": ["child-recovered"]}"#
+                )
+                let mentor = try await Self.volunteer(
+                    client, coordinator,
+                    #"{"name": "Demo Mentor Queue", "home_zip": "60614", "languages": ["en"], "lived_experience": ["child-recovered"], "status": "active"}"#
+                )
+                let logger = database.logger
+                try await database.withClient { postgres in
+                    try await postgres.withConnection { held in
+                        // A single proposal holds the family, as it does before it takes the
+                        // volunteer.
+                        try await held.query("BEGIN", logger: logger)
+                        try await held.query(
+                            "SELECT 1 FROM families WHERE id = \(UUID(uuidString: family)!) FOR UPDATE", logger: logger)
+                        let batch = Task {
+                            try await client.execute(
+                                uri: "/v1/mentor-matching/plan", method: .post, headers: coordinator,
+                                body: Self.body(#"{"commit": true}"#))
+                        }
+                        // Until the batch waits for a lock held here.
+                        var waiting = false
+                        for _ in 0..<400 where !waiting {
+                            let rows = try await postgres.query(
+                                """
+                                SELECT count(*)::int FROM pg_stat_activity
+                                WHERE wait_event_type = 'Lock' AND datname = current_database()
+                                """, logger: logger)
+                            for try await count in rows.decode(Int.self) { waiting = count > 0 }
+                            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+                        }
+                        try #require(waiting, "the batch never waited for the family")
+                        // The proposal now takes the volunteer: the batch must not be holding it.
+                        try await held.query(
+                            "SELECT 1 FROM volunteers WHERE id = \(UUID(uuidString: mentor)!) FOR UPDATE", logger: logger)
+                        try await held.query("COMMIT", logger: logger)
+                        let committed = try await batch.value
+                        #expect(committed.status == .ok, "\(String(buffer: committed.body))")
+                        #expect((committed.json["matches"] as? [[String: Any]])?.count == 1)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -145,6 +145,7 @@ struct MatchingService: Sendable {
             ])
         }
         let work: (PostgresConnection) async throws -> PlanResult = { connection in
+            if commit { try await families.lockWaiting(organization: organization, on: connection) }
             let roster = try await volunteers.roster(organization: organization, on: connection)
             if commit { _ = try await matches.lockVolunteers(roster.map(\.id), on: connection) }
             // Read after the lock, so counts include proposals committed while we waited.

@@ -112,6 +112,21 @@ public struct FamilyRepository: Sendable {
     }
 
     /// The organization's waiting list (every organization's when nil), oldest request first.
+    /// Locks the rows of the organization's waiting families, in id order: a batch of proposals
+    /// takes families before volunteers, the order a single proposal takes them in, so the two
+    /// never wait on each other in a circle (a deadlock PostgreSQL would end by failing one).
+    public func lockWaiting(organization: UUID, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT f.id FROM families f
+            JOIN mentor_requests r ON r.family_id = f.id AND r.status = 'waiting'
+            WHERE f.organization_id = \(organization)
+            ORDER BY f.id FOR UPDATE OF f
+            """,
+            logger: logger)
+        for try await _ in rows {}
+    }
+
     public func waiting(organization: UUID?, on connection: PostgresConnection) async throws -> [FamilyRecord] {
         try await read(ids: nil, waitingOnly: true, organization: organization, on: connection)
             .sorted {
