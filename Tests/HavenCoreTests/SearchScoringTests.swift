@@ -94,6 +94,13 @@ struct SearchScoringTests {
         // A county program counts as a service 16 km away in a 40 km radius.
         #expect(score(area: "county") < score(area: nil, distanceKm: 15))
         #expect(score(area: "county") > score(area: nil, distanceKm: 17))
+        // Serving the family's ZIP and having an office 30 km away is worth the ZIP, not less;
+        // an office 2 km away is worth more than either.
+        #expect(score(area: "zip", distanceKm: 30) == score(area: "zip"))
+        #expect(score(area: "zip", distanceKm: 2) == score(area: nil, distanceKm: 2))
+        let both = SearchScoring.match(
+            SearchCandidate(serviceNeeds: ["legal.family-law"], distanceKm: 30, areaMatch: "zip"), for: request)
+        #expect(Array(both.reasons.dropFirst().prefix(2)) == ["serves your ZIP code", "30 km away"], "\(both.reasons)")
     }
 
     @Test("distances read as printf wrote them: one decimal under 10 km, whole kilometres above")

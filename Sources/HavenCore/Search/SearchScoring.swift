@@ -121,18 +121,21 @@ public enum SearchScoring {
 
         // Distance: full marks on the spot, none at the edge of the radius. A service that
         // reaches the place through its service area (a hotline, a county program) scores by how
-        // local that area is.
-        if let distance = candidate.distanceKm {
-            let radius = max(request.radiusKm, 0.1)
-            score += weights.distance * max(0, 1 - distance / radius)
-            explain(
-                {
-                    let shown = kilometres(distance)
-                    return candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away"
-                }())
+        // local that area is; one that does both scores by the better of the two, so an office
+        // near the edge of the radius never costs a service that serves the family's ZIP.
+        let nearness = candidate.distanceKm.map { max(0, 1 - $0 / max(request.radiusKm, 0.1)) }
+        let reach = candidate.areaMatch.map { areaReach($0) }
+        func away(_ distance: Double) -> String {
+            let shown = kilometres(distance)
+            return candidate.approximate ? "about \(shown) km away (confidential location)" : "\(shown) km away"
+        }
+        if let nearness, nearness >= reach ?? 0 {
+            score += weights.distance * nearness
+            if let distance = candidate.distanceKm { explain(away(distance)) }
         } else {
-            score += weights.distance * areaReach(candidate.areaMatch)
+            score += weights.distance * (reach ?? areaReach(nil))
             explain(areaReason(candidate.areaMatch))
+            if let distance = candidate.distanceKm { explain(away(distance)) }
         }
 
         // Language.
