@@ -54,7 +54,7 @@ struct SearchCommand: AsyncParsableCommand {
                 result.distanceKm.map {
                     (result.location?.approximate == true ? "~" : "") + SearchScoring.kilometres($0) + " km"
                 }
-                ?? (result.reachesBy.map { "serves \($0 == "national" ? "nationwide" : "your \($0)")" } ?? "")
+                ?? (result.reachesBy.map(SearchScoring.areaReason) ?? "")
             let open =
                 result.open.map {
                     $0.alwaysOpen

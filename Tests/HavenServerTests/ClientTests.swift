@@ -339,6 +339,12 @@ struct ClientTests {
                 #expect(lines.contains { $0.contains("  30 km  ·") }, "\(found.stdout)")
                 #expect(lines.contains { $0.contains("30 km away") })
 
+                // A service that reaches the place by its area says so in the reasons' words.
+                let areas = try await run(
+                    haven, ["search", "--zip", "60614", "--need", "safety", "--need", "victim-services"], environment)
+                #expect(areas.stdout.contains("serves the whole country  ·"), "\(areas.stdout)")
+                #expect(areas.stdout.contains("serves your county  ·"), "\(areas.stdout)")
+
                 let json = try await run(
                     haven, ["search", "--zip", "60614", "--need", "mental-health", "--json"], environment)
                 let page = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]

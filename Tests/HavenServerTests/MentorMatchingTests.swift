@@ -415,7 +415,8 @@ struct MentorMatchingTests {
                         try #require(waiting, "the batch never waited for the family")
                         // The proposal now takes the volunteer: the batch must not be holding it.
                         try await held.query(
-                            "SELECT 1 FROM volunteers WHERE id = \(UUID(uuidString: mentor)!) FOR UPDATE", logger: logger)
+                            "SELECT 1 FROM volunteers WHERE id = \(UUID(uuidString: mentor)!) FOR UPDATE",
+                            logger: logger)
                         try await held.query("COMMIT", logger: logger)
                         let committed = try await batch.value
                         #expect(committed.status == .ok, "\(String(buffer: committed.body))")

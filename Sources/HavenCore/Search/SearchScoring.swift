@@ -216,7 +216,7 @@ public enum SearchScoring {
         }
     }
 
-    static func areaReason(_ kind: String?) -> String {
+    public static func areaReason(_ kind: String?) -> String {
         switch kind {
         case "national": "serves the whole country"
         case "state": "serves your state"
