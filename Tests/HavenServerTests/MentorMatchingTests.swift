@@ -41,6 +41,10 @@ struct MentorMatchingTests {
         return id
     }
 
+    static func fixture(_ database: TestDatabase) async throws -> AccessFixture {
+        try await database.withClient { try await AccessFixture.make(on: $0, logger: database.logger) }
+    }
+
     static func headers(_ fixture: AccessFixture, _ role: Role) throws -> HTTPFields {
         [.authorization: "Bearer \(try #require(fixture.members[role]).token)", .contentType: "application/json"]
     }
@@ -48,9 +52,7 @@ struct MentorMatchingTests {
     @Test("an advocate puts a family on the waiting list; suggestions rank mentors and count who was left out")
     func familiesAndSuggestions() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient {
-                try await AccessFixture.make(on: $0, logger: database.logger)
-            }
+            let fixture = try await Self.fixture(database)
             let advocate = try Self.headers(fixture, .advocate)
             let coordinator = try Self.headers(fixture, .coordinator)
             try await ServerHarness.withServer(database: database) { client in
@@ -186,9 +188,7 @@ struct MentorMatchingTests {
     @Test("a batch plan is a dry run until committed; matches move through their lifecycle")
     func planAndLifecycle() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient {
-                try await AccessFixture.make(on: $0, logger: database.logger)
-            }
+            let fixture = try await Self.fixture(database)
             let coordinator = try Self.headers(fixture, .coordinator)
             try await ServerHarness.withServer(database: database) { client in
                 let mentor = try await Self.volunteer(
@@ -308,9 +308,7 @@ struct MentorMatchingTests {
     @Test("parallel proposals and parallel committed plans never push a volunteer past capacity")
     func capacityUnderConcurrency() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient {
-                try await AccessFixture.make(on: $0, logger: database.logger)
-            }
+            let fixture = try await Self.fixture(database)
             let coordinator = try Self.headers(fixture, .coordinator)
             let colleague: HTTPFields = [
                 .authorization: "Bearer \(try #require(fixture.colleagues[.coordinator]).token)",
@@ -374,9 +372,7 @@ struct MentorMatchingTests {
     @Test("a batch of proposals and a single proposal for the same family queue instead of deadlocking")
     func batchAndSingleProposalQueue() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient {
-                try await AccessFixture.make(on: $0, logger: database.logger)
-            }
+            let fixture = try await Self.fixture(database)
             let advocate = try Self.headers(fixture, .advocate)
             let coordinator = try Self.headers(fixture, .coordinator)
             try await ServerHarness.withServer(database: database) { client in
