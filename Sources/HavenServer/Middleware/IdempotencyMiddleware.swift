@@ -152,11 +152,10 @@ struct IdempotencyMiddleware: ServerMiddleware {
         return (response, HTTPBody(answer.body))
     }
 
-    /// The request as the key must keep meaning it: the operation, the path with its query and
-    /// the body's exact bytes.
-    /// The request, and the access it was first made with: a replay skips the handler and its
-    /// per-record checks, so a user whose role or organization changed since (and who might no
-    /// longer see the record the kept answer shows) is refused instead of answered.
+    /// The request as the key must keep meaning it: the operation, the path with its query, the
+    /// body's exact bytes, and the access it was first made with. A replay skips the handler and
+    /// its per-record checks, so a user whose role or organization changed since (and who might
+    /// no longer see the record the kept answer shows) is refused instead of answered.
     static func fingerprint(operation: String, path: String, body: [UInt8], access: String) -> Data {
         var hash = SHA256()
         hash.update(data: Data("\(operation)\n\(path)\n\(access)\n".utf8))
