@@ -527,6 +527,66 @@ struct SearchTests {
 
     static func chicago(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
+    @Test("hours kept on a service's location count when the service has none of its own and its locations agree")
+    func locationHours() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let weekdays = WeeklySchedule(
+                timeZone: "America/Chicago", alwaysOpen: false,
+                hours: [
+                    OpeningHours(
+                        days: [.monday, .tuesday, .wednesday, .thursday, .friday], opens: LocalTime("09:00")!,
+                        closes: LocalTime("17:00")!)
+                ])
+            let evenings = WeeklySchedule(
+                timeZone: "America/Chicago", alwaysOpen: false,
+                hours: [OpeningHours(days: [.tuesday], opens: LocalTime("18:00")!, closes: LocalTime("21:00")!)])
+            let fixture = try await Self.directory(database, organization: "Demo Office Hours Network", services: [])
+            try await database.withClient { client in
+                let logger = database.logger
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Office Hours"), on: connection)
+                    func office(_ hours: WeeklySchedule, northKm: Double) async throws -> UUID {
+                        let id = UUID()
+                        var draft = LocationDraft(locationType: "physical")
+                        draft.organizationID = organization
+                        (draft.latitude, draft.longitude) = (41.9229 + northKm / 111.0, -87.6483)
+                        draft.schedule = hours
+                        try await LocationRepository(logger: logger).save(id: id, draft, on: connection)
+                        return id
+                    }
+                    let (day, dayAgain, evening) = (
+                        try await office(weekdays, northKm: 1), try await office(weekdays, northKm: 2),
+                        try await office(evenings, northKm: 3)
+                    )
+                    for (name, locations) in [
+                        ("Demo office-hours clinic", [day, dayAgain]), ("Demo mixed-hours clinic", [day, evening]),
+                    ] {
+                        var service = ServiceDraft(organizationID: organization, name: name)
+                        service.needs = ["legal"]
+                        service.locationIDs = locations
+                        try await ServiceRepository(logger: logger).save(id: UUID(), service, on: connection)
+                    }
+                }
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                // Tuesday 2026-11-24, 10:00 in Chicago; then Sunday noon.
+                let tuesday = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&open_at=2026-11-24T16:00:00Z", method: .get,
+                    headers: headers)
+                #expect(Self.names(tuesday) == ["Demo office-hours clinic"], "the mixed one's hours are unknown")
+                let reasons = (tuesday.json["data"] as? [[String: Any]])?.first?["match"] as? [String: Any]
+                #expect((reasons?["reasons"] as? [String])?.contains("open then until 17:00") == true)
+                let sunday = try await client.execute(
+                    uri: "/v1/search/services?zip=60614&needs=legal&open_at=2026-11-22T18:00:00Z", method: .get,
+                    headers: headers)
+                #expect(Self.names(sunday).isEmpty)
+            }
+        }
+    }
+
     @Test("a service with more offices nearby than the first pool holds does not hide the services beyond them")
     func officesDoNotFillThePool() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
