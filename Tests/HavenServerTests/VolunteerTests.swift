@@ -8,12 +8,17 @@ import NIOCore
 import PostgresNIO
 import Testing
 
+@testable import HavenServer
+
 @Suite("Volunteer roster over HTTP")
 struct VolunteerTests {
     static func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 
     /// A date `days` from today in UTC, as the API writes dates.
-    static func day(_ days: Int) -> String { CalendarDate(Date(), timeZone: "UTC").adding(days: days).description }
+    /// A day counted from today in Chicago, where the tests' volunteers live (ZIP 60614).
+    static func day(_ days: Int) -> String {
+        CalendarDate(Date(), timeZone: "America/Chicago").adding(days: days).description
+    }
 
     @Test("a coordinator adds a volunteer whose name and contacts are stored encrypted, then edits it with If-Match")
     func rosterAndEncryption() async throws {
@@ -189,6 +194,48 @@ struct VolunteerTests {
                 let tooFar = try await client.execute(
                     uri: "/v1/volunteers/credentials/expiring?within_days=4000", method: .get, headers: coordinator)
                 expectProblem(tooFar, .unprocessableContent, type: "urn:haven:problem:validation")
+            }
+        }
+    }
+
+    @Test(
+        "a credential lapses on the volunteer's own calendar day: listed as due today in Los Angeles while UTC is a day ahead"
+    )
+    func expiryOnTheVolunteersDay() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let member = try #require(fixture.members[.coordinator])
+            let coordinator: HTTPFields = [
+                .authorization: "Bearer \(member.token)", .contentType: "application/json",
+            ]
+            try await ServerHarness.withServer(database: database) { client in
+                let created = try await client.execute(
+                    uri: "/v1/volunteers", method: .post, headers: coordinator,
+                    body: Self.body(
+                        #"{"name": "Demo Mentor West", "home_zip": "90012", "status": "active", "capacity": 1}"#))
+                let id = try #require(created.json["id"] as? String, "\(created.json)")
+                let added = try await client.execute(
+                    uri: "/v1/volunteers/\(id)/credentials", method: .post, headers: coordinator,
+                    body: Self.body(
+                        #"{"kind": "background-check", "name": "Background check", "issued_on": "2025-01-10", "expires_on": "2026-12-24"}"#
+                    ))
+                #expect(added.status == .created || added.status == .ok, "\(added.json)")
+            }
+            let scope = RequestScope(
+                requestID: "test", clientAddress: nil,
+                caller: Caller(
+                    userID: member.user.id.uuidString.lowercased(), tokenID: member.tokenID.uuidString.lowercased(),
+                    role: .coordinator, organizationID: fixture.organizationA.uuidString.lowercased()))
+            // 2026-12-25 05:00 UTC is still the 24th, 21:00, in Los Angeles.
+            try await database.withClient { client in
+                let service = VolunteerService(
+                    postgres: client, cipher: database.cipher, logger: database.logger,
+                    now: { ISO8601DateFormatter().date(from: "2026-12-25T05:00:00Z")! })
+                let (items, _) = try await service.expiring(scope, withinDays: 7)
+                #expect(items.map(\.credential.volunteerName) == ["Demo Mentor West"])
+                #expect(items.first?.today.description == "2026-12-24")
             }
         }
     }

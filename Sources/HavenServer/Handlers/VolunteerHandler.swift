@@ -52,8 +52,8 @@ struct VolunteerHandler: Sendable {
     func listExpiringCredentials(_ input: Operations.ListExpiringCredentials.Input) async throws
         -> Operations.ListExpiringCredentials.Output
     {
-        let (items, today, within) = try await service.expiring(try scope, withinDays: input.query.withinDays)
-        let data = items.map { item in
+        let (items, within) = try await service.expiring(try scope, withinDays: input.query.withinDays)
+        let data = items.map { item, today in
             Components.Schemas.ExpiringCredential(
                 volunteerId: item.volunteerID.uuidString.lowercased(), volunteerName: item.volunteerName,
                 volunteerStatus: item.volunteerStatus.rawValue,

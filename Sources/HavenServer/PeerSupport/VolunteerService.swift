@@ -122,8 +122,10 @@ struct VolunteerService: Sendable {
         }
     }
 
+    /// Credentials lapsing from today through `withinDays`, each judged on its volunteer's own
+    /// calendar day (as eligibility is), with that day.
     func expiring(_ scope: RequestScope, withinDays: Int?) async throws -> (
-        items: [ExpiringCredential], today: CalendarDate, withinDays: Int
+        items: [(credential: ExpiringCredential, today: CalendarDate)], withinDays: Int
     ) {
         let caller = try OrganizationScope.caller(scope)
         let within = withinDays ?? 30
@@ -132,15 +134,25 @@ struct VolunteerService: Sendable {
                 FieldError(pointer: "/within_days", detail: "must be from 0 to \(Self.maximumWithinDays) days")
             ])
         }
-        let today = CalendarDate(now(), timeZone: "UTC")
-        let items = try await postgres.withConnection { connection in
-            let items = try await volunteers.expiring(
-                organization: OrganizationScope.of(caller), from: today, through: today.adding(days: within),
-                on: connection)
+        // Every zone's today is within a day of UTC's: read a day either side, then keep what
+        // falls in each volunteer's own window.
+        let moment = now()
+        let utc = CalendarDate(moment, timeZone: "UTC")
+        let found = try await postgres.withConnection { connection in
+            let found = try await volunteers.expiring(
+                organization: OrganizationScope.of(caller), from: utc.adding(days: -1),
+                through: utc.adding(days: within + 1), on: connection)
             try await audit.record(scope.event("listExpiringCredentials", record: ("volunteer", nil)), on: connection)
-            return items
+            return found
         }
-        return (items, today, within)
+        let items = found.compactMap { item -> (credential: ExpiringCredential, today: CalendarDate)? in
+            let today = CalendarDate(moment, timeZone: item.timeZone)
+            guard let expires = item.credential.credential.expiresOn,
+                today <= expires && expires <= today.adding(days: within)
+            else { return nil }
+            return (item, today)
+        }
+        return (items, within)
     }
 
     /// Today where the volunteer lives, for their eligibility.

@@ -43,6 +43,8 @@ public struct ExpiringCredential: Sendable {
     public var volunteerID: UUID
     public var volunteerName: String
     public var volunteerStatus: VolunteerStatus
+    /// Where the volunteer lives: their calendar day decides when a credential lapses.
+    public var timeZone: String
     public var credential: StoredCredential
 }
 
@@ -183,13 +185,14 @@ public struct VolunteerRepository: Sendable {
     ) async throws -> [ExpiringCredential] {
         let rows = try await connection.query(
             """
-            SELECT c.id, c.volunteer_id, v.name, v.status, c.kind, c.name, c.issued_on::text, c.expires_on::text,
-                   c.recorded_at
+            SELECT c.id, c.volunteer_id, v.name, v.status, z.time_zone, c.kind, c.name, c.issued_on::text,
+                   c.expires_on::text, c.recorded_at
             FROM (
                 SELECT DISTINCT ON (volunteer_id, kind) * FROM volunteer_credentials
                 ORDER BY volunteer_id, kind, expires_on DESC NULLS FIRST
             ) c
             JOIN volunteers v ON v.id = c.volunteer_id
+            JOIN zip_codes z ON z.zip = v.home_zip
             WHERE c.expires_on BETWEEN \(from.description)::date AND \(through.description)::date
               AND v.status <> 'retired'
               AND (\(organization)::uuid IS NULL OR v.organization_id = \(organization))
@@ -197,15 +200,15 @@ public struct VolunteerRepository: Sendable {
             """,
             logger: logger)
         var result: [ExpiringCredential] = []
-        for try await (id, volunteer, sealedName, status, kind, name, issued, expires, recorded) in rows.decode(
-            (UUID, UUID, Data, String, String, String, String, String?, Date).self)
+        for try await (id, volunteer, sealedName, status, zone, kind, name, issued, expires, recorded) in rows.decode(
+            (UUID, UUID, Data, String, String, String, String, String, String?, Date).self)
         {
             guard let kind = Credential.Kind(rawValue: kind), let issued = CalendarDate(issued) else { continue }
             result.append(
                 ExpiringCredential(
                     volunteerID: volunteer,
                     volunteerName: try cipher.open(sealedName, for: FieldContext(Self.name, recordID: volunteer)),
-                    volunteerStatus: VolunteerStatus(rawValue: status) ?? .paused,
+                    volunteerStatus: VolunteerStatus(rawValue: status) ?? .paused, timeZone: zone,
                     credential: StoredCredential(
                         id: id,
                         credential: Credential(
