@@ -61,6 +61,10 @@ struct SearchScoringTests {
         #expect(worse.reasons.contains("closed now"))
         #expect(worse.reasons.contains("serves ages 18 and up"))
         #expect(worse.reasons.contains("details not verified in the last year"))
+        var shorter = request
+        shorter.staleAfterDays = 180
+        #expect(
+            SearchScoring.match(candidate, for: shorter).reasons.contains("details not verified in the last 180 days"))
     }
 
     @Test(

@@ -13,10 +13,12 @@ public struct SearchRequest: Sendable, Equatable {
     /// Opening hours are judged at a moment the specialist chose (`open_at`), not now: the
     /// reasons say "open then", not "open now".
     public var atChosenMoment: Bool
+    /// The freshness period (`HAVEN_STALE_AFTER_DAYS`), for the reason a stale result shows.
+    public var staleAfterDays: Int
 
     public init(
         needs: [String] = [], radiusKm: Double = 40, language: String? = nil, age: Int? = nil, audiences: [String] = [],
-        atChosenMoment: Bool = false
+        atChosenMoment: Bool = false, staleAfterDays: Int = 365
     ) {
         self.needs = needs
         self.radiusKm = radiusKm
@@ -24,6 +26,7 @@ public struct SearchRequest: Sendable, Equatable {
         self.age = age
         self.audiences = audiences
         self.atChosenMoment = atChosenMoment
+        self.staleAfterDays = staleAfterDays
     }
 }
 
@@ -181,7 +184,9 @@ public enum SearchScoring {
 
         // Freshness.
         if candidate.stale {
-            explain("details not verified in the last year")
+            explain(
+                "details not verified in the last "
+                    + (request.staleAfterDays == 365 ? "year" : "\(request.staleAfterDays) days"))
         } else {
             score += weights.freshness
         }

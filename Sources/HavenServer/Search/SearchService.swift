@@ -71,10 +71,12 @@ struct SearchService: Sendable {
     /// Names, phones and addresses of results shown before, kept while the server hears of
     /// directory changes.
     let details: SearchDetailsCache
+    let staleAfterDays: Int
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, details: SearchDetailsCache) {
         self.postgres = postgres
         self.details = details
+        self.staleAfterDays = staleAfterDays
         repository = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
         taxonomies = TaxonomyRepository(logger: logger)
     }
@@ -82,7 +84,8 @@ struct SearchService: Sendable {
     func search(_ scope: RequestScope, _ parameters: SearchParameters, now: Date = Date()) async throws -> Page<
         SearchHit
     > {
-        let query = try Query(parameters)
+        var query = try Query(parameters)
+        query.request.staleAfterDays = staleAfterDays
         let limit = try Paging.limit(parameters.limit)
         var after: SearchCursor?
         if let cursor = parameters.cursor {
