@@ -338,6 +338,57 @@ struct ReferralPlanTests {
         }
     }
 
+    @Test("sending a referral waits for an edit of its plan to commit, then sees it: a referral the edit dropped is not sent")
+    func sendWaitsForThePlanEdit() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await SearchTests.world(database)
+            let advocate = try Self.headers(world.fixture.members[.advocate])
+            try await ServerHarness.withServer(database: database) { client in
+                let (_, plan) = try await Self.familyWithEmptyPlan(client, advocate)
+                let nearby = try #require(world.ids["Near counseling"])
+                let saved = try await client.execute(
+                    uri: "/v1/plans/\(plan)", method: .put,
+                    headers: try Self.headers(world.fixture.members[.advocate], ifMatch: #""v1""#),
+                    body: Self.body(#"{"referrals": [{"service_id": "\#(nearby)"}]}"#))
+                let referral = try #require(
+                    (saved.json["referrals"] as? [[String: Any]])?.first?["id"] as? String, "\(saved.json)")
+                let logger = database.logger
+                try await database.withClient { postgres in
+                    try await postgres.withConnection { held in
+                        // An edit of the plan is under way: it holds the plan, and drops the
+                        // referral before it commits.
+                        try await held.query("BEGIN", logger: logger)
+                        try await held.query(
+                            "SELECT 1 FROM plans WHERE id = \(UUID(uuidString: plan)!) FOR UPDATE", logger: logger)
+                        let send = Task {
+                            try await client.execute(
+                                uri: "/v1/referrals/\(referral)/status", method: .post, headers: advocate,
+                                body: Self.body(#"{"status": "sent"}"#))
+                        }
+                        var waiting = false
+                        for _ in 0..<400 where !waiting {
+                            let rows = try await postgres.query(
+                                """
+                                SELECT count(*)::int FROM pg_stat_activity
+                                WHERE wait_event_type = 'Lock' AND datname = current_database()
+                                """, logger: logger)
+                            for try await count in rows.decode(Int.self) { waiting = count > 0 }
+                            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+                        }
+                        try #require(waiting, "the send did not wait for the plan")
+                        try await held.query(
+                            "UPDATE referrals SET in_plan = false WHERE id = \(UUID(uuidString: referral)!)",
+                            logger: logger)
+                        try await held.query("COMMIT", logger: logger)
+                        let sent = try await send.value
+                        expectProblem(sent, .conflict, type: "urn:haven:problem:conflict")
+                        #expect((sent.json["detail"] as? String)?.contains("no longer in the plan") == true)
+                    }
+                }
+            }
+        }
+    }
+
     @Test(
         "a warm handoff goes out only under a consent covering recipient, purpose and categories; partners see only that"
     )

@@ -111,6 +111,12 @@ extension PlanService {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
         let next = try Self.status(status)
         return try await postgres.transaction(logger: logger) { connection in
+            guard let seen = try await referrals.find(id: id, on: connection) else { throw AccessFailure.notFound }
+            _ = try authorize(.updateReferral, caller, seen)
+            // The plan first, then the referral: the order a plan edit takes them in. So a send
+            // waits for an edit of the same plan to commit and then sees it (a referral the edit
+            // dropped or changed), instead of going out as the edit rewrites it.
+            _ = try await plans.header(id: seen.planID, forUpdate: true, on: connection)
             guard let referral = try await referrals.find(id: id, forUpdate: true, on: connection) else {
                 throw AccessFailure.notFound
             }
