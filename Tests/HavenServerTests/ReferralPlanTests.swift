@@ -572,6 +572,17 @@ struct ReferralPlanTests {
                 #expect(
                     try await Self.auditCount(database, action: "getReferral", record: warm, outcome: "allowed") == 1)
                 #expect(try await Self.auditCount(database, action: "updateReferral", record: warm) == 2)
+
+                // The family's side takes the referral back, with a note for its own records:
+                // the partner sees that it was withdrawn, not the note about the family.
+                let takenBack = try await client.execute(
+                    uri: "/v1/referrals/\(warm)/status", method: .post, headers: advocate,
+                    body: Self.body(#"{"status": "withdrawn", "outcome": "The family chose a clinic nearer school"}"#))
+                #expect(takenBack.json["outcome"] as? String == "The family chose a clinic nearer school")
+                let partnerView = try await client.execute(uri: "/v1/referrals/\(warm)", method: .get, headers: partner)
+                #expect(partnerView.json["status"] as? String == "withdrawn")
+                #expect(partnerView.json["outcome"] == nil || partnerView.json["outcome"] is NSNull)
+                #expect(!String(buffer: partnerView.body).contains("nearer school"))
             }
         }
     }

@@ -199,7 +199,10 @@ struct PlanHandler: Sendable {
             organizationId: referral.organizationID.uuidString.lowercased(),
             recipientOrganizationId: referral.recipientOrganizationID.uuidString.lowercased(),
             recipientName: referral.recipientName, handoff: referral.handoff.rawValue, status: referral.status.rawValue,
-            declineReason: referral.declineReason, outcome: referral.outcome, sentAt: referral.sentAt,
+            declineReason: referral.declineReason,
+            // Why the family's side withdrew is its own note about the family: not the recipient's.
+            outcome: share.isRecipientView && referral.status == .withdrawn ? nil : referral.outcome,
+            sentAt: referral.sentAt,
             answeredAt: referral.answeredAt, connectedAt: referral.connectedAt, closedAt: referral.closedAt,
             updatedAt: referral.updatedAt, family: family,
             consentProblems: share.isRecipientView ? nil : share.consentProblems)
