@@ -338,7 +338,9 @@ struct ReferralPlanTests {
         }
     }
 
-    @Test("sending a referral waits for an edit of its plan to commit, then sees it: a referral the edit dropped is not sent")
+    @Test(
+        "sending a referral waits for an edit of its plan to commit, then sees it: a referral the edit dropped is not sent"
+    )
     func sendWaitsForThePlanEdit() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await SearchTests.world(database)
