@@ -398,17 +398,7 @@ struct MentorMatchingTests {
                                 body: Self.body(#"{"commit": true}"#))
                         }
                         // Until the batch waits for a lock held here.
-                        var waiting = false
-                        for _ in 0..<400 where !waiting {
-                            let rows = try await postgres.query(
-                                """
-                                SELECT count(*)::int FROM pg_stat_activity
-                                WHERE wait_event_type = 'Lock' AND datname = current_database()
-                                """, logger: logger)
-                            for try await count in rows.decode(Int.self) { waiting = count > 0 }
-                            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
-                        }
-                        try #require(waiting, "the batch never waited for the family")
+                        try await waitForLockWaiter(postgres, logger: logger)
                         // The proposal now takes the volunteer: the batch must not be holding it.
                         try await held.query(
                             "SELECT 1 FROM volunteers WHERE id = \(UUID(uuidString: mentor)!) FOR UPDATE",

@@ -367,17 +367,7 @@ struct ReferralPlanTests {
                                 uri: "/v1/referrals/\(referral)/status", method: .post, headers: advocate,
                                 body: Self.body(#"{"status": "sent"}"#))
                         }
-                        var waiting = false
-                        for _ in 0..<400 where !waiting {
-                            let rows = try await postgres.query(
-                                """
-                                SELECT count(*)::int FROM pg_stat_activity
-                                WHERE wait_event_type = 'Lock' AND datname = current_database()
-                                """, logger: logger)
-                            for try await count in rows.decode(Int.self) { waiting = count > 0 }
-                            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
-                        }
-                        try #require(waiting, "the send did not wait for the plan")
+                        try await waitForLockWaiter(postgres, logger: logger)
                         try await held.query(
                             "UPDATE referrals SET in_plan = false WHERE id = \(UUID(uuidString: referral)!)",
                             logger: logger)

@@ -114,3 +114,22 @@ func expectProblem(
     )
     return problem
 }
+
+/// Returns once some session of the test's database waits for a row lock, which the caller holds
+/// on another connection: the request it started has reached that lock. Polls PostgreSQL's view
+/// of its sessions; fails the test when nothing waits within 10 s.
+func waitForLockWaiter(
+    _ postgres: PostgresClient, logger: Logger, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    for _ in 0..<400 {
+        let rows = try await postgres.query(
+            """
+            SELECT count(*)::int FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND datname = current_database()
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) where count > 0 { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    Issue.record("no session waited for the lock held", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
