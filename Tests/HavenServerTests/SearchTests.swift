@@ -520,7 +520,7 @@ struct SearchTests {
 
     static func chicago(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
-    @Test("hours kept on a service's location count when the service has none of its own and its locations agree")
+    @Test("hours kept on a service's locations count when it has none of its own: all of them, or the office found")
     func locationHours() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let weekdays = WeeklySchedule(
@@ -565,17 +565,80 @@ struct SearchTests {
             }
             let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             try await ServerHarness.withServer(database: database) { client in
-                // Tuesday 2026-11-24, 10:00 in Chicago; then Sunday noon.
-                let tuesday = try await client.execute(
-                    uri: "/v1/search/services?zip=60614&needs=legal&open_at=2026-11-24T16:00:00Z", method: .get,
-                    headers: headers)
-                #expect(Self.names(tuesday) == ["Demo office-hours clinic"], "the mixed one's hours are unknown")
-                let reasons = (tuesday.json["data"] as? [[String: Any]])?.first?["match"] as? [String: Any]
-                #expect((reasons?["reasons"] as? [String])?.contains("open then until 17:00") == true)
-                let sunday = try await client.execute(
-                    uri: "/v1/search/services?zip=60614&needs=legal&open_at=2026-11-22T18:00:00Z", method: .get,
-                    headers: headers)
+                func search(near northKm: Double, at moment: String) async throws -> TestResponse {
+                    let near = "\(41.9229 + northKm / 111.0),-87.6483"
+                    return try await client.execute(
+                        uri: "/v1/search/services?near=\(near)&needs=legal&radius_km=10&open_at=\(moment)",
+                        method: .get, headers: headers)
+                }
+                // Tuesday 2026-11-24, 10:00 in Chicago, by the day offices: the mixed clinic is
+                // found at its day office, which is open.
+                let morning = try await search(near: 1, at: "2026-11-24T16:00:00Z")
+                #expect(Set(Self.names(morning)) == ["Demo office-hours clinic", "Demo mixed-hours clinic"])
+                for result in morning.json["data"] as? [[String: Any]] ?? [] {
+                    let reasons = (result["match"] as? [String: Any])?["reasons"] as? [String]
+                    #expect(reasons?.contains("open then until 17:00") == true)
+                }
+                // 19:00 the same day: by the evening office, only the mixed clinic is open; by the
+                // day offices, where it is found at its day office, nothing is.
+                let evening = try await search(near: 3.2, at: "2026-11-25T01:00:00Z")
+                #expect(Self.names(evening) == ["Demo mixed-hours clinic"])
+                let result = (evening.json["data"] as? [[String: Any]])?.first
+                #expect(((result?["match"] as? [String: Any])?["reasons"] as? [String])?.contains("open then until 21:00") == true)
+                let dayOfficesInTheEvening = try await search(near: 1, at: "2026-11-25T01:00:00Z")
+                #expect(Self.names(dayOfficesInTheEvening).isEmpty)
+                // Sunday noon: nothing.
+                let sunday = try await search(near: 1, at: "2026-11-22T18:00:00Z")
                 #expect(Self.names(sunday).isEmpty)
+            }
+        }
+    }
+
+    @Test("a service with offices in two time zones is open by each office's own clock")
+    func officesInTwoTimeZones() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await Self.directory(database, organization: "Demo Two Cities Network", services: [])
+            let (chicago, denver) = ((41.9229, -87.6483), (39.7392, -104.9903))
+            try await database.withClient { client in
+                let logger = database.logger
+                try await client.transaction(logger: logger) { connection in
+                    let organization = UUID()
+                    try await OrganizationRepository(logger: logger).save(
+                        id: organization, OrganizationDraft(name: "Demo Two Cities"), on: connection)
+                    var service = ServiceDraft(organizationID: organization, name: "Demo two-city legal clinic")
+                    service.needs = ["legal"]
+                    for (timeZone, place) in [("America/Chicago", chicago), ("America/Denver", denver)] {
+                        let id = UUID()
+                        var office = LocationDraft(locationType: "physical")
+                        office.organizationID = organization
+                        (office.latitude, office.longitude) = place
+                        office.schedule = WeeklySchedule(
+                            timeZone: timeZone, alwaysOpen: false,
+                            hours: [
+                                OpeningHours(
+                                    days: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                                    opens: LocalTime("09:00")!, closes: LocalTime("17:00")!)
+                            ])
+                        try await LocationRepository(logger: logger).save(id: id, office, on: connection)
+                        service.locationIDs.append(id)
+                    }
+                    try await ServiceRepository(logger: logger).save(id: UUID(), service, on: connection)
+                }
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            try await ServerHarness.withServer(database: database) { client in
+                func names(near place: (Double, Double)) async throws -> [String] {
+                    // Tuesday 2026-11-24, 17:30 in Chicago, 16:30 in Denver.
+                    Self.names(
+                        try await client.execute(
+                            uri: "/v1/search/services?near=\(place.0),\(place.1)&needs=legal&radius_km=10"
+                                + "&open_at=2026-11-24T23:30:00Z",
+                            method: .get, headers: headers))
+                }
+                let inDenver = try await names(near: denver)
+                let inChicago = try await names(near: chicago)
+                #expect(inDenver == ["Demo two-city legal clinic"], "open until 17:00 there")
+                #expect(inChicago.isEmpty, "closed half an hour ago there")
             }
         }
     }

@@ -167,10 +167,16 @@ public struct SearchRepository: Sendable {
             if let key = candidate.scheduleKey, known[key] == nil { unknown[key] = candidate.serviceID }
         }
         guard !unknown.isEmpty else { return known }
+        // A service whose locations keep different hours has one schedule per location
+        // (migration 0032); the candidate carries the key of the one it was found at.
+        let services = Array(Set(unknown.values))
         let rows = try await connection.query(
             """
             SELECT search_schedule_key(schedule), schedule::text FROM search_services
-            WHERE service_id = ANY(\(Array(unknown.values))) AND schedule IS NOT NULL
+            WHERE service_id = ANY(\(services)) AND schedule IS NOT NULL
+            UNION ALL
+            SELECT schedule_key, schedule::text FROM search_location_hours
+            WHERE service_id = ANY(\(services)) AND schedule_key = ANY(\(Array(unknown.keys)))
             """,
             logger: logger)
         var read: [Int64: WeeklySchedule?] = [:]
