@@ -113,12 +113,49 @@ struct OpeningStatusTests {
             hours: [Self.hours("SU", "20:00", "08:00"), Self.hours("MO", "07:00", "17:00")])
         // Monday 06:00: Sunday night's opening runs into Monday's.
         #expect(nightAndDay.status(at: Self.instant("2026-11-23T12:00:00Z"))?.closesAt == LocalTime("17:00"))
-        // Sunday 21:00: open until Monday 08:00, then on; tomorrow's hours are not read, so 08:00.
-        #expect(nightAndDay.status(at: Self.instant("2026-11-23T03:00:00Z"))?.closesAt == LocalTime("08:00"))
+        // Sunday 21:00: open until Monday 08:00, when Monday's opening has begun: until 17:00.
+        #expect(nightAndDay.status(at: Self.instant("2026-11-23T03:00:00Z"))?.closesAt == LocalTime("17:00"))
+        #expect(nightAndDay.window(at: Self.instant("2026-11-23T03:00:00Z"))?.closes == Self.instant("2026-11-23T23:00:00Z"))
         let separate = WeeklySchedule(
             timeZone: "America/Chicago", alwaysOpen: false,
             hours: [Self.hours("MO", "09:00", "12:00"), Self.hours("MO", "13:00", "17:00")])
         #expect(separate.status(at: Self.instant("2026-11-23T17:00:00Z"))?.closesAt == LocalTime("12:00"))
         #expect(separate.status(at: Self.instant("2026-11-23T18:30:00Z"))?.isOpen == false)  // 12:30
+    }
+
+    @Test("an opening to midnight and the next day's from midnight are one: open until the later close")
+    func acrossMidnightIntoTheNextDay() throws {
+        let line = WeeklySchedule(
+            timeZone: "America/Chicago", alwaysOpen: false,
+            hours: [Self.hours("SU", "20:00", "24:00"), Self.hours("MO", "00:00", "02:00")])
+        // Sunday 2026-11-22, 21:00 in Chicago.
+        #expect(line.status(at: Self.instant("2026-11-23T03:00:00Z"))?.closesAt == LocalTime("02:00"))
+        // Monday 01:00: still the same opening.
+        #expect(line.status(at: Self.instant("2026-11-23T07:00:00Z"))?.closesAt == LocalTime("02:00"))
+    }
+
+    @Test("the window gives the instants an opening ends and the next begins, across days and exceptions")
+    func windowInstants() throws {
+        let office = WeeklySchedule(
+            timeZone: "America/Los_Angeles", alwaysOpen: false, hours: Self.weekdays9to5,
+            exceptions: [
+                ScheduleException(
+                    startsOn: CalendarDate("2026-11-26")!, endsOn: CalendarDate("2026-11-27")!, closed: true)
+            ])
+        // Monday 2026-11-23, 10:00 in Los Angeles: open until 17:00 there, 01:00 UTC.
+        let open = try #require(office.window(at: Self.instant("2026-11-23T18:00:00Z")))
+        #expect(open.status.isOpen)
+        #expect(open.closes == Self.instant("2026-11-24T01:00:00Z"))
+        #expect(open.nextOpens == nil)
+        // Wednesday 18:00: closed; Thursday and Friday are a holiday, so it opens on Monday.
+        let holiday = try #require(office.window(at: Self.instant("2026-11-26T02:00:00Z")))
+        #expect(holiday.status.isOpen == false)
+        #expect(holiday.nextOpens == Self.instant("2026-11-30T17:00:00Z"))
+        // 24/7: open with no end.
+        let line = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: true, hours: [])
+        #expect(line.window(at: Self.instant("2026-11-23T18:00:00Z"))?.closes == nil)
+        // No hours at all: closed, and never opens.
+        let never = WeeklySchedule(timeZone: "America/Chicago", alwaysOpen: false, hours: [])
+        #expect(never.window(at: Self.instant("2026-11-23T18:00:00Z"))?.nextOpens == nil)
     }
 }

@@ -17,6 +17,17 @@ public struct OpeningStatus: Sendable, Equatable {
     public static let closed = OpeningStatus(isOpen: false)
 }
 
+/// A status with the instants it changes at (`WeeklySchedule.window(at:)`).
+public struct OpeningWindow: Sendable, Equatable {
+    public var status: OpeningStatus
+    /// The zone the hours are kept in.
+    public var timeZone: String
+    /// When the current opening ends; nil when closed or open round the clock.
+    public var closes: Date?
+    /// When closed: when it next opens, if within eight days.
+    public var nextOpens: Date?
+}
+
 extension WeeklySchedule {
     /// The status at `instant`, evaluated in the schedule's own time zone; nil when the zone is
     /// unknown. Rules:
@@ -36,18 +47,67 @@ extension WeeklySchedule {
     /// zone.
     public func status(at moment: LocalMoment) -> OpeningStatus {
         if alwaysOpen && exception(on: moment.today) == nil { return OpeningStatus(isOpen: true, alwaysOpen: true) }
-        // Today's openings in minutes from today's midnight; yesterday's that run past midnight
-        // start before it.
-        var spans = openings(starting: moment.today, weekday: moment.weekday).map { opens, closes in
-            (opens, closes > opens ? closes : closes + 1440)
+        guard let closes = openSpanEnd(at: moment) else { return .closed }
+        return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes % 1440))
+    }
+
+    /// The end of the opening `moment` falls in, in minutes from today's midnight (past 1440 when
+    /// it runs into tomorrow); nil when closed. Yesterday's openings that run past midnight count,
+    /// and so do tomorrow's that an opening running to midnight meets.
+    private func openSpanEnd(at moment: LocalMoment) -> Int? {
+        func spans(starting date: CalendarDate, weekday: Weekday, shift: Int) -> [(Int, Int)] {
+            openings(starting: date, weekday: weekday).map { opens, closes in
+                (opens + shift, (closes > opens ? closes : closes + 1440) + shift)
+            }
         }
-        spans += openings(starting: moment.yesterday, weekday: moment.yesterdayWeekday)
-            .filter { opens, closes in closes < opens }
-            .map { opens, closes in (opens - 1440, closes) }
+        let spans =
+            spans(starting: moment.yesterday, weekday: moment.yesterdayWeekday, shift: -1440)
+            + spans(starting: moment.today, weekday: moment.weekday, shift: 0)
+            + spans(starting: moment.tomorrow, weekday: moment.tomorrowWeekday, shift: 1440)
         let now = moment.minutes
-        guard var closes = spans.first(where: { $0.0 <= now && now < $0.1 })?.1 else { return .closed }
+        guard var closes = spans.first(where: { $0.0 <= now && now < $0.1 })?.1 else { return nil }
         while let longer = spans.first(where: { $0.0 <= closes && $0.1 > closes }) { closes = longer.1 }
-        return OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: closes > 1440 ? closes - 1440 : closes))
+        return closes
+    }
+
+    /// The status at `instant` with the instants it changes: when the opening ends (nil round
+    /// the clock), or when the next one begins (looking up to eight days ahead). Instants let a
+    /// reader in another time zone be told the times on their own clock. Nil when the zone is
+    /// unknown.
+    public func window(at instant: Date) -> OpeningWindow? {
+        guard let zone = TimeZone(identifier: timeZone), let moment = LocalMoment(instant, timeZone: timeZone) else {
+            return nil
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let midnight = calendar.startOfDay(for: instant)
+        // Wall-clock minutes from today's midnight, so a day with a daylight-saving change keeps
+        // its hours.
+        func wallClock(_ minutes: Int) -> Date? {
+            guard let day = calendar.date(byAdding: .day, value: minutes / 1440, to: midnight) else { return nil }
+            let rest = minutes % 1440
+            return calendar.date(bySettingHour: rest / 60, minute: rest % 60, second: 0, of: day)
+        }
+        let status = status(at: moment)
+        if status.isOpen {
+            let closes = status.alwaysOpen ? nil : openSpanEnd(at: moment).flatMap(wallClock)
+            return OpeningWindow(status: status, timeZone: timeZone, closes: closes, nextOpens: nil)
+        }
+        for offset in 0...8 {
+            guard let day = calendar.date(byAdding: .day, value: offset, to: midnight) else { break }
+            let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
+            guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day,
+                let weekday = parts.weekday.flatMap(Weekday.init(gregorian:)),
+                let date = CalendarDate(calendarYear: year, month: month, day: dayOfMonth)
+            else { break }
+            let starts = openings(starting: date, weekday: weekday).map(\.0).sorted()
+            for opens in starts {
+                if let next = wallClock(offset * 1440 + opens), next > instant {
+                    return OpeningWindow(status: status, timeZone: timeZone, closes: nil, nextOpens: next)
+                }
+            }
+        }
+        return OpeningWindow(status: status, timeZone: timeZone, closes: nil, nextOpens: nil)
     }
 
     /// Openings (in minutes of the day) that start on `date`.
@@ -66,13 +126,15 @@ extension WeeklySchedule {
 }
 
 /// An instant as the wall clock of one time zone shows it: today's date, weekday and minute, and
-/// yesterday's date and weekday (for openings that run past midnight).
+/// yesterday's and tomorrow's dates and weekdays (for openings that run past midnight).
 public struct LocalMoment: Sendable, Equatable {
     public let today: CalendarDate
     public let weekday: Weekday
     public let minutes: Int
     public let yesterday: CalendarDate
     public let yesterdayWeekday: Weekday
+    public let tomorrow: CalendarDate
+    public let tomorrowWeekday: Weekday
 
     /// Nil when the time zone is unknown.
     public init?(_ instant: Date, timeZone: String) {
@@ -83,15 +145,20 @@ public struct LocalMoment: Sendable, Equatable {
         guard let year = parts.year, let month = parts.month, let day = parts.day, let hour = parts.hour,
             let minute = parts.minute, let weekdayNumber = parts.weekday,
             let weekday = Weekday(gregorian: weekdayNumber),
-            let today = CalendarDate(calendarYear: year, month: month, day: day),
-            let yesterdayInstant = calendar.date(byAdding: .day, value: -1, to: instant)
+            let today = CalendarDate(calendarYear: year, month: month, day: day)
         else { return nil }
-        let previous = calendar.dateComponents([.year, .month, .day, .weekday], from: yesterdayInstant)
-        guard let previousYear = previous.year, let previousMonth = previous.month, let previousDay = previous.day,
-            let previousWeekday = previous.weekday.flatMap(Weekday.init(gregorian:)),
-            let yesterday = CalendarDate(calendarYear: previousYear, month: previousMonth, day: previousDay)
-        else { return nil }
+        func neighbour(_ offset: Int) -> (CalendarDate, Weekday)? {
+            guard let other = calendar.date(byAdding: .day, value: offset, to: instant) else { return nil }
+            let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: other)
+            guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day,
+                let weekday = parts.weekday.flatMap(Weekday.init(gregorian:)),
+                let date = CalendarDate(calendarYear: year, month: month, day: dayOfMonth)
+            else { return nil }
+            return (date, weekday)
+        }
+        guard let yesterday = neighbour(-1), let tomorrow = neighbour(1) else { return nil }
         (self.today, self.weekday, self.minutes) = (today, weekday, hour * 60 + minute)
-        (self.yesterday, self.yesterdayWeekday) = (yesterday, previousWeekday)
+        (self.yesterday, self.yesterdayWeekday) = yesterday
+        (self.tomorrow, self.tomorrowWeekday) = tomorrow
     }
 }

@@ -115,7 +115,14 @@ public struct CrisisContactRepository: Sendable {
                                          'hours', COALESCE(jsonb_agg(jsonb_build_object(
                                                       'byday', sc.byday, 'opens_at', to_char(sc.opens_at, 'HH24:MI'),
                                                       'closes_at', to_char(sc.closes_at, 'HH24:MI'))
-                                                      ORDER BY sc.byday, sc.opens_at) FILTER (WHERE NOT sc.open_24_7), '[]')))
+                                                      ORDER BY sc.byday, sc.opens_at) FILTER (WHERE NOT sc.open_24_7), '[]'),
+                                         'exceptions', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                                            'starts_on', e.starts_on, 'ends_on', e.ends_on,
+                                                            'closed', e.closed, 'opens_at', to_char(e.opens_at, 'HH24:MI'),
+                                                            'closes_at', to_char(e.closes_at, 'HH24:MI'),
+                                                            'reason', e.reason))
+                                                            ORDER BY e.starts_on)
+                                                        FROM schedule_exceptions e WHERE e.crisis_channel_id = ch.id)))
                                      FROM schedules sc WHERE sc.crisis_channel_id = ch.id HAVING count(*) > 0)))
                         ORDER BY ch.position)
                     FROM crisis_channels ch WHERE ch.crisis_contact_id = c.id), '[]'),

@@ -33,11 +33,8 @@ struct ScheduleRows {
         let column = owner.column
         try await connection.query(
             "DELETE FROM schedules WHERE \(unescaped: column) = \(owner.id)", logger: logger)
-        if case .crisisChannel = owner {
-        } else {
-            try await connection.query(
-                "DELETE FROM schedule_exceptions WHERE \(unescaped: column) = \(owner.id)", logger: logger)
-        }
+        try await connection.query(
+            "DELETE FROM schedule_exceptions WHERE \(unescaped: column) = \(owner.id)", logger: logger)
         guard let schedule else { return }
         if schedule.alwaysOpen {
             try await connection.query(
