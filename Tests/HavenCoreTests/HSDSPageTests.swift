@@ -53,4 +53,18 @@ struct HSDSPageTests {
         (far.postcode, far.proximity) = ("60614", "500001")
         #expect((try? far.validated().get()) == nil)
     }
+
+    @Test("a page number too large for any list, or a search with a NUL, is refused, not a crash or a 500")
+    func hostilePages() throws {
+        var huge = HSDSQueryInput()
+        (huge.page, huge.search) = (Int.max, "a\u{0}b")
+        guard case .failure(let failure) = huge.validated() else {
+            Issue.record("an invalid query passed")
+            return
+        }
+        #expect(failure.errors.map(\.pointer) == ["/page", "/search"])
+        var last = HSDSQueryInput()
+        (last.page, last.perPage) = (HSDSPageRequest.lastPage, HSDSPageRequest.maximumPerPage)
+        #expect(try last.validated().get().0.offset == 499_999_500)
+    }
 }

@@ -30,6 +30,8 @@ public struct HSDSPageEnvelope: Sendable, Equatable {
 public struct HSDSPageRequest: Sendable, Equatable {
     public static let defaultPerPage = 50
     public static let maximumPerPage = 500
+    /// A million pages: more than any directory holds at any page size.
+    public static let lastPage = 1_000_000
 
     public let number: Int
     public let perPage: Int
@@ -95,7 +97,12 @@ public struct HSDSQueryInput: Sendable {
         }
 
         let number = page ?? 1
-        if number < 1 { fail("page", "must be 1 or more; pages count from 1") }
+        if number < 1 {
+            fail("page", "must be 1 or more; pages count from 1")
+        } else if number > HSDSPageRequest.lastPage {
+            // Past any real list, and its offset must not overflow.
+            fail("page", "must be at most \(HSDSPageRequest.lastPage)")
+        }
         let size = perPage ?? HSDSPageRequest.defaultPerPage
         if !(1...HSDSPageRequest.maximumPerPage).contains(size) {
             fail("per_page", "must be between 1 and \(HSDSPageRequest.maximumPerPage)")
@@ -106,6 +113,8 @@ public struct HSDSQueryInput: Sendable {
             let trimmed = search.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.count > 200 {
                 fail("search", "must be at most 200 characters")
+            } else if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                fail("search", "must not contain control characters")
             } else if !trimmed.isEmpty {
                 filter.search = trimmed
             }

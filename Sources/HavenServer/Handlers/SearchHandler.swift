@@ -11,8 +11,13 @@ struct SearchHandler: Sendable {
     func searchCrisisContacts(
         _ input: Operations.SearchCrisisContacts.Input
     ) async throws -> Operations.SearchCrisisContacts.Output {
-        let results = try await crisis.search(zip: input.query.zip, at: input.query.at, language: input.query.language)
-        return .ok(.init(body: .json(.init(data: results, nextCursor: nil))))
+        let answer = try await crisis.search(zip: input.query.zip, at: input.query.at, language: input.query.language)
+        let place = answer.place.map {
+            Components.Schemas.Place(
+                zip: $0.zip.digits, city: $0.city, state: $0.state, county: $0.county, timeZone: $0.timeZone,
+                latitude: $0.latitude, longitude: $0.longitude, kind: $0.kind, active: $0.active)
+        }
+        return .ok(.init(body: .json(.init(data: answer.results, nextCursor: nil, place: place, notice: answer.notice))))
     }
 
     func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {

@@ -356,7 +356,8 @@ struct PlanService: Sendable {
     /// default choice when none is left, so a plan is never without them.
     func crisisLines(_ family: FamilyRecord, chosen: [UUID]) async throws -> [Components.Schemas.CrisisSearchResult] {
         let covering = try await crisis.search(
-            zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first)
+            zip: family.draft.homeZip.digits, at: nil, language: family.draft.languages.first
+        ).results
         let byID = Dictionary(covering.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let kept = chosen.compactMap { byID[$0.uuidString.lowercased()] }
         if !kept.isEmpty { return kept }
@@ -375,7 +376,7 @@ struct PlanService: Sendable {
             }
         }
         let covering = Set(
-            try await crisis.search(zip: family.draft.homeZip.digits, at: nil, language: nil).map(\.id))
+            try await crisis.search(zip: family.draft.homeZip.digits, at: nil, language: nil).results.map(\.id))
         let outside = requested.enumerated().filter { !covering.contains($0.element.uuidString.lowercased()) }
         if !outside.isEmpty {
             throw AccessFailure.invalid(

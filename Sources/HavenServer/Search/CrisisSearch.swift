@@ -9,17 +9,27 @@ import PostgresNIO
 /// within each, the channels a family can reach right now, in their language, first.
 struct CrisisSearch: Sendable {
     let postgres: PostgresClient
-    let places: SearchRepository
+    let areas: SearchRepository
+    let places: PlaceRepository
     let contacts: CrisisContactRepository
+
+    /// The lines, and the place they were found for (nil for a ZIP code Haven does not know,
+    /// which gets the national lines only, with `notice` saying so).
+    struct Answer {
+        var results: [Components.Schemas.CrisisSearchResult]
+        var place: Place?
+        var notice: String?
+    }
 
     init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int) {
         self.postgres = postgres
-        places = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
+        areas = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
+        places = PlaceRepository(logger: logger)
         contacts = CrisisContactRepository(logger: logger, staleAfterDays: staleAfterDays)
     }
 
     func search(zip text: String?, at atText: String?, language languageText: String?, now: Date = Date())
-        async throws -> [Components.Schemas.CrisisSearchResult]
+        async throws -> Answer
     {
         var errors: [FieldError] = []
         let zip = text.flatMap(ZIPCode.init)
@@ -43,18 +53,19 @@ struct CrisisSearch: Sendable {
         }
         guard errors.isEmpty, let zip else { throw AccessFailure.invalid(errors) }
 
-        let (reach, documents) = try await postgres.withConnection { connection in
-            guard let place = try await places.place(zip: zip, on: connection) else {
-                throw AccessFailure.invalid([FieldError(pointer: "/zip", detail: "Haven knows no ZIP code \(zip)")])
-            }
-            let covering = try await contacts.covering(place.areaKeys, on: connection)
+        // A family whose ZIP code Haven does not know (a military one, a new one) still needs
+        // the lines that cover everyone.
+        let (place, reach, documents) = try await postgres.withConnection { connection in
+            let place = try await places.find(zip, on: connection)
+            let areaKeys = try await areas.place(zip: zip, on: connection)?.areaKeys ?? ["national"]
+            let covering = try await contacts.covering(areaKeys, on: connection)
             let documents = try await contacts.documents(covering.map(\.0), on: connection)
-            return (Dictionary(uniqueKeysWithValues: covering), documents)
+            return (place, Dictionary(uniqueKeysWithValues: covering), documents)
         }
         let results = try documents.map { document in
             let contact = try WireJSON.decode(Components.Schemas.CrisisContact.self, from: document.json)
             let channels = contact.channels.map { channel -> Components.Schemas.CrisisChannelNow in
-                let status = channel.schedule.flatMap { Self.schedule($0)?.status(at: moment) }
+                let window = channel.schedule.flatMap { Self.schedule($0)?.window(at: moment) }
                 let speaks =
                     language.map { (channel.languages ?? []).contains($0) || channel.interpretation == true } ?? true
                 return .init(
@@ -62,8 +73,11 @@ struct CrisisSearch: Sendable {
                     hoursNote: channel.hoursNote, languages: channel.languages ?? [],
                     interpretation: channel.interpretation,
                     languageNote: channel.languageNote, whatToExpect: channel.whatToExpect,
-                    open: status.map {
-                        .init(isOpen: $0.isOpen, alwaysOpen: $0.alwaysOpen, closesAt: $0.closesAt?.description)
+                    open: window.map {
+                        .init(
+                            isOpen: $0.status.isOpen, alwaysOpen: $0.status.alwaysOpen,
+                            closesAt: $0.status.closesAt?.description, timeZone: $0.timeZone, openUntil: $0.closes,
+                            nextOpening: $0.nextOpens)
                     },
                     speaksLanguage: speaks)
             }
@@ -77,7 +91,11 @@ struct CrisisSearch: Sendable {
                 lawEnforcement: contact.lawEnforcement, url: contact.url, sourceUrl: contact.sourceUrl,
                 verifiedOn: contact.verifiedOn, channels: channels)
         }
-        return results.sorted { Self.contactRank($0) < Self.contactRank($1) }
+        return Answer(
+            results: results.sorted { Self.contactRank($0) < Self.contactRank($1) }, place: place,
+            notice: place == nil
+                ? "Haven does not know ZIP code \(zip.digits): these are the national lines only. "
+                    + "Local and state lines may also serve the family; ask where they are." : nil)
     }
 
     /// Open now before unknown hours before closed; in the family's language first; then as listed.
@@ -86,11 +104,12 @@ struct CrisisSearch: Sendable {
         return (open, channel.speaksLanguage ? 0 : 1, position)
     }
 
-    /// Local before state before national; then lines reachable now; then by name.
-    static func contactRank(_ result: Components.Schemas.CrisisSearchResult) -> (Int, Int, String) {
+    /// Local before state before national; then lines reachable now; then by name, as a reader
+    /// sorts ("love is respect" among the L's).
+    static func contactRank(_ result: Components.Schemas.CrisisSearchResult) -> (Int, Int, String, String) {
         let reach = ["zip": 0, "county": 1, "state": 2][result.reachesBy] ?? 3
         let reachable = result.channels.contains { $0.open?.isOpen == true } ? 0 : 1
-        return (reach, reachable, result.name)
+        return (reach, reachable, result.name.lowercased(), result.name)
     }
 
     static func schedule(_ schedule: Components.Schemas.Schedule) -> WeeklySchedule? {

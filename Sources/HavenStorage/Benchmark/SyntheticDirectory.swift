@@ -50,7 +50,7 @@ public struct SyntheticDirectory: Sendable {
             let from = refreshed + 1
             let to = min(refreshed + batch, services)
             _ = try await client.transaction(logger: logger) { connection in
-                try await connection.query(
+                try await connection.perform(
                     """
                     SELECT refresh_services_search(ARRAY(
                         SELECT md5('bench-service-' || g)::uuid FROM generate_series(\(from), \(to)) g))

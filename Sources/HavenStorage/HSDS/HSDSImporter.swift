@@ -270,7 +270,7 @@ public struct HSDSImporter: Sendable {
         let batch = 5_000
         for start in stride(from: 0, to: services.count, by: batch) {
             let ids = Array(services[start..<min(start + batch, services.count)])
-            try await connection.query("SELECT refresh_services_search(\(ids))", logger: logger)
+            try await connection.perform("SELECT refresh_services_search(\(ids))", logger: logger)
             progress(.indexing(services: start + ids.count, total: services.count))
         }
         report.servicesReindexed = services.count

@@ -43,7 +43,7 @@ public struct MentorMatchRepository: Sendable {
     public func lockVolunteers(_ ids: [UUID], on connection: PostgresConnection) async throws -> [UUID: Int] {
         let sorted = Array(Set(ids)).sorted { $0.uuidString < $1.uuidString }
         guard !sorted.isEmpty else { return [:] }
-        try await connection.query(
+        try await connection.perform(
             "SELECT id FROM volunteers WHERE id = ANY(\(sorted)) ORDER BY id FOR UPDATE", logger: logger)
         let rows = try await connection.query(
             """

@@ -11,25 +11,25 @@ public struct SearchIndex: Sendable {
     public init(logger: Logger) { self.logger = logger }
 
     public func refresh(service id: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT refresh_service_search(\(id))", logger: logger)
+        try await connection.perform("SELECT refresh_service_search(\(id))", logger: logger)
     }
 
     /// Every service offered at a location whose point, confidentiality or retirement changed.
     public func refresh(servicesAt location: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.perform(
             "SELECT refresh_service_search(service_id) FROM service_at_locations WHERE location_id = \(location)",
             logger: logger)
     }
 
     /// An organization's services show its name in results.
     public func refresh(servicesOf organization: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.perform(
             "SELECT refresh_search_services(ARRAY(SELECT id FROM services WHERE organization_id = \(organization)))",
             logger: logger)
     }
 
     /// Only the facts search filters and ranks on (after a verification, say).
     public func refreshFacts(service id: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT refresh_search_services(ARRAY[\(id)]::uuid[])", logger: logger)
+        try await connection.perform("SELECT refresh_search_services(ARRAY[\(id)]::uuid[])", logger: logger)
     }
 }
