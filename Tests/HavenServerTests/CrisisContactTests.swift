@@ -165,4 +165,81 @@ struct CrisisContactTests {
             }
         }
     }
+
+    @Test("a line's holiday closure is kept, shown, evaluated and replaced; an unknown ZIP still gets the national lines")
+    func holidaysAndUnknownPlaces() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            let curator: HTTPFields = [
+                .authorization: "Bearer \(try #require(fixture.members[.curator]).token)",
+                .contentType: "application/json",
+            ]
+            try await ServerHarness.withServer(database: database) { client in
+                func line(exceptions: String) -> String {
+                    """
+                    {"slug": "demo-county-holiday-line", "name": "Demo County Family Line",
+                     "coverage": {"kind": "county", "counties": ["IL:Cook County"]},
+                     "channels": [{"channel": "voice", "value": "+13125550190", "languages": ["en"],
+                                   "schedule": {"time_zone": "America/Chicago", "open_24_7": true\(exceptions)}}]}
+                    """
+                }
+                let closedOnChristmas = #", "exceptions": [{"starts_on": "2026-12-25", "ends_on": "2026-12-25", "closed": true}]"#
+                let created = try await client.execute(
+                    uri: "/v1/crisis-contacts", method: .post, headers: curator,
+                    body: ByteBuffer(string: line(exceptions: closedOnChristmas)))
+                #expect(created.status == .created)
+                let id = try #require(created.json["id"] as? String)
+                let schedule = (created.json["channels"] as? [[String: Any]])?.first?["schedule"] as? [String: Any]
+                #expect((schedule?["exceptions"] as? [[String: Any]])?.first?["starts_on"] as? String == "2026-12-25")
+
+                func voice(at moment: String) async throws -> [String: Any]? {
+                    let found = try await client.execute(
+                        uri: "/v1/search/crisis-contacts?zip=60614&at=\(moment)", method: .get, headers: advocate)
+                    let contact = (found.json["data"] as? [[String: Any]])?.first {
+                        $0["slug"] as? String == "demo-county-holiday-line"
+                    }
+                    return (contact?["channels"] as? [[String: Any]])?.first?["open"] as? [String: Any]
+                }
+                // Christmas Day, noon in Chicago: closed, and it opens again at midnight.
+                let christmas = try await voice(at: "2026-12-25T18:00:00Z")
+                #expect(christmas?["is_open"] as? Bool == false)
+                #expect(christmas?["always_open"] as? Bool == false)
+                #expect(christmas?["next_opening"] as? String == "2026-12-26T06:00:00Z")
+                #expect(christmas?["time_zone"] as? String == "America/Chicago")
+                #expect(try await voice(at: "2026-12-24T18:00:00Z")?["always_open"] as? Bool == true)
+
+                // Saving it again with the same closure, then without it.
+                var conditional = curator
+                conditional[.ifMatch] = try #require(created.headers[.eTag])
+                let same = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .put, headers: conditional,
+                    body: ByteBuffer(string: line(exceptions: closedOnChristmas)))
+                #expect(same.status == .ok)
+                conditional[.ifMatch] = try #require(same.headers[.eTag])
+                let none = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .put, headers: conditional,
+                    body: ByteBuffer(string: line(exceptions: "")))
+                #expect(none.status == .ok)
+                #expect(!String(buffer: none.body).contains("2026-12-25"))
+                #expect(try await voice(at: "2026-12-25T18:00:00Z")?["always_open"] as? Bool == true)
+
+                // An APO ZIP code Haven does not know: the national lines, and a notice.
+                let military = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=09001", method: .get, headers: advocate)
+                #expect(military.status == .ok)
+                let lines = military.json["data"] as? [[String: Any]] ?? []
+                #expect(lines.contains { $0["slug"] as? String == "988-lifeline" })
+                #expect(lines.allSatisfy { $0["reaches_by"] as? String == "national" })
+                #expect((military.json["notice"] as? String)?.contains("09001") == true)
+                #expect(military.json["place"] == nil)
+                let chicago = try await client.execute(
+                    uri: "/v1/search/crisis-contacts?zip=60614", method: .get, headers: advocate)
+                #expect((chicago.json["place"] as? [String: Any])?["time_zone"] as? String == "America/Chicago")
+                #expect(chicago.json["notice"] == nil)
+            }
+        }
+    }
 }
