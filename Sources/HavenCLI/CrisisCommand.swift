@@ -18,36 +18,11 @@ struct CrisisCommand: AsyncParsableCommand {
 
     func run() async throws {
         let api = HavenAPIClient(login: try ClientLogin.resolve(file: .standard()))
-        let results = try await api.crisisContacts(zip: zip, at: at, language: language)
-        if output.json { return say(try jsonText(results)) }
-        for result in results {
-            let reach = result.reachesBy == "national" ? "national" : "covers your \(result.reachesBy)"
-            say("\(result.name)  (\(reach))")
-            for channel in result.channels {
-                let how: String =
-                    switch channel.channel {
-                    case "voice": "call \(channel.value)"
-                    case "sms": "text \(channel.keyword.map { "\($0) to " } ?? "")\(channel.value)"
-                    case "chat": "chat \(channel.value)"
-                    default: "report \(channel.value)"
-                    }
-                let now: String =
-                    if let open = channel.open {
-                        open.alwaysOpen
-                            ? "open 24/7"
-                            : (open.isOpen ? "open now" + (open.closesAt.map { " until \($0)" } ?? "") : "closed now")
-                    } else {
-                        "hours: " + (channel.hoursNote ?? "not confirmed")
-                    }
-                let languages =
-                    channel.languages.map { LanguageNames.name($0) }.joined(separator: ", ")
-                    + (channel.interpretation == true ? " + interpreters" : "")
-                say("  \(how)  ·  \(now)  ·  \(languages.isEmpty ? "languages not listed" : languages)")
-            }
-            if let expect = result.whatToExpect { say("  what to expect: \(expect)") }
-            // For a family who reads Spanish, the words to pass on as they are.
-            if language?.lowercased() == "es", let expect = result.whatToExpectEs { say("  en español: \(expect)") }
-            say("")
+        let list = try await api.crisisContacts(zip: zip, at: at, language: language)
+        if output.json { return say(try jsonText(list)) }
+        let moment = at.flatMap(ISO8601Moment.date(from:)) ?? Date()
+        for line in CrisisLinesText(list, language: language, atChosenMoment: at != nil, moment: moment).lines {
+            say(line)
         }
     }
 }

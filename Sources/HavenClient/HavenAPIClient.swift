@@ -107,12 +107,13 @@ public struct HavenAPIClient: Sendable {
         }
     }
 
+    /// The lines for a place, with the place (for its time zone) and any notice.
     public func crisisContacts(zip: String, at: String? = nil, language: String? = nil) async throws
-        -> [Components.Schemas.CrisisSearchResult]
+        -> Components.Schemas.CrisisSearchList
     {
         try await call {
             switch try await client.searchCrisisContacts(query: .init(zip: zip, at: at, language: language)) {
-            case .ok(let ok): return try ok.body.json.data
+            case .ok(let ok): return try ok.body.json
             case .default(let status, let response): throw Self.refusal(status, response.body)
             }
         }
