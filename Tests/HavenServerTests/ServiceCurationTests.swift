@@ -320,4 +320,47 @@ struct ServiceCurationTests {
             }
         }
     }
+
+    @Test("retiring an organization takes its services out of the directory, search and the HSDS API")
+    func retiringAnOrganization() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let service = UUID()
+            try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    var draft = ServiceDraft(organizationID: world.organization, name: "Demo youth legal clinic")
+                    (draft.needs, draft.locationIDs) = (["legal"], [world.openLocation])
+                    try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
+                }
+            }
+            let curator = try #require(world.fixture.members[.curator]).token
+            let partner = try #require(world.fixture.members[.partner]).token
+            try await ServerHarness.withServer(database: database) { client in
+                func found() async throws -> [String] {
+                    SearchTests.names(
+                        try await client.execute(
+                            uri: "/v1/search/services?zip=60614&needs=legal", method: .get,
+                            headers: Self.headers(curator)))
+                }
+                #expect(try await found() == ["Demo youth legal clinic"])
+                let retired = try await client.execute(
+                    uri: "/v1/organizations/\(world.organization.uuidString.lowercased())", method: .delete,
+                    headers: Self.headers(curator))
+                #expect(retired.status == .noContent)
+                #expect(try await found().isEmpty)
+                let record = try await client.execute(
+                    uri: "/v1/services/\(service.uuidString.lowercased())", method: .get, headers: Self.headers(curator))
+                #expect(record.json["retired_at"] as? String != nil)
+                let hsds = try await client.execute(
+                    uri: "/hsds/services?organization_id=\(world.organization.uuidString.lowercased())", method: .get,
+                    headers: Self.headers(partner))
+                #expect(hsds.status == .ok)
+                #expect(hsds.json["total_items"] as? Int == 0)
+                let location = try await client.execute(
+                    uri: "/v1/locations/\(world.openLocation.uuidString.lowercased())", method: .get,
+                    headers: Self.headers(curator))
+                #expect(location.json["retired_at"] as? String != nil)
+            }
+        }
+    }
 }

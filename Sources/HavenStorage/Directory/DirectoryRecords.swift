@@ -85,6 +85,19 @@ public struct DirectoryRecords: Sendable {
         switch kind {
         case .service: try await index.refresh(service: id, on: connection)
         case .location: try await index.refresh(servicesAt: id, on: connection)
+        case .organization where retired:
+            // An organization that no longer operates offers nothing: its services and
+            // locations leave the directory, search and the HSDS API with it.
+            for offered in [DirectoryRecordKind.service, .location] {
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: offered.table)
+                    SET retired_at = now(), version = version + 1, \(unescaped: offered.modifiedColumn) = now()
+                    WHERE organization_id = \(id) AND retired_at IS NULL
+                    """,
+                    logger: logger)
+            }
+            try await index.rebuild(servicesOf: id, on: connection)
         case .organization, .crisisContact: break
         }
         return retired

@@ -28,6 +28,13 @@ public struct SearchIndex: Sendable {
             logger: logger)
     }
 
+    /// Every row of an organization's services (after the organization was retired).
+    public func rebuild(servicesOf organization: UUID, on connection: PostgresConnection) async throws {
+        try await connection.perform(
+            "SELECT refresh_services_search(ARRAY(SELECT id FROM services WHERE organization_id = \(organization)))",
+            logger: logger)
+    }
+
     /// Only the facts search filters and ranks on (after a verification, say).
     public func refreshFacts(service id: UUID, on connection: PostgresConnection) async throws {
         try await connection.perform("SELECT refresh_search_services(ARRAY[\(id)]::uuid[])", logger: logger)
