@@ -49,6 +49,9 @@ struct HSDSTests {
             let token = try await Self.partnerToken(database)
             let hidden = try await Self.confidentialFacts(database)
             #expect(hidden.locations.count >= 5, "the demo directory has shelters to hide")
+            let linkSecrets = try await database.withClient {
+                try await ConfidentialLinkSecrets.plant(on: $0, logger: database.logger)
+            }
             // Reading every record one by one is well over a partner's per-minute budget.
             let generous = ServerConfiguration(
                 port: 0, requestsPerMinutePerAddress: 100_000, requestsPerMinutePerToken: 100_000)
@@ -113,6 +116,7 @@ struct HSDSTests {
                 // Not one body names a shelter's street or its exact point; each shows the intake phone.
                 let everything = bodies.joined(separator: "\n")
                 for street in hidden.streets { #expect(!everything.contains(street), "\(street) leaked") }
+                for secret in linkSecrets { #expect(!everything.contains(secret), "\(secret) leaked") }
                 for coordinate in hidden.coordinates {
                     #expect(!everything.contains(coordinate), "\(coordinate) leaked")
                 }

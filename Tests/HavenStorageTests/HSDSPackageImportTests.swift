@@ -315,9 +315,9 @@ struct HSDSPackageImportTests {
         try await TestDatabaseCluster.shared.withDemoDatabase { database in
             try await database.withClient { client in
                 let logger = database.logger
+                var secrets = try await ConfidentialLinkSecrets.plant(on: client, logger: logger)
                 _ = try await HSDSExporter(client: client, logger: logger).export(
                     to: folder, rules: Self.rules, publicOnly: true)
-                var secrets: [String] = []
                 var intakeLines: [String] = []
                 for try await (street, latitude, longitude, intake) in try await client.query(
                     """

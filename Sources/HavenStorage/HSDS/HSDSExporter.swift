@@ -151,6 +151,17 @@ enum HSDSExportPlan {
             ? "AND (\(column) IS NULL OR \(column) NOT IN (SELECT id FROM export_locations WHERE confidential))" : ""
     }
 
+    /// Rows of a service at a confidential location a public package leaves out: its
+    /// description, contacts and phones may say where it is ("use the back door at …").
+    private static func openLink(_ column: String, publicOnly: Bool) -> String {
+        publicOnly
+            ? """
+            AND (\(column) IS NULL OR \(column) NOT IN (
+                SELECT sal.id FROM service_at_locations sal JOIN export_locations e ON e.id = sal.location_id
+                WHERE e.confidential))
+            """ : ""
+    }
+
     private static func owned(_ column: String, by scope: String) -> String {
         "\(column) IN (SELECT id FROM \(scope))"
     }
@@ -192,8 +203,10 @@ enum HSDSExportPlan {
                 """
         case "service_at_location":
             return """
-                SELECT sal.id::text, sal.service_id::text, sal.location_id::text, sal.description
-                FROM service_at_locations sal WHERE \(owned("sal.id", by: "export_service_at_locations")) ORDER BY sal.id
+                SELECT sal.id::text, sal.service_id::text, sal.location_id::text,
+                       CASE WHEN \(publicOnly) AND e.confidential THEN NULL ELSE sal.description END
+                FROM service_at_locations sal JOIN export_locations e ON e.id = sal.location_id
+                WHERE \(owned("sal.id", by: "export_service_at_locations")) ORDER BY sal.id
                 """
         case "location":
             return """
@@ -202,7 +215,8 @@ enum HSDSExportPlan {
                        CASE WHEN \(hidden) THEN NULL ELSE l.transportation END,
                        CASE WHEN \(hidden) THEN NULL ELSE ST_Y(l.point::geometry)::text END,
                        CASE WHEN \(hidden) THEN NULL ELSE ST_X(l.point::geometry)::text END,
-                       l.external_identifier, l.external_identifier_type
+                       CASE WHEN \(hidden) THEN NULL ELSE l.external_identifier END,
+                       CASE WHEN \(hidden) THEN NULL ELSE l.external_identifier_type END
                 FROM locations l JOIN export_locations e ON e.id = l.id ORDER BY l.id
                 """
         case "phone":
@@ -221,6 +235,7 @@ enum HSDSExportPlan {
                     FROM phones p
                     WHERE \(phoneOwned("p"))
                       \(open("p.location_id", publicOnly: publicOnly))
+                      \(openLink("p.service_at_location_id", publicOnly: publicOnly))
                       AND (p.contact_id IS NULL OR p.contact_id IN (\(contactIDs(publicOnly: publicOnly))))
                     \(intake)) phones
                 ORDER BY 1
@@ -275,6 +290,7 @@ enum HSDSExportPlan {
                    OR (g.location_id IS NOT NULL AND \(owned("g.location_id", by: "export_locations")))
                    OR (g.phone_id IS NOT NULL AND g.phone_id IN (
                         SELECT p.id FROM phones p WHERE \(phoneOwned("p")) \(open("p.location_id", publicOnly: publicOnly))
+                          \(openLink("p.service_at_location_id", publicOnly: publicOnly))
                           AND (p.contact_id IS NULL OR p.contact_id IN (\(contactIDs(publicOnly: publicOnly))))))
                 ORDER BY g.id
                 """
@@ -373,6 +389,7 @@ enum HSDSExportPlan {
           AND (c.service_at_location_id IS NULL OR c.service_at_location_id IN (SELECT id FROM export_service_at_locations))
           AND (c.location_id IS NULL OR c.location_id IN (SELECT id FROM export_locations))
           \(open("c.location_id", publicOnly: publicOnly))
+          \(openLink("c.service_at_location_id", publicOnly: publicOnly))
         """
     }
 
@@ -381,7 +398,8 @@ enum HSDSExportPlan {
         ((\(sc).service_id IS NOT NULL AND \(sc).service_id IN (SELECT id FROM export_services))
          OR (\(sc).location_id IS NOT NULL AND \(sc).location_id IN (SELECT id FROM export_locations)
              \(open("\(sc).location_id", publicOnly: publicOnly)))
-         OR (\(sc).service_at_location_id IS NOT NULL AND \(sc).service_at_location_id IN (SELECT id FROM export_service_at_locations)))
+         OR (\(sc).service_at_location_id IS NOT NULL AND \(sc).service_at_location_id IN (SELECT id FROM export_service_at_locations)
+             \(openLink("\(sc).service_at_location_id", publicOnly: publicOnly))))
         """
     }
 }
