@@ -100,7 +100,8 @@ struct ImportHSDS: AsyncParsableCommand {
     }
 
     private func print(_ report: HSDSImporter.Report, seconds duration: Duration) {
-        let shown = maxProblems > 0 ? Array(report.problems.prefix(maxProblems)) : report.problems
+        let ordered = PackageProblem.readingOrder(report.problems)
+        let shown = maxProblems > 0 ? Array(ordered.prefix(maxProblems)) : ordered
         for problem in shown { say(problem.description) }
         if shown.count < report.problems.count {
             say("… and \(report.problems.count - shown.count) more (--max-problems 0 prints all).")

@@ -25,6 +25,41 @@ struct HSDSPackageTests {
         }
     }
 
+    @Test("CSV: a file in another encoding than UTF-8 is an error on its line, not garbled text")
+    func csvNotUTF8() {
+        // "niños" saved as Latin-1: ñ is the single byte 0xF1.
+        let latin1: [UInt8] = Array("id,name\n1,ni".utf8) + [0xF1] + Array("os\n".utf8)
+        #expect(throws: CSVSyntaxError(line: 2, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")) {
+            try CSVTable.parse(latin1)
+        }
+    }
+
+    @Test("field values: no control characters, no text past 10,000 characters, no numbers past PostgreSQL's integer")
+    func fieldValueLimits() {
+        let description = TableField("description", .string)
+        #expect(FieldValueRules.problem(with: "a\u{0}b", for: description) == "must not contain control characters")
+        #expect(FieldValueRules.problem(with: "line one\nline two\ttabbed", for: description) == nil)
+        #expect(
+            FieldValueRules.problem(with: String(repeating: "word ", count: 2_001), for: description)
+                == "must be at most 10000 characters (found 10005)")
+        #expect(FieldValueRules.problem(with: String(repeating: "1 1,", count: 5_000), for: TableField("extent", .string)) == nil)
+        #expect(FieldValueRules.problem(with: "99999999999", for: TableField("count", .integer)) != nil)
+        #expect(FieldValueRules.problem(with: "2147483647", for: TableField("count", .integer)) == nil)
+        #expect(FieldValueRules.problem(with: "1e30", for: TableField("interval", .number)) == "is too large (found '1e30')")
+    }
+
+    @Test("problems read in the order they are fixed: a file that cannot be read first, warnings last")
+    func problemOrder() {
+        let problems: [PackageProblem] = [
+            .init(.warning, file: "attributes.csv", line: 2, column: "value", message: "is not an ISO 639 code"),
+            .init(.error, file: "attributes.csv", line: 3, column: "link_id", message: "names no service"),
+            .init(.error, file: "services.csv", line: 349, message: "a quoted value is never closed"),
+        ]
+        #expect(
+            PackageProblem.readingOrder(problems).map(\.line) == [349, 3, 2],
+            "the unclosed quote, then the rows pointing into it, then the warning")
+    }
+
     @Test("CSV: what the writer writes, the parser reads back unchanged")
     func csvRoundTrip() throws {
         let rows: [[String?]] = [["a,b", "x\"y", "line\nbreak"], [nil, "", "plain"], ["ünïcødé", " spaced ", "\r"]]

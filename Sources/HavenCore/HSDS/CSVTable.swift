@@ -68,6 +68,16 @@ extension CSVTable {
         return try buffer.withUnsafeBufferPointer { try parse(buffer: $0) }
     }
 
+    /// A value's text. A file saved in another encoding (Latin-1, Windows-1252) would otherwise
+    /// be read with its accented letters replaced, and imported garbled without a word.
+    private static func text<Bytes: Collection>(_ bytes: Bytes, line: Int) throws -> String
+    where Bytes.Element == UInt8 {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CSVSyntaxError(line: line, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")
+        }
+        return text
+    }
+
     private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws -> CSVTable {
         var position = 0
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
@@ -119,7 +129,7 @@ extension CSVTable {
                 guard closed else {
                     throw CSVSyntaxError(line: opened, message: "a quoted value is never closed")
                 }
-                fields.append(String(decoding: scratch, as: UTF8.self))
+                fields.append(try text(scratch, line: opened))
                 // Only a separator or the end of the line may follow a closing quote.
                 guard position < end else { break }
                 let next = buffer[position]
@@ -141,7 +151,7 @@ extension CSVTable {
                     if byte == comma || byte == lineFeed || byte == carriageReturn { break }
                     position += 1
                 }
-                fields.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self))
+                fields.append(try text(UnsafeBufferPointer(rebasing: buffer[start..<position]), line: line))
                 guard position < end else { break }
                 let next = buffer[position]
                 if next == comma {

@@ -30,6 +30,15 @@ public struct PackageProblem: Sendable, Hashable, Comparable, CustomStringConver
         return "\(severity.rawValue): \(place): \(message)"
     }
 
+    /// The order a curator fixes them in: errors before warnings, and among errors those about a
+    /// whole file or line (an unclosed quote, a missing column) before the value-by-value ones,
+    /// which are often the thousands of rows that point into a file that could not be read.
+    public static func readingOrder(_ problems: [PackageProblem]) -> [PackageProblem] {
+        let errors = problems.filter { $0.severity == .error }
+        return errors.filter { $0.column == nil } + errors.filter { $0.column != nil }
+            + problems.filter { $0.severity == .warning }
+    }
+
     public static func < (lhs: PackageProblem, rhs: PackageProblem) -> Bool {
         (lhs.file, lhs.line ?? 0, lhs.column ?? "", lhs.message) < (
             rhs.file, rhs.line ?? 0, rhs.column ?? "", rhs.message
@@ -161,7 +170,25 @@ public struct PackageValidator: Sendable {
 /// Frictionless table schema defines them (default formats; times may leave out the seconds and
 /// instants may carry an offset, as real packages do).
 public enum FieldValueRules {
+    /// The longest text Haven keeps in one value, as its API allows (a description, a note).
+    /// A service area's `extent` (a GeoJSON or WKT shape) may be longer.
+    public static let longestText = 10_000
+    /// PostgreSQL's `integer`, where Haven keeps counts, intervals and ages.
+    static let largestWholeNumber = Double(Int32.max)
+
     public static func problem(with value: String, for field: TableField) -> String? {
+        if field.name != "extent", value.utf8.count > longestText, value.count > longestText {
+            return "must be at most \(longestText) characters (found \(value.count))"
+        }
+        // Tabs and line breaks are text; other control characters (a NUL) are a broken export.
+        // (Checked by bytes first: C0 controls and DEL, and C1 controls' lead byte 0xC2.)
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }),
+            value.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" && $0 != "\t"
+            })
+        {
+            return "must not contain control characters"
+        }
         if let allowed = field.constraints?.enum, !allowed.contains(value) {
             return "must be one of \(allowed.joined(separator: ", ")) (found '\(value.prefix(60))')"
         }
@@ -179,9 +206,9 @@ public enum FieldValueRules {
             guard let number = Double(value), number.isFinite else {
                 return "must be a number (found '\(value.prefix(60))')"
             }
-            return nil
+            return abs(number) > largestWholeNumber ? "is too large (found '\(value.prefix(60))')" : nil
         case .integer:
-            return Int(value) == nil ? "must be a whole number (found '\(value.prefix(60))')" : nil
+            return Int32(value) == nil ? "must be a whole number up to 2147483647 (found '\(value.prefix(60))')" : nil
         case .boolean:
             return booleanValue(value) == nil ? "must be true or false (found '\(value.prefix(60))')" : nil
         case .date:
