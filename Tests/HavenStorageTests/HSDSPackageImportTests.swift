@@ -101,6 +101,11 @@ struct HSDSPackageImportTests {
                     to: zip, rules: Self.rules, publicOnly: false)
             }
         }
+        // A full export holds shelters' addresses: only its owner may read it.
+        for file in [first.appendingPathComponent("services.csv"), first.appendingPathComponent("addresses.csv"), zip] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent) is \(String(mode ?? 0, radix: 8))")
+        }
         // Byte for byte, through a zip this time.
         let zipped = try HSDSPackageReader.read(from: zip, rules: Self.rules)
         #expect(zipped.tables.count == exported.tables.count)

@@ -66,7 +66,7 @@ public struct HSDSExporter: Sendable {
         }
         progress("datapackage.json", resources.count, resources.count)
         files.insert(("datapackage.json", try descriptor(rules: rules, publicOnly: publicOnly)), at: 0)
-        try write(files, to: destination)
+        try write(files, to: destination, readableByOwnerOnly: !publicOnly)
         return report
     }
 
@@ -87,11 +87,16 @@ public struct HSDSExporter: Sendable {
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }
 
-    private func write(_ files: [(path: String, data: Data)], to destination: URL) throws {
+    /// A full export holds shelters' addresses: it is kept like a database backup, readable by
+    /// its owner only (the zip, or the folder Haven creates and each file in it).
+    private func write(_ files: [(path: String, data: Data)], to destination: URL, readableByOwnerOnly: Bool) throws {
         let manager = FileManager.default
+        let ownerOnly: [FileAttributeKey: Any] = [.posixPermissions: 0o600]
         if destination.pathExtension.lowercased() == "zip" {
             if manager.fileExists(atPath: destination.path) { try manager.removeItem(at: destination) }
             let archive = try Archive(url: destination, accessMode: .create)
+            // Before a byte of the directory is in it.
+            if readableByOwnerOnly { try manager.setAttributes(ownerOnly, ofItemAtPath: destination.path) }
             for file in files {
                 try archive.addEntry(
                     with: file.path, type: .file, uncompressedSize: Int64(file.data.count),
@@ -101,9 +106,15 @@ public struct HSDSExporter: Sendable {
                 }
             }
         } else {
-            try manager.createDirectory(at: destination, withIntermediateDirectories: true)
+            if !manager.fileExists(atPath: destination.path) {
+                try manager.createDirectory(
+                    at: destination, withIntermediateDirectories: true,
+                    attributes: readableByOwnerOnly ? [.posixPermissions: 0o700] : nil)
+            }
             for file in files {
-                try file.data.write(to: destination.appendingPathComponent(file.path), options: .atomic)
+                let path = destination.appendingPathComponent(file.path)
+                try file.data.write(to: path, options: .atomic)
+                if readableByOwnerOnly { try manager.setAttributes(ownerOnly, ofItemAtPath: path.path) }
             }
         }
     }
