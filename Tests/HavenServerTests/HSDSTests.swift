@@ -334,6 +334,22 @@ struct HSDSTests {
                 let listed = try Self.json(try await Self.get(client, "/hsds/services?per_page=500", token: token))
                 #expect(listed["total_items"] as? Int == 346)
 
+                // The organizations that only hold Haven accounts (the partner's own among them)
+                // are not part of the directory partners read.
+                let accounts = try await database.withClient { client in
+                    try await client.query(
+                        "SELECT id::text FROM organizations o WHERE NOT EXISTS (SELECT 1 FROM services s WHERE s.organization_id = o.id) AND description = ''",
+                        logger: database.logger
+                    ).collect().map { try $0.decode(String.self) }
+                }
+                #expect(!accounts.isEmpty)
+                let organizations = try Self.json(
+                    try await Self.get(client, "/hsds/organizations?per_page=500", token: token))
+                let shown = Set((organizations["contents"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                #expect(shown.count > 100)
+                #expect(shown.isDisjoint(with: accounts))
+                expectProblem(try await Self.get(client, "/hsds/organizations/\(accounts[0])", token: token), .notFound)
+
                 let anonymous = try await client.execute(uri: "/hsds/services", method: .get)
                 expectProblem(anonymous, .unauthorized)
                 let profile = try await client.execute(uri: "/hsds/profile", method: .get)

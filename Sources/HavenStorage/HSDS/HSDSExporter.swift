@@ -127,11 +127,7 @@ enum HSDSExportPlan {
     static let scope = [
         """
         CREATE TEMP TABLE export_organizations ON COMMIT DROP AS
-        SELECT o.id FROM organizations o
-        WHERE o.retired_at IS NULL
-          AND (o.description <> '' OR EXISTS (SELECT 1 FROM services s WHERE s.organization_id = o.id AND s.retired_at IS NULL)
-               OR EXISTS (SELECT 1 FROM locations l WHERE l.organization_id = o.id AND l.retired_at IS NULL)
-               OR EXISTS (SELECT 1 FROM programs p WHERE p.organization_id = o.id))
+        SELECT o.id FROM organizations o WHERE o.retired_at IS NULL AND \(HSDSRepository.organizationInDirectory)
         """,
         "ALTER TABLE export_organizations ADD PRIMARY KEY (id)",
         """

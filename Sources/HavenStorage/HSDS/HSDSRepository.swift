@@ -22,6 +22,15 @@ public enum HSDSDetail: Sendable, Equatable {
 /// functions (migration 0017), always in the public view: confidential locations never show an
 /// address or a point. Lists are ordered by id, so pages and streams are stable.
 public struct HSDSRepository: Sendable {
+    /// An organization `o` that is part of the directory: one that describes itself or offers
+    /// something. Organizations that only hold user accounts (a partner, an advocacy center
+    /// using Haven) are not listed to partners, nor exported.
+    static let organizationInDirectory = """
+        (o.description <> '' OR EXISTS (SELECT 1 FROM services s WHERE s.organization_id = o.id AND s.retired_at IS NULL)
+         OR EXISTS (SELECT 1 FROM locations l WHERE l.organization_id = o.id AND l.retired_at IS NULL)
+         OR EXISTS (SELECT 1 FROM programs p WHERE p.organization_id = o.id))
+        """
+
     let logger: Logger
     let staleAfterDays: Int
 
@@ -140,7 +149,7 @@ private struct Selection {
         case .organizations:
             from = "organizations o"
             key = "o.id"
-            conditions = ["o.retired_at IS NULL"]
+            conditions = ["o.retired_at IS NULL", HSDSRepository.organizationInDirectory]
             if let search = filter.search {
                 conditions.append(
                     "to_tsvector('english', o.name || ' ' || o.description) @@ websearch_to_tsquery('english', \(bind(search)))"
