@@ -453,6 +453,17 @@ struct HSDSPackageImportTests {
                     try await Self.scalar(
                         "SELECT version::text FROM services WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02'",
                         on: client, logger: logger) == "2")
+                // Audited like a curator's change: each written import (not the dry run), and
+                // each record it retired.
+                #expect(
+                    try await Self.scalar(
+                        """
+                        SELECT count(*) FILTER (WHERE action = 'importHSDS')::text || ' '
+                               || string_agg(record_type || ':' || record_id, ',' ORDER BY record_type)
+                                  FILTER (WHERE action = 'importHSDS.retire')
+                        FROM audit_log WHERE client_address = 'local'
+                        """, on: client, logger: logger)
+                        == "4 location:\(retired.retirements[1].id.uuidString.lowercased()),service:0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02")
 
                 // The same package again retires nothing more.
                 let again = try await importer.run(

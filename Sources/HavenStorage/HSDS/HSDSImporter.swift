@@ -56,6 +56,23 @@ public struct HSDSImporter: Sendable {
         self.logger = logger
     }
 
+    /// An import changes the directory as curators do, from the command line: one row for the
+    /// import and one for each record it retired, written with its changes.
+    private func audit(_ report: Report, on connection: PostgresConnection) async throws {
+        let log = AuditLog(logger: logger)
+        func event(_ action: String, _ type: String, _ id: String?) -> AuditEvent {
+            AuditEvent(
+                caller: nil, action: action, recordType: type, recordID: id, outcome: .allowed, requestID: nil,
+                clientAddress: "local")
+        }
+        try await log.record(event("importHSDS", "hsds_package", nil), on: connection)
+        for retired in report.retirements {
+            let kind = retired.table == "locations" ? "location" : "service"
+            try await log.record(
+                event("importHSDS.retire", kind, retired.id.uuidString.lowercased()), on: connection)
+        }
+    }
+
     /// With `retireMissing`, the services and locations of the package's organizations that the
     /// package does not list are retired (see `HSDSImportPlan.retirements`).
     public func run(
@@ -85,6 +102,7 @@ public struct HSDSImporter: Sendable {
                     report.phases.append(("indexing", clock.lap()))
                 }
                 if report.errors.isEmpty && !dryRun {
+                    try await audit(report, on: connection)
                     try await connection.query("COMMIT", logger: logger)
                     report.written = true
                 } else {
