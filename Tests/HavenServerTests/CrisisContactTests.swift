@@ -242,4 +242,33 @@ struct CrisisContactTests {
             }
         }
     }
+
+    @Test("curators saving the same new slug at once: one line is created, the others are told the slug is taken")
+    func sameSlugAtOnce() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let curator: HTTPFields = [
+                .authorization: "Bearer \(try #require(fixture.members[.curator]).token)",
+                .contentType: "application/json",
+            ]
+            let body = #"{"slug": "demo-race-line", "name": "Demo Race Line", "channels": [{"channel": "voice", "value": "+13125550199"}]}"#
+            try await ServerHarness.withServer(database: database) { client in
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<6 {
+                        group.addTask {
+                            try await client.execute(
+                                uri: "/v1/crisis-contacts", method: .post, headers: curator,
+                                body: ByteBuffer(string: body)
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+                #expect(statuses.filter { $0 == .unprocessableContent }.count == 5, "\(statuses)")
+            }
+        }
+    }
 }

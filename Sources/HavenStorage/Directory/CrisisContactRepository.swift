@@ -83,8 +83,13 @@ public struct CrisisContactRepository: Sendable {
             logger: logger)
     }
 
+    /// Whether another contact uses `slug`. Holds the slug until the transaction ends, so two
+    /// curators saving the same new slug at once get one save and one clear refusal, not a
+    /// uniqueness error.
     public func slugTaken(_ slug: String, except id: UUID?, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query(
+        try await connection.perform(
+            "SELECT pg_advisory_xact_lock(hashtextextended('crisis-contact-slug:' || \(slug), 0))", logger: logger)
+        return try await connection.query(
             "SELECT 1 FROM crisis_contacts WHERE slug = \(slug) AND (\(id)::uuid IS NULL OR id <> \(id))",
             logger: logger
         ).collect().isEmpty == false
