@@ -243,31 +243,29 @@ struct CrisisContactTests {
         }
     }
 
-    @Test("curators saving the same new slug at once: one line is created, the others are told the slug is taken")
-    func sameSlugAtOnce() async throws {
+    @Test("a slug being saved is held until that save ends: a second save waits, then sees it taken")
+    func slugHeldUntilSaved() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient {
-                try await AccessFixture.make(on: $0, logger: database.logger)
-            }
-            let curator: HTTPFields = [
-                .authorization: "Bearer \(try #require(fixture.members[.curator]).token)",
-                .contentType: "application/json",
-            ]
-            let body = #"{"slug": "demo-race-line", "name": "Demo Race Line", "channels": [{"channel": "voice", "value": "+13125550199"}]}"#
-            try await ServerHarness.withServer(database: database) { client in
-                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                    for _ in 0..<6 {
-                        group.addTask {
-                            try await client.execute(
-                                uri: "/v1/crisis-contacts", method: .post, headers: curator,
-                                body: ByteBuffer(string: body)
-                            ).status
+            let logger = database.logger
+            let repository = CrisisContactRepository(logger: logger)
+            var line = CrisisContactDraft(slug: "demo-race-line", name: "Demo Race Line")
+            line.channels = [CrisisChannelDraft(kind: .voice, value: "+13125550199")]
+            let (draft, slug) = (line, line.slug)
+            try await database.withClient { client in
+                try await client.withConnection { first in
+                    try await first.query("BEGIN", logger: logger)
+                    #expect(try await repository.slugTaken(slug, except: nil, on: first) == false)
+                    try await repository.save(id: UUID(), draft, on: first)
+                    // A second curator's save of the same slug, while the first is not committed.
+                    let second = Task {
+                        try await client.transaction(logger: logger) { connection in
+                            try await repository.slugTaken(slug, except: nil, on: connection)
                         }
                     }
-                    return try await group.reduce(into: []) { $0.append($1) }
+                    try await waitForLockWaiter(client, logger: logger)
+                    try await first.query("COMMIT", logger: logger)
+                    #expect(try await second.value == true, "it waited, and the slug is taken")
                 }
-                #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
-                #expect(statuses.filter { $0 == .unprocessableContent }.count == 5, "\(statuses)")
             }
         }
     }
