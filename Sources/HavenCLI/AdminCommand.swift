@@ -96,7 +96,9 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             guard let userID = UUID(uuidString: user) else { throw ValidationError("--user '\(user)' is not a UUID") }
             let name = try validName(name)
-            if let expiresInDays, expiresInDays < 1 { throw ValidationError("--expires-in-days must be at least 1") }
+            if let expiresInDays, !(1...36_500).contains(expiresInDays) {
+                throw ValidationError("--expires-in-days must be between 1 and 36500 (a hundred years)")
+            }
             let expiresAt = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
             let secret = try await withAuditedTransaction(database, logging, action: "cli.createToken") {
                 connection,

@@ -106,7 +106,8 @@ public enum HavenApplication {
         )
         try handler.registerHandlers(
             on: router,
-            configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .init(
+                dateTranscoder: MomentTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [
                 ConditionalGetMiddleware(),
                 EntityTagMiddleware(),

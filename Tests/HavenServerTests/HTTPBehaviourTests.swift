@@ -188,3 +188,42 @@ extension Array where Element: Sendable {
         }
     }
 }
+
+@Suite("Dates from callers")
+struct CallerDateTests {
+    @Test("a far-future or malformed date is a 422 naming the field, and the server keeps answering")
+    func boundedDates() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let fixture = try await database.withClient { try await AccessFixture.make(on: $0, logger: database.logger) }
+            let advocate: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
+            let admin = try #require(fixture.members[.admin])
+            let adminHeaders: HTTPFields = [.authorization: "Bearer \(admin.token)", .contentType: "application/json"]
+            try await ServerHarness.withServer(database: database) { client in
+                func pointers(_ response: TestResponse) -> [String] {
+                    (response.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String }
+                }
+                let farFuture = "300000-01-01T00:00:00Z"
+                let followUps = try await client.execute(
+                    uri: "/v1/follow-ups?due_before=\(farFuture)", method: .get, headers: advocate)
+                expectProblem(followUps, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect(pointers(followUps) == ["/due_before"])
+                let audit = try await client.execute(uri: "/v1/audit?since=yesterday", method: .get, headers: adminHeaders)
+                expectProblem(audit, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect(pointers(audit) == ["/since"])
+                let hsds = try await client.execute(
+                    uri: "/hsds/services?modified_after=\(farFuture)", method: .get, headers: advocate)
+                expectProblem(hsds, .unprocessableContent, type: "urn:haven:problem:validation")
+                for expiry in [farFuture, "not-a-date", "2026-13-01T00:00:00Z"] {
+                    let token = try await client.execute(
+                        uri: "/v1/tokens", method: .post, headers: adminHeaders,
+                        body: ByteBuffer(
+                            string: #"{"user_id": "\#(admin.user.id.uuidString.lowercased())", "name": "x", "expires_at": "\#(expiry)"}"#
+                        ))
+                    #expect(token.status == .unprocessableContent, "\(expiry): \(token.status)")
+                }
+                let alive = try await client.execute(uri: "/healthz", method: .get)
+                #expect(alive.status == .ok)
+            }
+        }
+    }
+}

@@ -155,6 +155,10 @@ public struct HSDSQueryInput: Sendable {
 
     /// A date is read as its start, in UTC.
     static func instant(_ text: String) -> Date? {
+        parsedInstant(text).flatMap { ISO8601Moment.isWithinRange($0) ? $0 : nil }
+    }
+
+    private static func parsedInstant(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let instant = try? Date(trimmed, strategy: .iso8601) { return instant }
         if let instant = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {

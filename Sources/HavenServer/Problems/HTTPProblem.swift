@@ -156,6 +156,9 @@ extension HTTPProblem {
             self = .validation([
                 .init(pointer: pointer(context.codingPath), detail: unknown ? "is not a known field" : "is not valid")
             ])
+        case .dataCorrupted(let context) where context.debugDescription == MomentTranscoder.message:
+            // The date reader is not told which field it reads; the document is named instead.
+            self = .validation([.init(pointer: "", detail: "holds a date-time that \(MomentTranscoder.message)")])
         default:
             self = HTTPProblem(.badRequest, detail: "The request body is not valid JSON.")
         }

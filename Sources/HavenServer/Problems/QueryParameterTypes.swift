@@ -10,6 +10,7 @@ struct QueryParameterTypes: Sendable {
         case integer
         case number
         case boolean
+        case dateTime
         case oneOf([String])
 
         func admits(_ value: String) -> Bool {
@@ -17,6 +18,7 @@ struct QueryParameterTypes: Sendable {
             case .integer: Int(value) != nil
             case .number: Double(value).map(\.isFinite) ?? false
             case .boolean: value == "true" || value == "false"
+            case .dateTime: ISO8601Moment.date(from: value) != nil
             case .oneOf(let values): values.contains(value)
             }
         }
@@ -26,6 +28,7 @@ struct QueryParameterTypes: Sendable {
             case .integer: "must be a whole number"
             case .number: "must be a number"
             case .boolean: "must be true or false"
+            case .dateTime: MomentTranscoder.message
             case .oneOf(let values): "must be one of: \(values.joined(separator: ", "))"
             }
         }
@@ -68,6 +71,7 @@ struct QueryParameterTypes: Sendable {
         case "integer": return .integer
         case "number": return .number
         case "boolean": return .boolean
+        case "string" where schema["format"] as? String == "date-time": return .dateTime
         default: return nil
         }
     }
