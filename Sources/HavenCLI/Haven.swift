@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Haven: AsyncParsableCommand {
@@ -27,4 +28,12 @@ struct Haven: AsyncParsableCommand {
             Bench.self,
         ]
     )
+
+    /// Every file Haven writes is its owner's alone: key files, the stored login, the embedded
+    /// cluster's password file, full exports. Foundation writes a file and sets its mode after,
+    /// so without this a secret was readable by anyone on the machine for a moment.
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

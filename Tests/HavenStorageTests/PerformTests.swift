@@ -1,6 +1,8 @@
 import Foundation
 import HavenTestSupport
+import Logging
 import PostgresNIO
+import HavenCore
 import Testing
 
 @testable import HavenStorage
@@ -32,5 +34,16 @@ struct PerformTests {
                 #expect(try rows.first?.decode(Int.self) == 0, "nothing of the failed transaction is kept")
             }
         }
+    }
+}
+
+@Suite("What services print about themselves")
+struct ServiceDescriptionTests {
+    @Test("the change listener's description, which the service lifecycle logs, holds no password")
+    func listenerHidesItsPassword() throws {
+        let url = try DatabaseURL(parsing: "postgres://haven:not-for-logs-7f3a@127.0.0.1:54329/haven?sslmode=disable")
+        let listener = try ChangeListener(url: url, logger: Logger(label: "test"))
+        #expect(!String(describing: listener).contains("not-for-logs-7f3a"))
+        #expect(!String(reflecting: listener).contains("not-for-logs-7f3a"))
     }
 }

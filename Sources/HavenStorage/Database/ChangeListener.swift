@@ -224,3 +224,9 @@ final class ProbeWaiter: Sendable {
         waiting?.resume(returning: false)
     }
 }
+
+/// The service lifecycle logs each service's description at debug level; the default one
+/// would print the connection configuration, password included.
+extension ChangeListener: CustomStringConvertible {
+    public var description: String { "ChangeListener(\(Self.applicationName))" }
+}
