@@ -30,6 +30,10 @@ struct Migrate: AsyncParsableCommand {
         let cipher: @Sendable () throws -> FieldCipher = {
             FieldCipher(keys: try encryption.store(embedded: embedded, logger: logger))
         }
+        // Said first, so an operator sees at once which database is about to change.
+        say(
+            "Database: \(url.database) on \(url.host):\(url.port)"
+                + (embedded ? " (Haven's embedded cluster; set DATABASE_URL for another)" : ""))
         try await PostgresClient.withClient(url: url, logger: logger) { client in
             let migrator = Migrator(client: client, files: files, logger: logger.forPostgres(), cipher: cipher)
             if showStatus {
