@@ -67,6 +67,24 @@ struct FieldEncryptionTests {
         }
     }
 
+    @Test("one keys command at a time changes the key file: a second one waits for the first (or is told it is busy)")
+    func keyFileChangesOneAtATime() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/encryption-keys"
+            try KeyFile.createIfMissing(at: path)
+            let store = try KeyringStore(file: path)
+            let (first, second) = (try KeyringStore(file: path), try KeyringStore(file: path))
+            try await first.changing {
+                await #expect(throws: KeyringError.busy(path: path)) {
+                    try await second.changing(waiting: false) {}
+                }
+            }
+            // Released once the first is done.
+            let keys = try await second.changing(waiting: false) { try store.keyring().keys.count }
+            #expect(keys == 1)
+        }
+    }
+
     @Test("rotation re-encrypts every stored value under a new key; values stay readable, also to a running server")
     func rotation() async throws {
         try await withTemporaryDirectory { directory in

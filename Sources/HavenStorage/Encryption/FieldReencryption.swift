@@ -132,7 +132,7 @@ public struct KeyRotation: Sendable {
         progress: @Sendable (EncryptedColumn, Int) -> Void = { _, _ in }
     ) async throws -> Outcome {
         // The key file changes first: a server reading the file then opens re-encrypted values.
-        if addingKey { try store.replace(with: try store.keyring().addingFreshKey()) }
+        if addingKey { try await store.changing { try store.replace(with: try store.keyring().addingFreshKey()) } }
         let cipher = FieldCipher(keys: store)
         let keyID = try cipher.currentKeyID
         try await client.withConnection { connection in
@@ -149,12 +149,14 @@ public struct KeyRotation: Sendable {
 
     /// Removes keys that are not current and that no stored value uses; returns their ids.
     public func prune(_ columns: [EncryptedColumn]) async throws -> [String] {
-        let keyring = try store.keyring()
-        let usage = try await FieldReencryption(client: client, cipher: FieldCipher(keys: store), logger: logger)
-            .usage(of: columns)
-        let inUse = Set(usage.flatMap(\.rowsByKeyID.keys))
-        let unused = keyring.keys.map(\.id).filter { $0 != keyring.current.id && !inUse.contains($0) }
-        if !unused.isEmpty { try store.replace(with: try keyring.removing(ids: Set(unused))) }
-        return unused
+        try await store.changing {
+            let keyring = try store.keyring()
+            let usage = try await FieldReencryption(client: client, cipher: FieldCipher(keys: store), logger: logger)
+                .usage(of: columns)
+            let inUse = Set(usage.flatMap(\.rowsByKeyID.keys))
+            let unused = keyring.keys.map(\.id).filter { $0 != keyring.current.id && !inUse.contains($0) }
+            if !unused.isEmpty { try store.replace(with: try keyring.removing(ids: Set(unused))) }
+            return unused
+        }
     }
 }

@@ -107,6 +107,7 @@ public enum KeyringError: Error, CustomStringConvertible, Equatable {
     case unreadableFile(path: String, reason: String)
     case tooOpen(path: String, mode: String)
     case noKeyConfigured
+    case busy(path: String)
 
     public var description: String {
         switch self {
@@ -120,6 +121,7 @@ public enum KeyringError: Error, CustomStringConvertible, Equatable {
         case .unreadableFile(let path, let reason): "cannot read the key file \(path): \(reason)"
         case .tooOpen(let path, let mode):
             "the key file \(path) has mode \(mode); other accounts must not read it (chmod 600 \(path))"
+        case .busy(let path): "another `haven keys` command is changing \(path); run this one after it"
         case .noKeyConfigured:
             "no encryption key: set HAVEN_ENCRYPTION_KEY_FILE to a key file (create one with `haven keys init`)"
                 + " or HAVEN_ENCRYPTION_KEYS to its contents"

@@ -56,6 +56,27 @@ public final class KeyringStore: Sendable {
         try keyring().key(id: id)
     }
 
+    /// Runs `body` holding the key file's lock (`<file>.lock`), so two `haven keys` commands
+    /// never change the file from copies read before the other's change: a prune that read the
+    /// keyring before a rotation wrote its new key would otherwise write it back without that
+    /// key, and every value the rotation had sealed with it would be lost. Read the keyring
+    /// inside `body`. With `waiting` false, a lock held elsewhere is `KeyringError.busy`.
+    public func changing<T>(waiting: Bool = true, _ body: () async throws -> T) async throws -> T {
+        guard case .file(let path) = source else { return try await body() }
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw KeyringError.unreadableFile(path: lockPath, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX | (waiting ? 0 : LOCK_NB)) == 0 else {
+            if errno == EWOULDBLOCK { throw KeyringError.busy(path: path) }
+            throw KeyringError.unreadableFile(path: lockPath, reason: String(cString: strerror(errno)))
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try await body()
+    }
+
     /// Replaces the key file's contents; only for a file-backed store.
     public func replace(with keyring: Keyring) throws {
         guard case .file(let path) = source else {
