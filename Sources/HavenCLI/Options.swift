@@ -25,10 +25,22 @@ func setting(_ flag: String?, _ variable: String, default fallback: String? = ni
     return fallback
 }
 
-func intSetting(_ flag: Int?, _ variable: String, default fallback: Int) throws -> Int {
-    if let flag { return flag }
-    guard let raw = ProcessInfo.processInfo.environment[variable], !raw.isEmpty else { return fallback }
-    guard let value = Int(raw) else { throw ConfigurationError("\(variable)=\(raw) is not a whole number") }
+func intSetting(_ flag: Int?, _ variable: String, default fallback: Int, in range: ClosedRange<Int>? = nil) throws
+    -> Int
+{
+    var value = fallback
+    if let flag {
+        value = flag
+    } else if let raw = ProcessInfo.processInfo.environment[variable], !raw.isEmpty {
+        guard let parsed = Int(raw) else { throw ConfigurationError("\(variable)=\(raw) is not a whole number") }
+        value = parsed
+    }
+    // A zero rate limit stopped the server at its first request, a zero pool left it hanging,
+    // and port 70000 was silently another port: refuse them before anything starts.
+    if let range, !range.contains(value) {
+        throw ConfigurationError(
+            "\(variable) (or its option) is \(value); it must be between \(range.lowerBound) and \(range.upperBound)")
+    }
     return value
 }
 

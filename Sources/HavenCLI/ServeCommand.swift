@@ -72,19 +72,21 @@ struct Serve: AsyncParsableCommand {
         let logger = try logging.bootstrap()
         let configuration = ServerConfiguration(
             host: setting(host, "HAVEN_HOST", default: "127.0.0.1")!,
-            port: try intSetting(port, "HAVEN_PORT", default: 8080),
-            maxBodyBytes: try intSetting(maxBodyBytes, "HAVEN_MAX_BODY_BYTES", default: 1 << 20),
-            idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60)),
-            requestsPerMinutePerAddress: try intSetting(rateLimitAddress, "HAVEN_RATE_LIMIT_ADDRESS", default: 1200),
-            requestsPerMinutePerToken: try intSetting(rateLimitToken, "HAVEN_RATE_LIMIT_TOKEN", default: 600),
+            port: try intSetting(port, "HAVEN_PORT", default: 8080, in: 1...65_535),
+            maxBodyBytes: try intSetting(maxBodyBytes, "HAVEN_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(1 << 30)),
+            idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60, in: 1...86_400)),
+            requestsPerMinutePerAddress: try intSetting(rateLimitAddress, "HAVEN_RATE_LIMIT_ADDRESS", default: 1200, in: 1...1_000_000_000),
+            requestsPerMinutePerToken: try intSetting(rateLimitToken, "HAVEN_RATE_LIMIT_TOKEN", default: 600, in: 1...1_000_000_000),
             authenticationFailuresPerMinute: try intSetting(
                 rateLimitAuthFailures,
                 "HAVEN_RATE_LIMIT_AUTH_FAILURES",
-                default: 20
+                default: 20,
+                in: 1...1_000_000_000
             ),
-            staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365),
+            staleAfterDays: try intSetting(staleAfterDays, "HAVEN_STALE_AFTER_DAYS", default: 365, in: 1...36_500),
             publicURL: try publicBaseURL()
         )
+        let poolSize = try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20, in: 1...1_000)
         let migrations = try database.migrations()
         let guideDirectory = setting(languageGuideDir, "HAVEN_LANGUAGE_GUIDE_DIR", default: "Seeds/reference")!
         let languageGuide: LanguageGuide
@@ -98,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         let url = try await database.connectionURL(logger: logger)
         let postgres = PostgresClient(
             configuration: try .serving(
-                url, connections: try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20)),
+                url, connections: poolSize),
             backgroundLogger: logger.forPostgres()
         )
         let dependencies = ServerDependencies(

@@ -41,6 +41,21 @@ struct ClientTests {
         }
     }
 
+    @Test("haven serve refuses settings out of range before it starts anything, naming the setting")
+    func serveSettingsInRange() async throws {
+        let haven = try Self.havenExecutable()
+        for (variable, value) in [
+            ("HAVEN_RATE_LIMIT_TOKEN", "0"), ("HAVEN_DB_POOL_SIZE", "0"), ("HAVEN_PORT", "70000"),
+            ("HAVEN_MAX_BODY_BYTES", "-5"),
+        ] {
+            let result = try await run(
+                haven, ["serve"],
+                [variable: value, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?sslmode=disable"])
+            #expect(result.status != 0, "\(variable)=\(value)")
+            #expect(result.stderr.contains("\(variable) (or its option) is \(value)"), "\(result.stderr)")
+        }
+    }
+
     @Test("a server that is not listening is reported as unreachable, naming the server")
     func unreachable() async throws {
         let server = try ServerAddress(parsing: "http://127.0.0.1:\(try freeLoopbackPort())")
