@@ -22,7 +22,8 @@ run: build
 	$(HAVEN) seed
 	$(HAVEN) serve
 
-test: deps
+test:
+	@scripts/ensure-system-packages.sh --for-tests
 	scripts/test.sh
 
 lint:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages Haven needs are installed.
+# Makes sure the Debian packages Haven needs are installed (`--for-tests`: and those the tests need).
 # As root it installs what is missing; otherwise it prints the exact apt-get line and stops,
 # because a silent sudo prompt in the middle of `make` helps nobody.
 set -euo pipefail
@@ -14,28 +14,10 @@ for package in "${packages[@]}"; do
     fi
 done
 
-# The HSDS conformance tests validate responses with Python's jsonschema (draft 2020-12).
-if ! python3 -c "import jsonschema" 2>/dev/null; then
-    if python3 -m pip --version >/dev/null 2>&1 && python3 -m pip install --quiet "jsonschema>=4.18"; then
-        echo "Installed Python's jsonschema with pip"
-    elif [[ "$(command -v python3)" == /usr/bin/python3 ]]; then
-        missing+=(python3-jsonschema)
-    else
-        echo "The tests need Python's jsonschema: python3 -m pip install 'jsonschema>=4.18'" >&2
-        exit 1
-    fi
-fi
-
-# The HSDS export tests check packages with the Frictionless reference validator.
-if ! python3 -c "import frictionless" 2>/dev/null; then
-    if python3 -m pip --version >/dev/null 2>&1 && python3 -m pip install --quiet "frictionless>=5"; then
-        echo "Installed Python's frictionless with pip"
-    elif [[ "$(command -v python3)" == /usr/bin/python3 ]]; then
-        missing+=(python3-frictionless)
-    else
-        echo "The tests need Python's frictionless: python3 -m pip install 'frictionless>=5'" >&2
-        exit 1
-    fi
+# `make test` also needs a Python that can make a virtual environment for its test tools
+# (scripts/ensure-test-tools.sh); `make run` does not.
+if [[ "${1:-}" == "--for-tests" ]] && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+    missing+=(python3-venv)
 fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tools=$(scripts/ensure-test-tools.sh)
+if [ -n "$tools" ]; then export PATH="$tools:$PATH"; fi
+
 echo "==> swift format lint --strict"
 swift format lint --strict --recursive Package.swift Sources Tests
 
