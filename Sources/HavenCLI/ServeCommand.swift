@@ -75,8 +75,10 @@ struct Serve: AsyncParsableCommand {
             port: try intSetting(port, "HAVEN_PORT", default: 8080, in: 1...65_535),
             maxBodyBytes: try intSetting(maxBodyBytes, "HAVEN_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(1 << 30)),
             idleTimeout: .seconds(try intSetting(idleTimeout, "HAVEN_IDLE_TIMEOUT", default: 60, in: 1...86_400)),
-            requestsPerMinutePerAddress: try intSetting(rateLimitAddress, "HAVEN_RATE_LIMIT_ADDRESS", default: 1200, in: 1...1_000_000_000),
-            requestsPerMinutePerToken: try intSetting(rateLimitToken, "HAVEN_RATE_LIMIT_TOKEN", default: 600, in: 1...1_000_000_000),
+            requestsPerMinutePerAddress: try intSetting(
+                rateLimitAddress, "HAVEN_RATE_LIMIT_ADDRESS", default: 1200, in: 1...1_000_000_000),
+            requestsPerMinutePerToken: try intSetting(
+                rateLimitToken, "HAVEN_RATE_LIMIT_TOKEN", default: 600, in: 1...1_000_000_000),
             authenticationFailuresPerMinute: try intSetting(
                 rateLimitAuthFailures,
                 "HAVEN_RATE_LIMIT_AUTH_FAILURES",

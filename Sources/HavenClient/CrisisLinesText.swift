@@ -69,7 +69,9 @@ public struct CrisisLinesText {
         if open.alwaysOpen { return "open 24/7" }
         let when = atChosenMoment ? "then" : "now"
         if open.isOpen {
-            guard let until = open.openUntil else { return "open \(when)" + (open.closesAt.map { " until \($0)" } ?? "") }
+            guard let until = open.openUntil else {
+                return "open \(when)" + (open.closesAt.map { " until \($0)" } ?? "")
+            }
             return "open \(when) until \(clock(until, lineZone: open.timeZone))"
         }
         guard let next = open.nextOpening else { return "closed \(when)" }

@@ -29,7 +29,10 @@ struct HSDSPackageTests {
     func csvNotUTF8() {
         // "niños" saved as Latin-1: ñ is the single byte 0xF1.
         let latin1: [UInt8] = Array("id,name\n1,ni".utf8) + [0xF1] + Array("os\n".utf8)
-        #expect(throws: CSVSyntaxError(line: 2, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")) {
+        #expect(
+            throws: CSVSyntaxError(
+                line: 2, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")
+        ) {
             try CSVTable.parse(latin1)
         }
     }
@@ -42,10 +45,14 @@ struct HSDSPackageTests {
         #expect(
             FieldValueRules.problem(with: String(repeating: "word ", count: 2_001), for: description)
                 == "must be at most 10000 characters (found 10005)")
-        #expect(FieldValueRules.problem(with: String(repeating: "1 1,", count: 5_000), for: TableField("extent", .string)) == nil)
+        #expect(
+            FieldValueRules.problem(with: String(repeating: "1 1,", count: 5_000), for: TableField("extent", .string))
+                == nil)
         #expect(FieldValueRules.problem(with: "99999999999", for: TableField("count", .integer)) != nil)
         #expect(FieldValueRules.problem(with: "2147483647", for: TableField("count", .integer)) == nil)
-        #expect(FieldValueRules.problem(with: "1e30", for: TableField("interval", .number)) == "is too large (found '1e30')")
+        #expect(
+            FieldValueRules.problem(with: "1e30", for: TableField("interval", .number)) == "is too large (found '1e30')"
+        )
     }
 
     @Test("problems read in the order they are fixed: a file that cannot be read first, warnings last")

@@ -115,7 +115,9 @@ struct OpeningStatusTests {
         #expect(nightAndDay.status(at: Self.instant("2026-11-23T12:00:00Z"))?.closesAt == LocalTime("17:00"))
         // Sunday 21:00: open until Monday 08:00, when Monday's opening has begun: until 17:00.
         #expect(nightAndDay.status(at: Self.instant("2026-11-23T03:00:00Z"))?.closesAt == LocalTime("17:00"))
-        #expect(nightAndDay.window(at: Self.instant("2026-11-23T03:00:00Z"))?.closes == Self.instant("2026-11-23T23:00:00Z"))
+        #expect(
+            nightAndDay.window(at: Self.instant("2026-11-23T03:00:00Z"))?.closes == Self.instant("2026-11-23T23:00:00Z")
+        )
         let separate = WeeklySchedule(
             timeZone: "America/Chicago", alwaysOpen: false,
             hours: [Self.hours("MO", "09:00", "12:00"), Self.hours("MO", "13:00", "17:00")])

@@ -166,7 +166,8 @@ struct CrisisContactTests {
         }
     }
 
-    @Test("a line's holiday closure is kept, shown, evaluated and replaced; an unknown ZIP still gets the national lines")
+    @Test(
+        "a line's holiday closure is kept, shown, evaluated and replaced; an unknown ZIP still gets the national lines")
     func holidaysAndUnknownPlaces() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let fixture = try await database.withClient {
@@ -186,7 +187,8 @@ struct CrisisContactTests {
                                    "schedule": {"time_zone": "America/Chicago", "open_24_7": true\(exceptions)}}]}
                     """
                 }
-                let closedOnChristmas = #", "exceptions": [{"starts_on": "2026-12-25", "ends_on": "2026-12-25", "closed": true}]"#
+                let closedOnChristmas =
+                    #", "exceptions": [{"starts_on": "2026-12-25", "ends_on": "2026-12-25", "closed": true}]"#
                 let created = try await client.execute(
                     uri: "/v1/crisis-contacts", method: .post, headers: curator,
                     body: ByteBuffer(string: line(exceptions: closedOnChristmas)))

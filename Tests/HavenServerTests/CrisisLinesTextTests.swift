@@ -12,7 +12,8 @@ struct CrisisLinesTextTests {
         latitude: 41.92, longitude: -87.65, kind: "standard", active: true)
 
     static func line(_ channels: [Components.Schemas.CrisisChannelNow]) -> Components.Schemas.CrisisSearchResult {
-        .init(id: UUID().uuidString, slug: "demo-line", name: "Demo Family Line", reachesBy: "state", channels: channels)
+        .init(
+            id: UUID().uuidString, slug: "demo-line", name: "Demo Family Line", reachesBy: "state", channels: channels)
     }
 
     @Test("times are on the family's clock, a chosen moment says 'then', and each channel's own notes are shown")
@@ -57,8 +58,10 @@ struct CrisisLinesTextTests {
             speaksLanguage: true)
         let list = Components.Schemas.CrisisSearchList(
             data: [Self.line([voice])], nextCursor: nil, notice: "Haven does not know ZIP code 09001.")
-        let lines = CrisisLinesText(list, language: nil, atChosenMoment: false, moment: Self.instant("2026-11-24T00:00:00Z"))
-            .lines
+        let lines = CrisisLinesText(
+            list, language: nil, atChosenMoment: false, moment: Self.instant("2026-11-24T00:00:00Z")
+        )
+        .lines
         #expect(lines.first == "Note: Haven does not know ZIP code 09001.")
         #expect(lines.contains("  call 988  ·  open now until 23:00 America/New_York time  ·  English"), "\(lines)")
     }

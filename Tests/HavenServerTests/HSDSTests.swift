@@ -345,7 +345,8 @@ struct HSDSTests {
                 #expect(!accounts.isEmpty)
                 let organizations = try Self.json(
                     try await Self.get(client, "/hsds/organizations?per_page=500", token: token))
-                let shown = Set((organizations["contents"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                let shown = Set(
+                    (organizations["contents"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
                 #expect(shown.count > 100)
                 #expect(shown.isDisjoint(with: accounts))
                 expectProblem(try await Self.get(client, "/hsds/organizations/\(accounts[0])", token: token), .notFound)

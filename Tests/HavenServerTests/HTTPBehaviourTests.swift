@@ -194,7 +194,9 @@ struct CallerDateTests {
     @Test("a far-future or malformed date is a 422 naming the field, and the server keeps answering")
     func boundedDates() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
-            let fixture = try await database.withClient { try await AccessFixture.make(on: $0, logger: database.logger) }
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
             let advocate: HTTPFields = [.authorization: "Bearer \(try #require(fixture.members[.advocate]).token)"]
             let admin = try #require(fixture.members[.admin])
             let adminHeaders: HTTPFields = [.authorization: "Bearer \(admin.token)", .contentType: "application/json"]
@@ -207,7 +209,8 @@ struct CallerDateTests {
                     uri: "/v1/follow-ups?due_before=\(farFuture)", method: .get, headers: advocate)
                 expectProblem(followUps, .unprocessableContent, type: "urn:haven:problem:validation")
                 #expect(pointers(followUps) == ["/due_before"])
-                let audit = try await client.execute(uri: "/v1/audit?since=yesterday", method: .get, headers: adminHeaders)
+                let audit = try await client.execute(
+                    uri: "/v1/audit?since=yesterday", method: .get, headers: adminHeaders)
                 expectProblem(audit, .unprocessableContent, type: "urn:haven:problem:validation")
                 #expect(pointers(audit) == ["/since"])
                 let hsds = try await client.execute(
@@ -217,7 +220,8 @@ struct CallerDateTests {
                     let token = try await client.execute(
                         uri: "/v1/tokens", method: .post, headers: adminHeaders,
                         body: ByteBuffer(
-                            string: #"{"user_id": "\#(admin.user.id.uuidString.lowercased())", "name": "x", "expires_at": "\#(expiry)"}"#
+                            string:
+                                #"{"user_id": "\#(admin.user.id.uuidString.lowercased())", "name": "x", "expires_at": "\#(expiry)"}"#
                         ))
                     #expect(token.status == .unprocessableContent, "\(expiry): \(token.status)")
                 }

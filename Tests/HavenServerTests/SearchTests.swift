@@ -584,7 +584,9 @@ struct SearchTests {
                 let evening = try await search(near: 3.2, at: "2026-11-25T01:00:00Z")
                 #expect(Self.names(evening) == ["Demo mixed-hours clinic"])
                 let result = (evening.json["data"] as? [[String: Any]])?.first
-                #expect(((result?["match"] as? [String: Any])?["reasons"] as? [String])?.contains("open then until 21:00") == true)
+                #expect(
+                    ((result?["match"] as? [String: Any])?["reasons"] as? [String])?.contains("open then until 21:00")
+                        == true)
                 let dayOfficesInTheEvening = try await search(near: 1, at: "2026-11-25T01:00:00Z")
                 #expect(Self.names(dayOfficesInTheEvening).isEmpty)
                 // Sunday noon: nothing.

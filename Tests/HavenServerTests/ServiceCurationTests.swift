@@ -349,7 +349,8 @@ struct ServiceCurationTests {
                 #expect(retired.status == .noContent)
                 #expect(try await found().isEmpty)
                 let record = try await client.execute(
-                    uri: "/v1/services/\(service.uuidString.lowercased())", method: .get, headers: Self.headers(curator))
+                    uri: "/v1/services/\(service.uuidString.lowercased())", method: .get, headers: Self.headers(curator)
+                )
                 #expect(record.json["retired_at"] as? String != nil)
                 let hsds = try await client.execute(
                     uri: "/hsds/services?organization_id=\(world.organization.uuidString.lowercased())", method: .get,

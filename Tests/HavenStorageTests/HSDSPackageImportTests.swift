@@ -463,7 +463,8 @@ struct HSDSPackageImportTests {
                                   FILTER (WHERE action = 'importHSDS.retire')
                         FROM audit_log WHERE client_address = 'local'
                         """, on: client, logger: logger)
-                        == "4 location:\(retired.retirements[1].id.uuidString.lowercased()),service:0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02")
+                        == "4 location:\(retired.retirements[1].id.uuidString.lowercased()),service:0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02"
+                )
 
                 // The same package again retires nothing more.
                 let again = try await importer.run(

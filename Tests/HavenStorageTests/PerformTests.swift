@@ -1,8 +1,8 @@
 import Foundation
+import HavenCore
 import HavenTestSupport
 import Logging
 import PostgresNIO
-import HavenCore
 import Testing
 
 @testable import HavenStorage

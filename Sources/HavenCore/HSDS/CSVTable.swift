@@ -73,7 +73,8 @@ extension CSVTable {
     private static func text<Bytes: Collection>(_ bytes: Bytes, line: Int) throws -> String
     where Bytes.Element == UInt8 {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw CSVSyntaxError(line: line, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")
+            throw CSVSyntaxError(
+                line: line, message: "is not UTF-8 text: save the file as UTF-8 (CSV UTF-8) and try again")
         }
         return text
     }

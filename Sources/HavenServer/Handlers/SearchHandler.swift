@@ -17,7 +17,8 @@ struct SearchHandler: Sendable {
                 zip: $0.zip.digits, city: $0.city, state: $0.state, county: $0.county, timeZone: $0.timeZone,
                 latitude: $0.latitude, longitude: $0.longitude, kind: $0.kind, active: $0.active)
         }
-        return .ok(.init(body: .json(.init(data: answer.results, nextCursor: nil, place: place, notice: answer.notice))))
+        return .ok(
+            .init(body: .json(.init(data: answer.results, nextCursor: nil, place: place, notice: answer.notice))))
     }
 
     func searchServices(_ input: Operations.SearchServices.Input) async throws -> Operations.SearchServices.Output {
