@@ -161,8 +161,22 @@ public struct EmbeddedCluster: Sendable {
 
     private func initialize() async throws {
         let fileManager = FileManager.default
+        // The parents this creates (`.haven/`) follow the process's umask, 077 for `haven`; as
+        // root, the system account that runs PostgreSQL must pass through them, so they become
+        // 0711: searchable, not listable.
+        var created: [String] = []
+        var parent = (dataDirectory as NSString).deletingLastPathComponent
+        while !parent.isEmpty, parent != "/", !fileManager.fileExists(atPath: parent) {
+            created.append(parent)
+            parent = (parent as NSString).deletingLastPathComponent
+        }
         try fileManager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory)
+        if runsAsRoot {
+            for directory in created {
+                try fileManager.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
+            }
+        }
         guard (try fileManager.contentsOfDirectory(atPath: dataDirectory)).isEmpty else {
             throw Failure(reason: "\(dataDirectory) is not empty and holds no PostgreSQL cluster; move it away first.")
         }
