@@ -88,17 +88,19 @@ extension WeeklySchedule {
             let rest = minutes % 1440
             return calendar.date(bySettingHour: rest / 60, minute: rest % 60, second: 0, of: day)
         }
-        let status = status(at: moment)
-        if status.isOpen {
-            let closes = status.alwaysOpen ? nil : openSpanEnd(at: moment).flatMap(wallClock)
-            return OpeningWindow(status: status, timeZone: timeZone, closes: closes, nextOpens: nil)
+        if alwaysOpen && exception(on: moment.today) == nil {
+            return OpeningWindow(
+                status: OpeningStatus(isOpen: true, alwaysOpen: true), timeZone: timeZone, closes: nil, nextOpens: nil)
         }
+        if let end = openSpanEnd(at: moment) {
+            return OpeningWindow(
+                status: OpeningStatus(isOpen: true, closesAt: LocalTime(minutes: end % 1440)), timeZone: timeZone,
+                closes: wallClock(end), nextOpens: nil)
+        }
+        let status = OpeningStatus.closed
         for offset in 0...8 {
-            guard let day = calendar.date(byAdding: .day, value: offset, to: midnight) else { break }
-            let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
-            guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day,
-                let weekday = parts.weekday.flatMap(Weekday.init(gregorian:)),
-                let date = CalendarDate(calendarYear: year, month: month, day: dayOfMonth)
+            guard let day = calendar.date(byAdding: .day, value: offset, to: midnight),
+                let (date, weekday) = calendar.localDay(of: day)
             else { break }
             let starts = openings(starting: date, weekday: weekday).map(\.0).sorted()
             for opens in starts {
@@ -148,17 +150,23 @@ public struct LocalMoment: Sendable, Equatable {
             let today = CalendarDate(calendarYear: year, month: month, day: day)
         else { return nil }
         func neighbour(_ offset: Int) -> (CalendarDate, Weekday)? {
-            guard let other = calendar.date(byAdding: .day, value: offset, to: instant) else { return nil }
-            let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: other)
-            guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day,
-                let weekday = parts.weekday.flatMap(Weekday.init(gregorian:)),
-                let date = CalendarDate(calendarYear: year, month: month, day: dayOfMonth)
-            else { return nil }
-            return (date, weekday)
+            calendar.date(byAdding: .day, value: offset, to: instant).flatMap(calendar.localDay(of:))
         }
         guard let yesterday = neighbour(-1), let tomorrow = neighbour(1) else { return nil }
         (self.today, self.weekday, self.minutes) = (today, weekday, hour * 60 + minute)
         (self.yesterday, self.yesterdayWeekday) = yesterday
         (self.tomorrow, self.tomorrowWeekday) = tomorrow
+    }
+}
+
+extension Calendar {
+    /// The date and weekday `instant` falls on, on this calendar's clock.
+    fileprivate func localDay(of instant: Date) -> (CalendarDate, Weekday)? {
+        let parts = dateComponents([.year, .month, .day, .weekday], from: instant)
+        guard let year = parts.year, let month = parts.month, let day = parts.day,
+            let weekday = parts.weekday.flatMap(Weekday.init(gregorian:)),
+            let date = CalendarDate(calendarYear: year, month: month, day: day)
+        else { return nil }
+        return (date, weekday)
     }
 }
