@@ -87,7 +87,9 @@ struct Logout: AsyncParsableCommand {
         abstract: "Forget the stored login; with --revoke, also revoke the token on the server.",
         discussion: """
             Without --revoke the token keeps working wherever else it is used (scripts, other \
-            machines) until it expires or is revoked with DELETE /v1/tokens/{id}.
+            machines) until it expires or is revoked with DELETE /v1/tokens/{id}. --revoke revokes \
+            the stored token, on the server it was stored with; HAVEN_TOKEN is revoked only when no \
+            login is stored.
             """
     )
 
@@ -97,10 +99,14 @@ struct Logout: AsyncParsableCommand {
     func run() async throws {
         let file = ClientConfigFile.standard()
         if revoke {
-            let client = HavenAPIClient(login: try ClientLogin.resolve(file: file))
+            // The token revoked is the one being forgotten: the stored login, on its own server,
+            // even when HAVEN_TOKEN or HAVEN_SERVER point elsewhere for this shell. Only with no
+            // stored login does --revoke fall back to HAVEN_TOKEN.
+            let login = try file.load() ?? ClientLogin.resolve(file: file)
+            let client = HavenAPIClient(login: login)
             let caller = try await client.whoami()
             try await client.revokeToken(id: caller.tokenId)
-            say("Revoked token \(caller.tokenId).")
+            say("Revoked token \(caller.tokenId) on \(login.server).")
         }
         if try file.delete() {
             say("Logged out: removed \(file.path).")

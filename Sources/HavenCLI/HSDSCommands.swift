@@ -32,8 +32,9 @@ struct ImportHSDS: AsyncParsableCommand {
             package imported twice changes nothing. Nothing is deleted, and a record Haven has \
             retired stays retired. With --retire-missing, the services and locations of the \
             package's organizations that the package no longer lists are retired (kept for \
-            history, out of search): use it for a source's full list, after a --dry-run that \
-            names them. The whole import is one transaction, search rows included. Haven's extension files (haven_*.csv, written by \
+            history, out of search), and the phones, languages, needs, hours, areas and other \
+            rows of the records it lists that its files no longer have are removed: use it for a \
+            source's full list, after a --dry-run that names them. The whole import is one transaction, search rows included. Haven's extension files (haven_*.csv, written by \
             `haven export hsds`) carry confidential locations, time zones, service-area kinds and \
             Spanish labels; see docs/hsds-profile.md.
 
@@ -115,10 +116,11 @@ struct ImportHSDS: AsyncParsableCommand {
                     + "Nothing was written.")
             return
         }
-        for count in report.counts where count.added + count.changed + count.retired > 0 {
+        for count in report.counts where count.added + count.changed + count.retired + count.removed > 0 {
             let retired = count.retired > 0 ? ", \(count.retired) retired" : ""
+            let removed = count.removed > 0 ? ", \(count.removed) removed" : ""
             say(
-                "  \(count.table.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count.added) added, \(count.changed) updated\(retired)"
+                "  \(count.table.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count.added) added, \(count.changed) updated\(retired)\(removed)"
             )
         }
         let retiring = dryRun ? "would retire" : "retired"
@@ -140,7 +142,7 @@ struct ImportHSDS: AsyncParsableCommand {
                 + report.phases.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
         let rate = seconds > 0 ? Int(Double(report.rowsStaged) / seconds) : report.rowsStaged
         let summary =
-            "\(report.rowsStaged) rows checked, \(report.changedRows) \(retireMissing ? "added, updated or retired" : "added or updated"), "
+            "\(report.rowsStaged) rows checked, \(report.changedRows) \(retireMissing ? "added, updated, retired or removed" : "added or updated"), "
             + "\(report.servicesReindexed) service\(report.servicesReindexed == 1 ? "" : "s") re-indexed for search, "
             + "\(warnings) row\(warnings == 1 ? "" : "s") left out (warnings), in \(String(format: "%.1f", seconds)) s "
             + "(\(rate) rows/s)."

@@ -19,9 +19,12 @@ struct EncryptionOptions: ParsableArguments {
     /// The keys for a command that reads or writes protected fields.
     ///
     /// `HAVEN_ENCRYPTION_KEYS` (the key file's lines, `;`-separated) wins; then the key file; with
-    /// the embedded database a key file is created under `.haven/`. An external database without
-    /// configured keys is refused: a server must never invent keys that the next host lacks.
-    func store(embedded: Bool, logger: Logger) throws -> KeyringStore {
+    /// the embedded database a key file is created under `.haven/` when `creating` (commands that
+    /// start a database's life: serve, migrate, seed). An external database without configured
+    /// keys is refused: a server must never invent keys that the next host lacks. The `haven keys`
+    /// commands never create one: run from the wrong folder, they would report on (or rotate)
+    /// a fresh, empty keyring instead of saying the keys are elsewhere.
+    func store(embedded: Bool, creating: Bool = true, logger: Logger) throws -> KeyringStore {
         if let inline = setting(nil, "HAVEN_ENCRYPTION_KEYS") {
             do {
                 return KeyringStore(fixed: try Keyring(parsing: inline.replacingOccurrences(of: ";", with: "\n")))
@@ -33,8 +36,13 @@ struct EncryptionOptions: ParsableArguments {
         guard let path = configured ?? (embedded ? Self.embeddedDefault : nil) else {
             throw ConfigurationError(KeyringError.noKeyConfigured.description)
         }
+        if configured == nil, !creating, !FileManager.default.fileExists(atPath: path) {
+            throw ConfigurationError(
+                "no key file at \(path) under \(FileManager.default.currentDirectoryPath): run this from the "
+                    + "folder that holds .haven/, or give --key-file or HAVEN_ENCRYPTION_KEY_FILE")
+        }
         do {
-            if configured == nil, try KeyFile.createIfMissing(at: path) {
+            if configured == nil, creating, try KeyFile.createIfMissing(at: path) {
                 logger.notice(
                     "Created a field-encryption key file; back it up, apart from database backups",
                     metadata: ["path": "\(path)"])
@@ -94,7 +102,8 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = try logging.bootstrap()
-            let store = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
+            let store = try encryption.store(
+                embedded: try database.externalURL() == nil, creating: false, logger: logger)
             let keyring = try store.keyring()
             let url = try await database.connectionURL(logger: logger)
             let usage = try await PostgresClient.withClient(url: url, logger: logger) { client in
@@ -138,7 +147,8 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = try logging.bootstrap()
-            let store = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
+            let store = try encryption.store(
+                embedded: try database.externalURL() == nil, creating: false, logger: logger)
             let url = try await database.connectionURL(logger: logger)
             let outcome = try await PostgresClient.withClient(url: url, logger: logger) { client in
                 try await KeyRotation(store: store, client: client, logger: logger.forPostgres())
@@ -161,7 +171,8 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = try logging.bootstrap()
-            let store = try encryption.store(embedded: try database.externalURL() == nil, logger: logger)
+            let store = try encryption.store(
+                embedded: try database.externalURL() == nil, creating: false, logger: logger)
             let url = try await database.connectionURL(logger: logger)
             let removed = try await PostgresClient.withClient(url: url, logger: logger) { client in
                 try await KeyRotation(store: store, client: client, logger: logger.forPostgres()).prune(

@@ -121,9 +121,17 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// The database to use: the external one, or the embedded cluster, started on demand.
+    /// The database to use: the external one (checked reachable first), or the embedded
+    /// cluster, started on demand.
     func connectionURL(logger: Logger) async throws -> DatabaseURL {
-        if let url = try externalURL() { return url }
+        if let url = try externalURL() {
+            do {
+                try await DatabaseProbe.check(url, logger: logger)
+            } catch let error as DatabaseProbe.Unreachable {
+                throw ConfigurationError(error.description)
+            }
+            return url
+        }
         return try await cluster.embeddedCluster().start(logger: logger)
     }
 

@@ -121,7 +121,13 @@ struct Serve: AsyncParsableCommand {
             client: postgres, files: migrations, logger: logger.forPostgres(), cipher: { FieldCipher(keys: keys) })
         let autoMigrate = migrate
         app.beforeServerStarts {
-            try await SchemaGate(migrator: migrator, autoMigrate: autoMigrate, logger: logger).check()
+            try await SchemaGate(
+                migrator: migrator, autoMigrate: autoMigrate,
+                storedValues: FieldReencryption(
+                    client: postgres, cipher: FieldCipher(keys: keys), logger: logger.forPostgres()),
+                logger: logger
+            )
+            .check()
         }
         logger.info("database", metadata: ["url": "\(url)"])
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 
 /// The base URL of a Haven server, as `haven login --server` accepts it.
 ///
@@ -20,7 +21,8 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         switch scheme {
         case "https": break
         case "http":
-            guard Self.isLoopback(host) else {
+            // An IPv4 literal only: `127.example.com` is a name anyone can point anywhere.
+            guard DatabaseURL.isLoopback(host) else {
                 throw ClientError.invalidServer(
                     text, "plain http is only for this machine; use https:// so the token is never sent in clear")
             }
@@ -35,9 +37,4 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { url.absoluteString }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
-    }
 }

@@ -45,7 +45,7 @@ struct MigrationPlanTests {
             files: [file(1, "a", checksum: "new")],
             applied: [.init(version: 1, name: "a", checksum: "old")]
         )
-        #expect(plan.problems == [.modified(fileName: "0001_a.sql")])
+        #expect(plan.problems == [.modified(path: "Migrations/0001_a.sql")])
         #expect(plan.problems[0].description.contains("Migrations/0001_a.sql"))
         #expect(!plan.isCurrent)
     }
@@ -67,7 +67,7 @@ struct MigrationPlanTests {
             files: [file(1, "a"), file(2, "late_branch"), file(3, "c")],
             applied: [.init(version: 1, name: "a", checksum: "c"), .init(version: 3, name: "c", checksum: "c")]
         )
-        #expect(plan.problems == [.outOfOrder(fileName: "0002_late_branch.sql", latestApplied: "0003_c.sql")])
+        #expect(plan.problems == [.outOfOrder(path: "Migrations/0002_late_branch.sql", latestApplied: "0003_c.sql")])
     }
 
     @Test("two files with one version number are refused")

@@ -56,6 +56,36 @@ struct ClientTests {
         }
     }
 
+    @Test("a database that cannot be reached is named, with the reason, before anything else starts")
+    func unreachableDatabase() async throws {
+        let haven = try Self.havenExecutable()
+        let port = try freeLoopbackPort()
+        let url = "postgres://haven@127.0.0.1:\(port)/families?sslmode=disable"
+        for command in [["serve"], ["migrate"]] {
+            let result = try await run(
+                haven, command,
+                ["DATABASE_URL": url, "HAVEN_ENCRYPTION_KEYS": "k1 " + Data(count: 32).base64EncodedString()])
+            #expect(result.status != 0, "\(command)")
+            #expect(
+                result.stderr.contains("cannot reach the database families at 127.0.0.1:\(port)"), "\(result.stderr)")
+            #expect(result.stderr.lowercased().contains("refused"), "\(result.stderr)")
+        }
+    }
+
+    @Test("haven keys, run from a folder without the key file, says where it looked and creates nothing")
+    func keysCommandsNeverCreateKeys() async throws {
+        let haven = try Self.havenExecutable()
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("haven-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        for command in [["keys", "status"], ["keys", "rotate"], ["keys", "prune"]] {
+            let result = try await run(haven, command, ["PATH": "/usr/bin:/bin"], in: elsewhere)
+            #expect(result.status != 0, "\(command)")
+            #expect(result.stderr.contains("no key file at .haven/encryption-keys"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent(".haven").path))
+        }
+    }
+
     @Test("a server that is not listening is reported as unreachable, naming the server")
     func unreachable() async throws {
         let server = try ServerAddress(parsing: "http://127.0.0.1:\(try freeLoopbackPort())")
@@ -74,7 +104,11 @@ struct ClientTests {
         #expect(try ServerAddress(parsing: "https://haven.example.org/").description == "https://haven.example.org")
         #expect(try ServerAddress(parsing: "http://localhost:8080").description == "http://localhost:8080")
         #expect(try ServerAddress(parsing: "http://[::1]:8080").description == "http://[::1]:8080")
-        for refused in ["http://haven.example.org", "ftp://haven.example.org", "haven.example.org", "https://h/?a=1"] {
+        #expect(try ServerAddress(parsing: "http://127.0.0.2:8080").description == "http://127.0.0.2:8080")
+        for refused in [
+            "http://haven.example.org", "ftp://haven.example.org", "haven.example.org", "https://h/?a=1",
+            "http://127.example.com", "http://127.0.0.1.example.com:8080",
+        ] {
             #expect(throws: ClientError.self, "\(refused)") { try ServerAddress(parsing: refused) }
         }
         let server = try ServerAddress(parsing: "https://haven.example.org")
@@ -142,9 +176,17 @@ struct ClientTests {
                 let json = try JSONSerialization.jsonObject(with: Data(whoami.stdout.utf8)) as? [String: Any]
                 #expect((json?["user"] as? [String: Any])?["role"] as? String == "coordinator")
 
-                let logout = try await run(haven, ["logout", "--revoke"], environment)
+                // Another token in the shell's environment is neither revoked nor kept alive in
+                // place of the stored one.
+                let advocate = try #require(fixture.members[.advocate])
+                var otherToken = environment
+                otherToken["HAVEN_TOKEN"] = advocate.token
+                let logout = try await run(haven, ["logout", "--revoke"], otherToken)
                 #expect(logout.status == 0)
                 #expect(!FileManager.default.fileExists(atPath: home.path + "/haven/config"))
+                let stillValid = try await run(haven, ["whoami"], otherToken.merging(["HAVEN_SERVER": server]) { $1 })
+                #expect(stillValid.status == 0, "\(stillValid.stderr)")
+                #expect(stillValid.stdout.contains(advocate.user.name))
 
                 var revoked = environment
                 revoked["HAVEN_SERVER"] = server
@@ -496,7 +538,8 @@ struct ClientTests {
     }
 
     private func run(
-        _ executable: String, _ arguments: [String], stdin: String = "", _ environment: [String: String]
+        _ executable: String, _ arguments: [String], stdin: String = "", _ environment: [String: String],
+        in workingDirectory: URL? = nil
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -511,6 +554,7 @@ struct ClientTests {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: error)

@@ -94,6 +94,43 @@ struct SchemaGateTests {
         }
     }
 
+    @Test("a server whose keys cannot open the stored values refuses to start, naming the key it lacks")
+    func wrongKeys() async throws {
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            let fixture = try await database.withClient {
+                try await AccessFixture.make(on: $0, logger: database.logger)
+            }
+            let advocate = try #require(fixture.members[.advocate])
+            try await database.withClient { client in
+                let id = UUID()
+                let sealed = try database.cipher.seal(
+                    "{}", for: FieldContext(IdempotencyRepository.responseBody, recordID: id))
+                _ = try await client.query(
+                    """
+                    INSERT INTO idempotency_keys (id, user_id, key, operation, fingerprint, expires_at,
+                                                  response_status, response_headers, response_body)
+                    VALUES (\(id), \(advocate.user.id), 'gate-check', 'createFamily', '\\x00'::bytea,
+                            now() + interval '1 day', 201, '[]'::jsonb, \(sealed))
+                    """, logger: database.logger)
+                let migrator = Migrator(client: client, files: database.migrations, logger: database.logger)
+                func gate(_ cipher: FieldCipher) -> SchemaGate {
+                    SchemaGate(
+                        migrator: migrator, autoMigrate: false,
+                        storedValues: FieldReencryption(client: client, cipher: cipher, logger: database.logger),
+                        logger: database.logger)
+                }
+                try await gate(database.cipher).check()
+                let refusal = await #expect(throws: SchemaGate.Refusal.self) {
+                    try await gate(FieldCipher(keyring: .generate())).check()
+                }
+                let expectedKey = try database.cipher.currentKeyID
+                #expect(refusal?.description.contains("idempotency_keys.response_body") == true)
+                #expect(refusal?.description.contains("'\(expectedKey)'") == true, "\(String(describing: refusal))")
+                #expect(refusal?.description.contains("HAVEN_ENCRYPTION_KEY_FILE") == true)
+            }
+        }
+    }
+
     @Test("an edited migration is refused even with --migrate")
     func edited() async throws {
         try await TestDatabaseCluster.shared.withMigratedDatabase { database in

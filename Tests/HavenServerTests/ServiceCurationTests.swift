@@ -321,6 +321,80 @@ struct ServiceCurationTests {
         }
     }
 
+    @Test("a service's ETag and the HSDS sync follow an edit of its location, and a sync hears of its retirement")
+    func changesPartnersSee() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            let world = try await Self.world(database)
+            let service = UUID()
+            try await database.withClient { client in
+                try await client.transaction(logger: database.logger) { connection in
+                    var draft = ServiceDraft(organizationID: world.organization, name: "Demo youth legal clinic")
+                    (draft.needs, draft.locationIDs) = (["legal"], [world.openLocation])
+                    try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
+                }
+            }
+            let since = try await database.withClient { client in
+                var text = ""
+                for try await value in try await client.query(
+                    "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+                    logger: database.logger
+                ).decode(String.self) { text = value }
+                return text
+            }
+            let curator = try #require(world.fixture.members[.curator]).token
+            let partner = try #require(world.fixture.members[.partner]).token
+            let id = service.uuidString.lowercased()
+            let location = world.openLocation.uuidString.lowercased()
+            try await ServerHarness.withServer(database: database) { client in
+                func sync() async throws -> [[String: Any]] {
+                    let page = try await client.execute(
+                        uri: "/hsds/services?modified_after=\(since)&per_page=500", method: .get,
+                        headers: Self.headers(partner))
+                    #expect(page.status == .ok)
+                    return page.json["contents"] as? [[String: Any]] ?? []
+                }
+                #expect(try await sync().isEmpty)
+                let before = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .get, headers: Self.headers(curator))
+                let tag = try #require(before.headers[.eTag])
+
+                let office = try await client.execute(
+                    uri: "/v1/locations/\(location)", method: .get, headers: Self.headers(curator))
+                var edit = Self.headers(curator, json: true)
+                edit[.ifMatch] = try #require(office.headers[.eTag])
+                let moved = try await client.execute(
+                    uri: "/v1/locations/\(location)", method: .put, headers: edit,
+                    body: ByteBuffer(
+                        string:
+                            #"{"organization_id": "\#(world.organization.uuidString.lowercased())", "name": "Drop-in office, north entrance", "latitude": 41.93, "longitude": -87.65}"#
+                    ))
+                #expect(moved.status == .ok)
+
+                // The service's document shows the location, so it is a new version.
+                var conditional = Self.headers(curator)
+                conditional[.ifNoneMatch] = tag
+                let after = try await client.execute(uri: "/v1/services/\(id)", method: .get, headers: conditional)
+                #expect(after.status == .ok)
+                #expect(after.headers[.eTag] != tag)
+                #expect(String(buffer: after.body).contains("north entrance"))
+                #expect(try await sync().map { $0["id"] as? String } == [id])
+
+                let retired = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .delete, headers: Self.headers(curator))
+                #expect(retired.status == .noContent)
+                let tombstone = try #require(try await sync().first)
+                #expect(tombstone["id"] as? String == id)
+                #expect(tombstone["status"] as? String == "defunct")
+                #expect(Set(tombstone.keys) == ["id", "name", "status", "last_modified"])
+                // Outside a sync, a retired service is simply gone.
+                let listed = try await client.execute(
+                    uri: "/hsds/services?organization_id=\(world.organization.uuidString.lowercased())", method: .get,
+                    headers: Self.headers(partner))
+                #expect(listed.json["total_items"] as? Int == 0)
+            }
+        }
+    }
+
     @Test("retiring an organization takes its services out of the directory, search and the HSDS API")
     func retiringAnOrganization() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in

@@ -157,6 +157,44 @@ struct FieldEncryptionTests {
         }
     }
 
+    @Test("the keys are checked against stored values: a missing key and a same-named wrong key are both found")
+    func keysCheckedAgainstStoredValues() async throws {
+        let keyring = Keyring.generate()
+        let column = EncryptedColumn(table: "protected_notes", column: "note")
+        try await TestDatabaseCluster.shared.withMigratedDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                _ = try await client.query(
+                    "CREATE TABLE protected_notes (id uuid PRIMARY KEY, note bytea)", logger: logger)
+                for index in 1...3 {
+                    let id = UUID()
+                    let sealed = try FieldCipher(keyring: keyring).seal(
+                        "note \(index)", for: FieldContext(column, recordID: id))
+                    _ = try await client.query(
+                        "INSERT INTO protected_notes (id, note) VALUES (\(id), \(sealed))", logger: logger)
+                }
+                func failures(_ keys: Keyring) async throws -> [String] {
+                    try await FieldReencryption(client: client, cipher: FieldCipher(keyring: keys), logger: logger)
+                        .unopenable(in: [column]).map(\.description)
+                }
+                #expect(try await failures(keyring).isEmpty)
+                #expect(try await failures(keyring.addingFreshKey()).isEmpty, "an older key still opens")
+
+                let other = try await failures(.generate())
+                #expect(other.count == 1, "one sample per key, not one per row: \(other)")
+                #expect(other.first?.contains("which the keyring does not hold") == true)
+
+                // Another host's key file that happens to use the same id.
+                let sameName = try Keyring(
+                    parsing: "\(keyring.current.id) \(Data(repeating: 7, count: 32).base64EncodedString())")
+                let wrong = try await failures(sameName)
+                #expect(wrong.count == 1)
+                #expect(wrong.first?.contains("does not decrypt") == true)
+                #expect(wrong.first?.contains("note 1") == false, "the message never holds the contents")
+            }
+        }
+    }
+
     @Test("a ciphertext copied into another record does not open there")
     func movedCiphertext() async throws {
         let cipher = FieldCipher(keyring: .generate())

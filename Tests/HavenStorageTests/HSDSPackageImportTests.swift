@@ -500,4 +500,75 @@ struct HSDSPackageImportTests {
             }
         }
     }
+
+    @Test("--retire-missing removes the hours and links the package no longer has, of the records it lists only")
+    func fullListsOfChildRows() async throws {
+        let first = try Self.write(
+            Self.package(
+                services: Self.goodServices,
+                schedules: """
+                    id,service_id,location_id,byday,opens_at,closes_at,description
+                    0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,"MO,TU,WE",09:00:00,17:00:00,
+                    0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f02,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,TH,18:00:00,20:00:00,
+
+                    """))
+        // The next package: the weekday hours and the office link are gone, and the Thursday
+        // evening is given only as prose, which Haven leaves out with a warning.
+        var nextFiles = Self.package(
+            services: Self.goodServices,
+            schedules: """
+                id,service_id,location_id,byday,opens_at,closes_at,description
+                0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f02,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,,,,Thursday evenings
+
+                """)
+        nextFiles["service_at_location.csv"] = "id,service_id,location_id\n"
+        let next = try Self.write(nextFiles)
+        defer { for folder in [first, next] { try? FileManager.default.removeItem(at: folder) } }
+
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let importer = HSDSImporter(client: client, logger: logger)
+                func read(_ folder: URL) throws -> HSDSPackage {
+                    try HSDSPackageReader.read(from: folder, rules: Self.rules)
+                }
+                let state = """
+                    SELECT concat_ws(' | ',
+                        (SELECT string_agg(right(id::text, 4), ',' ORDER BY id) FROM schedules
+                         WHERE service_id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01'),
+                        (SELECT count(*) FROM service_at_locations
+                         WHERE service_id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01')::text,
+                        (SELECT string_agg(right(id::text, 4) || ' v' || version, ',' ORDER BY id) FROM services))
+                    """
+                #expect(try await importer.run(read(first), rules: Self.rules.all, dryRun: false).written)
+                let before = try await Self.scalar(state, on: client, logger: logger)
+                #expect(before == "1f01,1f02 | 1 | 1b01 v1,1b02 v1")
+                let stampedBefore = try await Self.scalar(
+                    "SELECT changed_at::text FROM services WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01'",
+                    on: client, logger: logger)
+
+                // Without the flag a package adds and updates only.
+                let plain = try await importer.run(read(next), rules: Self.rules.all, dryRun: false)
+                #expect(plain.written && plain.changedRows == 0)
+                #expect(try await Self.scalar(state, on: client, logger: logger) == before)
+
+                let full = try await importer.run(read(next), rules: Self.rules.all, dryRun: false, retireMissing: true)
+                #expect(full.written)
+                #expect(full.counts.first { $0.table == "schedules" }?.removed == 1)
+                #expect(full.counts.first { $0.table == "service_at_locations" }?.removed == 1)
+                #expect(full.retirements.isEmpty)
+                // The service's document changed: a new version; the other service's did not. The
+                // prose-only row was skipped, not dropped: the Thursday evening stays.
+                #expect(try await Self.scalar(state, on: client, logger: logger) == "1f02 | 0 | 1b01 v2,1b02 v1")
+                let stampedAfter = try await Self.scalar(
+                    "SELECT (changed_at > '\(stampedBefore)'::timestamptz)::text FROM services WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01'",
+                    on: client, logger: logger)
+                #expect(stampedAfter == "true")
+
+                let again = try await importer.run(
+                    read(next), rules: Self.rules.all, dryRun: false, retireMissing: true)
+                #expect(again.changedRows == 0)
+            }
+        }
+    }
 }

@@ -118,10 +118,12 @@ struct MigratorTests {
                 let migrator = Migrator(client: client, files: edited, logger: database.logger)
 
                 let error = await #expect(throws: Migrator.Failure.self) { try await migrator.migrate() }
-                #expect(error?.description.contains("Migrations/0002_places.sql was changed") == true)
+                // Named where it is: this folder, not the repository's Migrations/.
+                let path = directory.appendingPathComponent("0002_places.sql").path
+                #expect(error?.description.contains("\(path) was changed") == true, "\(String(describing: error))")
                 // Refused before anything ran: the new migration is still pending.
                 #expect(try await strings(client, "SELECT to_regclass('demo_events')::text").first == nil)
-                #expect(try await migrator.plan().problems == [.modified(fileName: "0002_places.sql")])
+                #expect(try await migrator.plan().problems == [.modified(path: path)])
             }
         }
     }

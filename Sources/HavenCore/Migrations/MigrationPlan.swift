@@ -6,14 +6,23 @@ public struct MigrationFile: Sendable, Hashable {
     /// Lowercase hex SHA-256 of the file's bytes.
     public let checksum: String
     public let sql: String
+    /// The folder it was read from, as given (`HAVEN_MIGRATIONS_DIR` may point elsewhere), so
+    /// a message about it names the file the operator actually has to look at.
+    public let directory: String
 
-    public init(version: Int, name: String, fileName: String, checksum: String, sql: String) {
+    public init(
+        version: Int, name: String, fileName: String, checksum: String, sql: String, directory: String = "Migrations"
+    ) {
         self.version = version
         self.name = name
         self.fileName = fileName
         self.checksum = checksum
         self.sql = sql
+        self.directory = directory
     }
+
+    /// `Migrations/0001_foundation.sql`, or the same under the configured folder.
+    public var path: String { directory.hasSuffix("/") ? directory + fileName : directory + "/" + fileName }
 
     /// Parses `NNNN_name.sql` into its version and name; `nil` for anything else.
     ///
@@ -55,27 +64,27 @@ public struct AppliedMigration: Sendable, Hashable {
 public struct MigrationPlan: Sendable, Equatable {
     public enum Problem: Sendable, Equatable, CustomStringConvertible {
         /// An applied migration's file no longer has the checksum it had when applied.
-        case modified(fileName: String)
+        case modified(path: String)
         /// The database has a migration this build does not know (it is newer than this build).
         case unknownApplied(fileName: String)
         /// A pending migration is numbered below one that is already applied.
-        case outOfOrder(fileName: String, latestApplied: String)
+        case outOfOrder(path: String, latestApplied: String)
         /// Two files share one version number.
         case duplicateVersion(fileNames: [String])
 
         public var description: String {
             switch self {
-            case .modified(let fileName):
+            case .modified(let path):
                 return
-                    "Migrations/\(fileName) was changed after it was applied to this database. "
+                    "\(path) was changed after it was applied to this database. "
                     + "Applied migrations must never be edited: restore the file and add a new migration instead."
             case .unknownApplied(let fileName):
                 return
                     "The database has migration \(fileName), which this build of Haven does not have. "
                     + "Run a build that includes it."
-            case .outOfOrder(let fileName, let latestApplied):
+            case .outOfOrder(let path, let latestApplied):
                 return
-                    "Migrations/\(fileName) is numbered below \(latestApplied), which is already applied. "
+                    "\(path) is numbered below \(latestApplied), which is already applied. "
                     + "Renumber it after the latest applied migration."
             case .duplicateVersion(let fileNames):
                 return
@@ -110,14 +119,14 @@ public struct MigrationPlan: Sendable, Equatable {
                 continue
             }
             if file.checksum != record.checksum {
-                problems.append(.modified(fileName: file.fileName))
+                problems.append(.modified(path: file.path))
             }
         }
 
         let pending = files.filter { appliedByVersion[$0.version] == nil }
         if let latest = applied.max(by: { $0.version < $1.version }) {
             for file in pending where file.version < latest.version {
-                problems.append(.outOfOrder(fileName: file.fileName, latestApplied: latest.fileName))
+                problems.append(.outOfOrder(path: file.path, latestApplied: latest.fileName))
             }
         }
 

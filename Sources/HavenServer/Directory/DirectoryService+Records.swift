@@ -154,6 +154,7 @@ extension DirectoryService {
             try ETag.check(ifMatch, current: version)
             try await body(connection)
             try await records.touch(kind, id: id, on: connection)
+            try await records.touchServices(showing: kind, id: id, on: connection)
         }
     }
 

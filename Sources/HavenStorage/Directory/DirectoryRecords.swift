@@ -70,6 +70,25 @@ public struct DirectoryRecords: Sendable {
             logger: logger)
     }
 
+    /// The services whose documents show this location or organization (their locations, their
+    /// organization) move to a new version too, so a client holding a service's ETag, or a
+    /// partner syncing `/hsds/services?modified_after=…`, sees the change.
+    public func touchServices(showing kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection)
+        async throws
+    {
+        let services: String
+        switch kind {
+        case .location: services = "SELECT service_id FROM service_at_locations WHERE location_id = $1"
+        case .organization: services = "SELECT id FROM services WHERE organization_id = $1"
+        case .service, .crisisContact: return
+        }
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        try await connection.perform(
+            PostgresQuery(unsafeSQL: "SELECT touch_services(ARRAY(\(services)), true)", binds: bindings),
+            logger: logger)
+    }
+
     /// Takes a record out of the directory, keeping it for history; false when there is none.
     public func retire(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
         let retired =
@@ -84,7 +103,9 @@ public struct DirectoryRecords: Sendable {
         let index = SearchIndex(logger: logger)
         switch kind {
         case .service: try await index.refresh(service: id, on: connection)
-        case .location: try await index.refresh(servicesAt: id, on: connection)
+        case .location:
+            try await index.refresh(servicesAt: id, on: connection)
+            if retired { try await touchServices(showing: .location, id: id, on: connection) }
         case .organization where retired:
             // An organization that no longer operates offers nothing: its services and
             // locations leave the directory, search and the HSDS API with it.

@@ -46,6 +46,32 @@ public struct FieldReencryption: Sendable {
         return result
     }
 
+    /// Opens one stored value per key in each column and returns what failed: a key the keyring
+    /// lacks, or one that holds the right id but the wrong bytes (another host's key file). A
+    /// server started with such keys would say it was ready and then fail every protected read.
+    public func unopenable(in columns: [EncryptedColumn]) async throws -> [FieldCipherError] {
+        var failures: [FieldCipherError] = []
+        for column in columns {
+            let (table, field) = (SQLIdentifier.quote(column.table), SQLIdentifier.quote(column.column))
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT DISTINCT ON (substring(\(field) FROM 3 FOR get_byte(\(field), 1))) id, \(field)
+                        FROM \(table) WHERE \(field) IS NOT NULL
+                        """),
+                logger: logger
+            )
+            for try await (id, stored) in rows.decode((UUID, Data).self) {
+                do {
+                    _ = try cipher.open(stored, for: FieldContext(column, recordID: id))
+                } catch let error as FieldCipherError {
+                    failures.append(error)
+                }
+            }
+        }
+        return failures
+    }
+
     /// Re-encrypts every value in `columns` not yet under the current key; returns how many.
     /// `progress` hears each column's running total after every batch.
     public func reencrypt(

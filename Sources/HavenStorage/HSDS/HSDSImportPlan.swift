@@ -365,6 +365,92 @@ struct HSDSImportPlan {
         ("services", "service", "last_modified"), ("locations", "location", "updated_at"),
     ]
 
+    /// With `--retire-missing`, a child file in the package is also the whole list for the
+    /// records the package lists: a phone, language, need or hours row of such a record that the
+    /// file no longer has is removed (child rows keep no history of their own; the record they
+    /// belonged to moves to a new version). Each table's owners are the columns naming a parent,
+    /// with the parent's file; a parent the package does not list keeps its rows.
+    static let childLists: [(table: String, resource: String, owners: [(column: String, resource: String)])] = [
+        ("service_at_locations", "service_at_location", [("service_id", "service")]),
+        ("addresses", "address", [("location_id", "location")]),
+        ("accessibility", "accessibility", [("location_id", "location")]),
+        (
+            "contacts", "contact",
+            [
+                ("organization_id", "organization"), ("service_id", "service"), ("location_id", "location"),
+                ("service_at_location_id", "service_at_location"),
+            ]
+        ),
+        (
+            "phones", "phone",
+            [
+                ("organization_id", "organization"), ("service_id", "service"), ("location_id", "location"),
+                ("contact_id", "contact"), ("service_at_location_id", "service_at_location"),
+            ]
+        ),
+        ("languages", "language", [("service_id", "service"), ("location_id", "location"), ("phone_id", "phone")]),
+        (
+            "schedules", "schedule",
+            [("service_id", "service"), ("location_id", "location"), ("service_at_location_id", "service_at_location")]
+        ),
+        (
+            "schedule_exceptions", HavenPackageExtension.scheduleExceptions,
+            [("service_id", "service"), ("location_id", "location")]
+        ),
+        ("service_areas", "service_area", [("service_id", "service")]),
+        ("cost_options", "cost_option", [("service_id", "service")]),
+        ("required_documents", "required_document", [("service_id", "service")]),
+        ("funding", "funding", [("organization_id", "organization"), ("service_id", "service")]),
+        ("organization_identifiers", "organization_identifier", [("organization_id", "organization")]),
+    ]
+
+    /// What `import_changed` calls a parent whose child rows changed: `service_documents` for a
+    /// service whose own row did not (see `affectedServices`).
+    private static let changedParent: [String: String] = [
+        "service": "service_documents", "location": "locations", "organization": "organizations",
+        "service_at_location": "service_at_locations", "contact": "contacts", "phone": "phones",
+    ]
+
+    /// Removes the rows of `table` that its file no longer lists, notes their parents as changed,
+    /// and returns how many went. Rows a warning left out of the package are kept.
+    static func removeMissingChildren(
+        _ table: String, resource: String, owners: [(column: String, resource: String)]
+    ) -> String {
+        let listed = owners.map { "t.\($0.column) IN (SELECT id::uuid FROM import_\($0.resource))" }
+        let noted = owners.map {
+            "SELECT '\(changedParent[$0.resource]!)', \($0.column) FROM removed WHERE \($0.column) IS NOT NULL"
+        }
+        return """
+            WITH removed AS (
+                DELETE FROM \(table) t
+                WHERE (\(listed.joined(separator: " OR ")))
+                  AND NOT EXISTS (SELECT 1 FROM import_\(resource) s WHERE s.id::uuid = t.id)
+                  AND NOT EXISTS (SELECT 1 FROM import_left_out o WHERE o.resource = '\(resource)' AND o.id = t.id::text)
+                RETURNING \(owners.map { "t.\($0.column)" }.joined(separator: ", "))),
+            noted AS (INSERT INTO import_changed (entity, id) \(noted.joined(separator: " UNION ALL ")))
+            SELECT count(*)::int8 FROM removed
+            """
+    }
+
+    /// The same for needs and other attributes, which name their record by entity and id.
+    static let removeMissingAttributes = """
+        WITH listed (entity, id) AS (
+            SELECT 'service', id::uuid FROM import_service UNION ALL SELECT 'location', id::uuid FROM import_location
+            UNION ALL SELECT 'organization', id::uuid FROM import_organization
+            UNION ALL SELECT 'service_at_location', id::uuid FROM import_service_at_location),
+        removed AS (
+            DELETE FROM attributes t
+            WHERE (t.link_entity, t.link_id) IN (SELECT entity, id FROM listed)
+              AND NOT EXISTS (SELECT 1 FROM import_attribute s WHERE s.id::uuid = t.id)
+              AND NOT EXISTS (SELECT 1 FROM import_left_out o WHERE o.resource = 'attribute' AND o.id = t.id::text)
+            RETURNING t.link_entity, t.link_id),
+        noted AS (
+            INSERT INTO import_changed (entity, id)
+            SELECT CASE link_entity WHEN 'service' THEN 'service_documents' ELSE link_entity || 's' END, link_id
+            FROM removed)
+        SELECT count(*)::int8 FROM removed
+        """
+
     /// Retires one table's missing records; returns each one's id and name, noted as changed so
     /// their search rows go in the same transaction.
     static func retireMissing(_ table: String, resource: String, modifiedColumn: String) -> String {
@@ -389,6 +475,13 @@ struct HSDSImportPlan {
         """
     }
 
+    /// Of the affected services (`given.affected`), those whose own row the import did not add,
+    /// change or retire (those already have a new version).
+    static let untouchedServices = """
+        SELECT id FROM unnest(given.affected) AS id
+        EXCEPT SELECT id FROM import_changed WHERE entity = 'services'
+        """
+
     /// The services whose search rows the changed records feed.
     static let affectedServices = """
         WITH c AS (SELECT entity, id FROM import_changed),
@@ -404,7 +497,7 @@ struct HSDSImportPlan {
             UNION SELECT link_id FROM attributes WHERE link_entity = 'location' AND id IN (SELECT id FROM c WHERE entity = 'attributes')
         )
         SELECT COALESCE(array_agg(DISTINCT service_id), '{}') FROM (
-            SELECT id AS service_id FROM c WHERE entity = 'services'
+            SELECT id AS service_id FROM c WHERE entity IN ('services', 'service_documents')
             UNION SELECT service_id FROM service_at_locations WHERE location_id IN (SELECT id FROM locations_changed)
             UNION SELECT service_id FROM service_at_locations WHERE id IN (SELECT id FROM c WHERE entity = 'service_at_locations')
             UNION SELECT s.id FROM services s WHERE s.organization_id IN (SELECT id FROM c WHERE entity = 'organizations')

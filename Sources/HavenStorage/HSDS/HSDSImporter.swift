@@ -15,6 +15,8 @@ public struct HSDSImporter: Sendable {
         public var retired = 0
         /// Listed in the package but retired in Haven: updated, and still retired.
         public var stillRetired = 0
+        /// Child rows of listed records that the package no longer has (`retireMissing`).
+        public var removed = 0
     }
 
     /// A record `retireMissing` took out of the directory.
@@ -38,7 +40,7 @@ public struct HSDSImporter: Sendable {
 
         public var errors: [PackageProblem] { problems.filter { $0.severity == .error } }
         public var warnings: [PackageProblem] { problems.filter { $0.severity == .warning } }
-        public var changedRows: Int { counts.reduce(0) { $0 + $1.added + $1.changed + $1.retired } }
+        public var changedRows: Int { counts.reduce(0) { $0 + $1.added + $1.changed + $1.retired + $1.removed } }
     }
 
     public enum Progress: Sendable {
@@ -137,6 +139,10 @@ public struct HSDSImporter: Sendable {
     ) async throws {
         try await connection.query(
             "CREATE TEMP TABLE import_changed (entity text NOT NULL, id uuid NOT NULL) ON COMMIT DROP", logger: logger)
+        // The ids of rows a warning left out: a full list does not remove what it only skipped.
+        try await connection.query(
+            "CREATE TEMP TABLE import_left_out (resource text NOT NULL, id text NOT NULL) ON COMMIT DROP",
+            logger: logger)
         let total = package.rowCount
         var done = 0
         for resource in rules.resources {
@@ -153,6 +159,14 @@ public struct HSDSImporter: Sendable {
             let leftOut = skipped[resource.name] ?? []
             let fields = resource.schema.fields.map(\.name)
             let positions = fields.map { table.position(of: $0) }
+            if !leftOut.isEmpty, let idPosition = table.position(of: "id") {
+                let ids = leftOut.compactMap { row in
+                    table.rows[row].count > idPosition ? table.rows[row][idPosition].lowercased() : nil
+                }
+                try await connection.query(
+                    "INSERT INTO import_left_out (resource, id) SELECT \(resource.name), unnest(\(ids)::text[])",
+                    logger: logger)
+            }
             let before = done
             try await connection.copyFrom(
                 table: "import_\(resource.name)", columns: ["line"] + fields, logger: logger
@@ -248,6 +262,21 @@ public struct HSDSImporter: Sendable {
             }
             report.counts.append(count)
         }
+        if retireMissing {
+            var removals = HSDSImportPlan.childLists.map { list in
+                (
+                    list.table, list.resource,
+                    HSDSImportPlan.removeMissingChildren(list.table, resource: list.resource, owners: list.owners)
+                )
+            }
+            removals.append(("attributes", "attribute", HSDSImportPlan.removeMissingAttributes))
+            for (table, resource, sql) in removals where package.tables[resource] != nil {
+                let removed = try await number(sql, on: connection)
+                if let index = report.counts.firstIndex(where: { $0.table == table }) {
+                    report.counts[index].removed += removed
+                }
+            }
+        }
         for retirement in HSDSImportPlan.retirements {
             guard let index = report.counts.firstIndex(where: { $0.table == retirement.table }) else { continue }
             report.counts[index].stillRetired = try await number(
@@ -285,6 +314,14 @@ public struct HSDSImporter: Sendable {
                 try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE \(count.table)"), logger: logger)
             }
         }
+        // A service whose own row the package left as it was can still show changed phones,
+        // hours or locations: it moves to a new version (and `changed_at`) like a changed one.
+        try await connection.perform(
+            """
+            SELECT touch_services(ARRAY(\(unescaped: HSDSImportPlan.untouchedServices)), false)
+            FROM (SELECT \(services)::uuid[] AS affected) given
+            """,
+            logger: logger)
         let batch = 5_000
         for start in stride(from: 0, to: services.count, by: batch) {
             let ids = Array(services[start..<min(start + batch, services.count)])

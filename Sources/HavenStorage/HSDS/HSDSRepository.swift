@@ -120,6 +120,8 @@ private struct Selection {
     let collection: HSDSCollection
     let from: String
     let key: String
+    /// Retired services are listed, as `tombstone`.
+    private(set) var tombstones = false
     private(set) var conditions: [String] = []
     private(set) var bindings = PostgresBindings()
 
@@ -136,7 +138,10 @@ private struct Selection {
         case .services:
             from = "services s"
             key = "s.id"
-            conditions = ["s.retired_at IS NULL"]
+            // A sync (`modified_after`) also hears of the services retired since, as tombstones:
+            // without them a partner's copy would keep a service Haven no longer lists.
+            tombstones = filter.modifiedAfter != nil
+            conditions = tombstones ? [] : ["s.retired_at IS NULL"]
             serviceConditions(filter, locationAlias: nil)
         case .serviceAtLocations:
             from = """
@@ -183,7 +188,7 @@ private struct Selection {
         if let organization = filter.organizationID {
             conditions.append("s.organization_id = \(bind(organization))")
         }
-        if let modified = filter.modifiedAfter { conditions.append("s.last_modified >= \(bind(modified))") }
+        if let modified = filter.modifiedAfter { conditions.append("s.changed_at >= \(bind(modified))") }
         if let term = filter.taxonomyTermID {
             conditions.append(
                 """
@@ -252,6 +257,18 @@ private struct Selection {
 
     /// The SQL expression for one record's document.
     mutating func document(_ detail: HSDSDetail, staleAfterDays: Int) -> String {
+        let document = liveDocument(detail, staleAfterDays: staleAfterDays)
+        guard tombstones else { return document }
+        return "CASE WHEN s.retired_at IS NULL THEN \(document) ELSE \(Self.tombstone) END"
+    }
+
+    /// A retired service, as a sync hears of it: `defunct`, stamped when Haven retired it.
+    static let tombstone = """
+        jsonb_build_object('id', s.id, 'name', s.name, 'status', 'defunct',
+                           'last_modified', haven_timestamp(s.changed_at))
+        """
+
+    private mutating func liveDocument(_ detail: HSDSDetail, staleAfterDays: Int) -> String {
         switch (collection, detail) {
         case (.services, .minimal):
             return """

@@ -53,7 +53,9 @@ public struct MigrationSource: Sendable {
             }
             let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
             files.append(
-                MigrationFile(version: parsed.version, name: parsed.name, fileName: name, checksum: checksum, sql: sql)
+                MigrationFile(
+                    version: parsed.version, name: parsed.name, fileName: name, checksum: checksum, sql: sql,
+                    directory: directory.relativePath)
             )
         }
         guard !files.isEmpty else { throw LoadError.emptyDirectory(directory.path) }

@@ -81,7 +81,7 @@ public struct Migrator: Sendable {
             do {
                 script = try SQLScript(file.sql)
             } catch {
-                throw Failure(reason: "Migrations/\(file.fileName): \(error)")
+                throw Failure(reason: "\(file.path): \(error)")
             }
             let started = ContinuousClock.now
             try await connection.query("BEGIN", logger: logger)
@@ -92,7 +92,7 @@ public struct Migrator: Sendable {
                     } catch let error as PSQLError {
                         throw Failure(
                             reason:
-                                "Migrations/\(file.fileName), statement on line \(statement.line): \(error.serverMessage)"
+                                "\(file.path), statement on line \(statement.line): \(error.serverMessage)"
                         )
                     }
                 }
