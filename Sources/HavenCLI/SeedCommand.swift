@@ -16,8 +16,9 @@ struct Seed: AsyncParsableCommand {
             families; names and contacts encrypted with the field keys), flagged as demo.
             3. Any Seeds/*.sql file, one transaction each, in name order.
 
-            Everything is an upsert by stable ids: run it as often as you like. \
-            --remove-demo deletes exactly the demo records and nothing else.
+            Everything is an upsert by stable ids: run it as often as you like. A record someone \
+            changed since the seed last wrote it (a curator's correction) is kept as it is, and \
+            named. --remove-demo deletes exactly the demo records and nothing else.
             """
     )
 
@@ -77,6 +78,12 @@ struct Seed: AsyncParsableCommand {
                         + "their English text changed since they were translated "
                         + "(Seeds/reference/national-crisis-contacts.es.SOURCE.md).")
             }
+            if !counts.keptCrisisContacts.isEmpty {
+                say(
+                    "Kept \(counts.keptCrisisContacts.count) crisis contact(s) a curator changed since the seed wrote them: "
+                        + "\(counts.keptCrisisContacts.joined(separator: ", ")). Compare them with "
+                        + "Seeds/reference/national-crisis-contacts.csv.")
+            }
             if !noDemo {
                 say("seeding  demo directory")
                 started = .now
@@ -85,6 +92,12 @@ struct Seed: AsyncParsableCommand {
                     "Demo directory: \(loaded.organizations) organizations, \(loaded.locations) locations, "
                         + "\(loaded.services) services, all fictional and flagged demo (\(Self.seconds(since: started)))."
                 )
+                if !loaded.kept.isEmpty {
+                    say(
+                        "Kept \(loaded.kept.count) demo record(s) changed since the seed wrote them: "
+                            + loaded.kept.prefix(10).joined(separator: ", ")
+                            + (loaded.kept.count > 10 ? ", …" : "") + ".")
+                }
                 say("seeding  demo peer support")
                 let people = try await peerSupport.load()
                 say(

@@ -158,4 +158,21 @@ struct DirectoryValidationTests {
             #expect(failure.errors.map(\.pointer).contains(pointer), "\(rule): \(failure.errors)")
         }
     }
+
+    @Test("a changed English what-to-expect cannot keep the Spanish translated from the old one")
+    func staleTranslations() {
+        var draft = CrisisContactDraft(slug: "demo-line", name: "Demo line")
+        (draft.whatToExpect, draft.whatToExpectEs) = ("A counselor answers.", "Le atiende un consejero.")
+        #expect(
+            draft.staleTranslation(storedEnglish: "A counselor answers.", storedSpanish: "Le atiende un consejero.")
+                == nil)
+        #expect(
+            draft.staleTranslation(storedEnglish: "Police answer.", storedSpanish: "Otro texto.") == nil, "both new")
+        #expect(
+            draft.staleTranslation(storedEnglish: "Police answer.", storedSpanish: "Le atiende un consejero.")?.pointer
+                == "/what_to_expect_es")
+        draft.whatToExpectEs = nil
+        #expect(
+            draft.staleTranslation(storedEnglish: "Police answer.", storedSpanish: "Le atiende un consejero.") == nil)
+    }
 }

@@ -90,6 +90,30 @@ struct CrisisContactTests {
                     body: ByteBuffer(string: local.replacingOccurrences(of: "+13125550160", with: "+13125550161")))
                 #expect(corrected.status == .ok)
                 #expect(String(buffer: corrected.body).contains("+13125550161"))
+
+                // A Spanish text kept beside a changed English one is refused, and nothing changes.
+                let translated = local.replacingOccurrences(
+                    of: #""what_to_expect": "#,
+                    with: #""what_to_expect_es": "Le atiende un consejero.", "what_to_expect": "#)
+                conditional[.ifMatch] = try #require(corrected.headers[.eTag])
+                let withSpanish = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .put, headers: conditional,
+                    body: ByteBuffer(string: translated))
+                #expect(withSpanish.status == .ok)
+                conditional[.ifMatch] = try #require(withSpanish.headers[.eTag])
+                let staleSpanish = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .put, headers: conditional,
+                    body: ByteBuffer(
+                        string: translated.replacingOccurrences(
+                            of: "police are involved only if", with: "police are called whenever")))
+                expectProblem(staleSpanish, .unprocessableContent, type: "urn:haven:problem:validation")
+                #expect(
+                    (staleSpanish.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } == [
+                        "/what_to_expect_es"
+                    ])
+                let unchanged = try await client.execute(
+                    uri: "/v1/crisis-contacts/\(id)", method: .get, headers: curator)
+                #expect(unchanged.headers[.eTag] == withSpanish.headers[.eTag])
             }
         }
     }

@@ -146,6 +146,55 @@ struct DemoDirectoryTests {
         }
     }
 
+    @Test("a reseed keeps what a curator changed since the seed wrote it, and names it; the rest is rewritten")
+    func reseedKeepsCuratorsChanges() async throws {
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let demo = DemoDirectory(
+                    client: client, file: Self.seeds.appendingPathComponent("demo/directory.json"), logger: logger)
+                _ = try await demo.load()
+                func text(_ sql: String) async throws -> String {
+                    var value = ""
+                    for try await found in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                        .decode(String.self)
+                    { value = found }
+                    return value
+                }
+                let edited = try await text("SELECT id::text FROM services WHERE demo ORDER BY id LIMIT 1")
+                let untouched = try await text("SELECT id::text FROM services WHERE demo ORDER BY id OFFSET 1 LIMIT 1")
+                let untouchedName = try await text("SELECT name FROM services WHERE id = '\(untouched)'")
+                // A curator's correction (any writer moves the version), and a stray edit the
+                // seed owns: a demo service renamed without a new version.
+                _ = try await client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            UPDATE services SET name = 'Renamed by a curator', version = version + 1 WHERE id = '\(edited)';
+                            """), logger: logger)
+                _ = try await client.query(
+                    PostgresQuery(unsafeSQL: "UPDATE services SET name = 'Scribbled' WHERE id = '\(untouched)'"),
+                    logger: logger)
+                let slug = try await text("SELECT slug FROM crisis_contacts ORDER BY slug LIMIT 1")
+                _ = try await client.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "UPDATE crisis_contacts SET name = 'Corrected name', version = version + 1 WHERE slug = '\(slug)'"
+                    ), logger: logger)
+
+                let again = try await demo.load()
+                #expect(again.kept == ["service \(edited)"])
+                #expect(try await text("SELECT name FROM services WHERE id = '\(edited)'") == "Renamed by a curator")
+                #expect(try await text("SELECT name FROM services WHERE id = '\(untouched)'") == untouchedName)
+
+                let reference = try await ReferenceData(
+                    client: client, directory: Self.seeds.appendingPathComponent("reference"), logger: logger
+                ).load()
+                #expect(reference.keptCrisisContacts == [slug])
+                #expect(try await text("SELECT name FROM crisis_contacts WHERE slug = '\(slug)'") == "Corrected name")
+            }
+        }
+    }
+
     private func snapshot(_ client: PostgresClient, _ logger: Logger) async throws -> [String: String] {
         var result: [String: String] = [:]
         for table in Self.tables {

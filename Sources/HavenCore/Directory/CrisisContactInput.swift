@@ -184,6 +184,18 @@ public struct CrisisContactDraft: Sendable, Equatable {
     }
 }
 
+extension CrisisContactDraft {
+    /// An edit that changes the English "what to expect" and keeps the Spanish as it was would
+    /// show Spanish-speaking families a translation of something the line no longer says.
+    public func staleTranslation(storedEnglish: String?, storedSpanish: String?) -> FieldError? {
+        guard let spanish = whatToExpectEs, spanish == storedSpanish, whatToExpect != storedEnglish else { return nil }
+        return FieldError(
+            pointer: "/what_to_expect_es",
+            detail:
+                "is the translation of the earlier what_to_expect; give a translation of the new text, or leave it out")
+    }
+}
+
 extension DirectoryValidation {
     func channel(_ input: CrisisContactInput.Channel, at pointer: String) -> CrisisChannelDraft? {
         guard let kind = CrisisChannelKind(rawValue: input.channel) else {

@@ -50,6 +50,10 @@ extension DirectoryService {
         return try await replaceRecord(scope, .crisisContact, action: "replaceCrisisContact", id: id, ifMatch: ifMatch)
         { connection in
             try await checkSlug(draft.slug, except: id, on: connection)
+            let stored = try await crisisContacts.whatToExpect(of: id, on: connection)
+            if let stale = draft.staleTranslation(storedEnglish: stored.english, storedSpanish: stored.spanish) {
+                throw AccessFailure.invalid([stale])
+            }
             try await crisisContacts.save(id: id, draft, on: connection)
         }
     }

@@ -13,6 +13,16 @@ public struct CrisisContactRepository: Sendable {
         self.staleAfterDays = staleAfterDays
     }
 
+    /// The stored English and Spanish "what to expect" of a contact.
+    public func whatToExpect(of id: UUID, on connection: PostgresConnection) async throws -> (
+        english: String?, spanish: String?
+    ) {
+        let rows = try await connection.query(
+            "SELECT what_to_expect, what_to_expect_es FROM crisis_contacts WHERE id = \(id)", logger: logger)
+        for try await (english, spanish) in rows.decode((String?, String?).self) { return (english, spanish) }
+        return (nil, nil)
+    }
+
     /// Inserts or replaces a contact and its channels, in the caller's transaction. Unchanged
     /// rows are left as they are, so reloading the national list changes nothing.
     public func save(id: UUID, _ draft: CrisisContactDraft, on connection: PostgresConnection) async throws {

@@ -12,6 +12,9 @@ public struct DemoDirectory: Sendable {
         public var organizations = 0
         public var locations = 0
         public var services = 0
+        /// Records left as they are because someone changed them since the seed wrote them,
+        /// as "kind id".
+        public var kept: [String] = []
     }
 
     struct File: Decodable {
@@ -88,19 +91,32 @@ public struct DemoDirectory: Sendable {
         let source = "demo data"
         return try await client.transaction(logger: logger) { connection in
             var counts = Counts()
+            // A record someone changed since the seed wrote it is theirs now: left as it is.
+            func write(_ kind: DirectoryRecordKind, _ id: UUID, _ save: () async throws -> Void) async throws {
+                guard try await records.seedMayWrite(kind, id: id, on: connection) else {
+                    counts.kept.append("\(kind.rawValue) \(id.uuidString.lowercased())")
+                    return
+                }
+                try await save()
+                try await records.noteSeedWrite(kind, id: id, on: connection)
+            }
             for entry in content.organizations {
                 var organization = try Self.valid(entry.organization.validate(), "organization \(entry.id)")
                 organization.demo = true
-                try await organizations.save(id: entry.id, organization, on: connection)
-                try await records.markVerified(
-                    .organization, id: entry.id, at: entry.lastVerifiedAt, by: source, on: connection)
+                try await write(.organization, entry.id) {
+                    try await organizations.save(id: entry.id, organization, on: connection)
+                    try await records.markVerified(
+                        .organization, id: entry.id, at: entry.lastVerifiedAt, by: source, on: connection)
+                }
                 counts.organizations += 1
                 for location in entry.locations {
                     var draft = try Self.valid(location.input.validate(), "location \(location.id)")
                     draft.demo = true
-                    try await locations.save(id: location.id, draft, on: connection)
-                    try await records.markVerified(
-                        .location, id: location.id, at: location.lastVerifiedAt, by: source, on: connection)
+                    try await write(.location, location.id) {
+                        try await locations.save(id: location.id, draft, on: connection)
+                        try await records.markVerified(
+                            .location, id: location.id, at: location.lastVerifiedAt, by: source, on: connection)
+                    }
                     counts.locations += 1
                 }
                 for service in entry.services {
@@ -114,9 +130,11 @@ public struct DemoDirectory: Sendable {
                             description:
                                 "service \(service.id): unknown taxonomy codes \(unknown.joined(separator: ", "))")
                     }
-                    try await services.save(id: service.id, draft, on: connection)
-                    try await records.markVerified(
-                        .service, id: service.id, at: service.lastVerifiedAt, by: source, on: connection)
+                    try await write(.service, service.id) {
+                        try await services.save(id: service.id, draft, on: connection)
+                        try await records.markVerified(
+                            .service, id: service.id, at: service.lastVerifiedAt, by: source, on: connection)
+                    }
                     counts.services += 1
                 }
             }

@@ -89,6 +89,34 @@ public struct DirectoryRecords: Sendable {
             logger: logger)
     }
 
+    /// Whether `haven seed` may write its copy of a record: true when the record is new, was
+    /// never seeded before, or still has the version the seed last gave it; false when someone
+    /// else (a curator, an import) has changed it since.
+    public func seedMayWrite(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws
+        -> Bool
+    {
+        let rows = try await connection.query(
+            """
+            SELECT w.version = r.version FROM \(unescaped: kind.table) r
+            JOIN seed_writes w ON w.kind = \(kind.rawValue) AND w.id = r.id
+            WHERE r.id = \(id)
+            """,
+            logger: logger)
+        for try await same in rows.decode(Bool.self) { return same }
+        return true
+    }
+
+    /// Notes the version the seed left a record at (see `seedMayWrite`).
+    public func noteSeedWrite(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO seed_writes (kind, id, version)
+            SELECT \(kind.rawValue), id, version FROM \(unescaped: kind.table) WHERE id = \(id)
+            ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version
+            """,
+            logger: logger)
+    }
+
     /// Takes a record out of the directory, keeping it for history; false when there is none.
     public func retire(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws -> Bool {
         let retired =

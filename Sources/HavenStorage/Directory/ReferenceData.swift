@@ -19,6 +19,8 @@ public struct ReferenceData: Sendable {
         public var spanishDescriptions = 0
         /// Contacts whose Spanish translation was made from an earlier English text, so left out.
         public var staleTranslations: [String] = []
+        /// Contacts a curator changed since the seed wrote them, left as they are (by slug).
+        public var keptCrisisContacts: [String] = []
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -57,6 +59,7 @@ public struct ReferenceData: Sendable {
         let loaded = try await loadCrisisContacts()
         (counts.crisisContacts, counts.crisisChannels) = (loaded.contacts, loaded.channels)
         (counts.spanishDescriptions, counts.staleTranslations) = (loaded.spanish, loaded.staleTranslations)
+        counts.keptCrisisContacts = loaded.kept
         return counts
     }
 
@@ -192,8 +195,9 @@ public struct ReferenceData: Sendable {
 
     /// Each contact is validated and saved exactly as a curator's would be; rows of the list
     /// that share an id are the channels of one contact.
-    func loadCrisisContacts() async throws -> (contacts: Int, channels: Int, spanish: Int, staleTranslations: [String])
-    {
+    func loadCrisisContacts() async throws -> (
+        contacts: Int, channels: Int, spanish: Int, staleTranslations: [String], kept: [String]
+    ) {
         let file = "national-crisis-contacts.csv"
         let rows = try Self.rows(try read(file), file: file)
         let translations = try spanishTranslations()
@@ -208,7 +212,8 @@ public struct ReferenceData: Sendable {
         }
         let repository = CrisisContactRepository(logger: logger)
         let records = DirectoryRecords(logger: logger)
-        try await client.transaction(logger: logger) { connection in
+        let kept = try await client.transaction(logger: logger) { connection in
+            var kept: [String] = []
             for slug in order {
                 let rows = channels[slug]!
                 let first = rows[0]
@@ -237,19 +242,26 @@ public struct ReferenceData: Sendable {
                     throw Failure(description: "\(file): \(slug) is invalid: \(fields)")
                 }
                 let id = Self.stableID("crisis-contact", slug)
+                // A line a curator corrected since the seed wrote it keeps the correction.
+                guard try await records.seedMayWrite(.crisisContact, id: id, on: connection) else {
+                    kept.append(slug)
+                    continue
+                }
                 try await repository.save(id: id, draft, on: connection)
                 if let verifiedOn = first["verified_on"].flatMap(Self.date) {
                     try await records.markVerified(
                         .crisisContact, id: id, at: verifiedOn, by: "national crisis-contacts list", on: connection)
                 }
+                try await records.noteSeedWrite(.crisisContact, id: id, on: connection)
             }
+            return kept
         }
         if !stale.isEmpty {
             logger.warning(
                 "Spanish crisis-line descriptions left out: the English text changed since they were translated",
                 metadata: ["contacts": "\(stale.joined(separator: ", "))"])
         }
-        return (order.count, rows.count, spanish, stale)
+        return (order.count, rows.count, spanish, stale, kept)
     }
 
     /// Haven's Spanish "what to expect" by contact id, with the SHA-256 of the English text each
