@@ -162,6 +162,21 @@ struct ServiceCurationTests {
                 let list = try await client.execute(uri: "/v1/services", method: .get, headers: Self.headers(curator))
                 let ids = (list.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
                 #expect(!ids.contains(id), "a retired service leaves the directory")
+
+                // An edit of a retired service is refused, not "saved" into history.
+                let history = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .get, headers: Self.headers(curator))
+                var afterRetirement = Self.headers(curator, json: true)
+                afterRetirement[.ifMatch] = try #require(history.headers[.eTag])
+                let late = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .put, headers: afterRetirement,
+                    body: ByteBuffer(string: Self.body(world, name: "Edited after retirement")))
+                expectProblem(late, .conflict, type: "urn:haven:problem:conflict")
+                #expect((late.json["detail"] as? String)?.contains("was retired on") == true)
+                let kept = try await client.execute(
+                    uri: "/v1/services/\(id)", method: .get, headers: Self.headers(curator))
+                #expect(kept.json["name"] as? String == "Emergency shelter for young people")
+                #expect(kept.headers[.eTag] == history.headers[.eTag])
             }
         }
     }

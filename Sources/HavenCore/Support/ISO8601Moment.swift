@@ -19,8 +19,36 @@ public enum ISO8601Moment {
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             date = formatter.date(from: text)
         }
-        guard let date, isWithinRange(date) else { return nil }
+        guard let date, isWithinRange(date), namesItsOwnMoment(text, date) else { return nil }
         return date
+    }
+
+    /// Foundation rolls an impossible date over (`2026-02-30` reads as 2 March): the text must
+    /// show, in its own offset, the very day and time it was read as.
+    static func namesItsOwnMoment(_ text: String, _ date: Date) -> Bool {
+        let characters = Array(text.uppercased())
+        guard characters.count >= 20 else { return false }
+        var zoneStart = 19
+        while zoneStart < characters.count, characters[zoneStart] == "." || ("0"..."9").contains(characters[zoneStart])
+        {
+            zoneStart += 1
+        }
+        let zone = String(characters[zoneStart...])
+        var offset = 0
+        if zone != "Z" {
+            let digits = Array(zone.dropFirst().filter { $0 != ":" })
+            guard let sign = zone.first, sign == "+" || sign == "-", digits.count == 4,
+                let hours = Int(String(digits[0..<2])), let minutes = Int(String(digits[2..<4]))
+            else { return false }
+            offset = (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
+        }
+        guard let timeZone = TimeZone(secondsFromGMT: offset) else { return false }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.calendar = Calendar(identifier: .gregorian)
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return formatter.string(from: date) == String(characters[0..<19])
     }
 
     public static func isWithinRange(_ date: Date) -> Bool {

@@ -151,6 +151,15 @@ extension DirectoryService {
             guard let version = try await records.lockVersion(kind, id: id, on: connection) else {
                 throw AccessFailure.notFound
             }
+            // A retired record is history: an edit "saved" to it would change nothing anyone
+            // sees, so the curator is told instead.
+            if let retired = try await records.retiredAt(kind, id: id, on: connection) {
+                let day = ISO8601DateFormatter()
+                day.formatOptions = [.withFullDate]
+                throw AccessFailure.conflict(
+                    "This \(kind.displayName) was retired on \(day.string(from: retired)) and is kept as history; "
+                        + "it cannot be changed.")
+            }
             try ETag.check(ifMatch, current: version)
             try await body(connection)
             try await records.touch(kind, id: id, on: connection)

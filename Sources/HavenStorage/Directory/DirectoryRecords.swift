@@ -17,6 +17,9 @@ public enum DirectoryRecordKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// How a curator would name it: "crisis contact".
+    public var displayName: String { self == .crisisContact ? "crisis contact" : rawValue }
+
     /// Services follow HSDS (`last_modified`); the other tables say `updated_at`.
     var modifiedColumn: String { self == .service ? "last_modified" : "updated_at" }
 }
@@ -57,6 +60,16 @@ public struct DirectoryRecords: Sendable {
         let rows = try await connection.query(
             "SELECT version FROM \(unescaped: kind.table) WHERE id = \(id) FOR UPDATE", logger: logger)
         for try await version in rows.decode(Int.self) { return version }
+        return nil
+    }
+
+    /// When the record was retired; nil when it is live (or absent).
+    public func retiredAt(_ kind: DirectoryRecordKind, id: UUID, on connection: PostgresConnection) async throws
+        -> Date?
+    {
+        let rows = try await connection.query(
+            "SELECT retired_at FROM \(unescaped: kind.table) WHERE id = \(id)", logger: logger)
+        for try await retired in rows.decode(Date?.self) { return retired }
         return nil
     }
 
