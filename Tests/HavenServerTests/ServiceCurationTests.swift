@@ -205,9 +205,12 @@ struct ServiceCurationTests {
                         "/service_areas/0/radius_km",
                     ]), "\(pointers)")
 
-                // Only the database knows these: an organization and taxonomy codes that do not exist.
+                // Only the database knows these: an organization and taxonomy codes that do not
+                // exist, and a "polygon" of two points, which would cover no one.
                 let unknown = """
-                    {"organization_id": "\(UUID().uuidString)", "name": "Somewhere", "needs": ["housing.castles"]}
+                    {"organization_id": "\(UUID().uuidString)", "name": "Somewhere", "needs": ["housing.castles"],
+                     "service_areas": [{"kind": "national"},
+                                       {"kind": "polygon", "extent": "{\\"type\\": \\"Polygon\\", \\"coordinates\\": [[[-87.7, 41.8], [-87.6, 41.9], [-87.7, 41.8]]]}"}]}
                     """
                 let missing = try await client.execute(
                     uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),
@@ -216,7 +219,7 @@ struct ServiceCurationTests {
                 let missingPointers = (missing.json["errors"] as? [[String: Any]])?.compactMap {
                     $0["pointer"] as? String
                 }
-                #expect(Set(missingPointers ?? []) == ["/organization_id", "/needs/0"])
+                #expect(Set(missingPointers ?? []) == ["/organization_id", "/needs/0", "/service_areas/1/extent"])
 
                 let extraField = try await client.execute(
                     uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),

@@ -62,7 +62,14 @@ struct DirectoryService: Sendable {
             throw AccessFailure.invalid([FieldError(pointer: "/within", detail: "is not a taxonomy code")])
         }
         let terms = try await postgres.withConnection { connection in
-            try await taxonomies.terms(of: .needs, within: ancestor, after: after, limit: limit + 1, on: connection)
+            // An empty list would read as "this need has no narrower needs".
+            if let ancestor, try await !taxonomies.unknownCodes([ancestor], in: .needs, on: connection).isEmpty {
+                throw AccessFailure.invalid([
+                    FieldError(pointer: "/within", detail: "'\(ancestor)' is not a need in Haven's taxonomy")
+                ])
+            }
+            return try await taxonomies.terms(
+                of: .needs, within: ancestor, after: after, limit: limit + 1, on: connection)
         }
         return Paging.page(terms, limit: limit) { OpaqueCursor(values: [$0.code]).encoded }
     }
@@ -141,6 +148,15 @@ struct DirectoryService: Sendable {
         let missing = Set(try await services.unknownLocations(draft.locationIDs, on: connection))
         for (index, id) in draft.locationIDs.enumerated() where missing.contains(id) {
             errors.append(FieldError(pointer: "/location_ids/\(index)", detail: "names no location in the directory"))
+        }
+        for (index, area) in draft.serviceAreas.enumerated() {
+            guard case .polygon(let geoJSON) = area, try await !services.isValidArea(geoJSON, on: connection) else {
+                continue
+            }
+            errors.append(
+                FieldError(
+                    pointer: "/service_areas/\(index)/extent",
+                    detail: "is not a valid GeoJSON polygon (at least three corners, closed, not crossing itself)"))
         }
         if !errors.isEmpty { throw AccessFailure.invalid(errors) }
     }

@@ -154,6 +154,14 @@ public struct ServiceRepository: Sendable {
             logger: logger)
     }
 
+    /// Whether PostGIS reads `geoJSON` as a valid polygon or multipolygon, the test an HSDS
+    /// import applies too (`hsds_geojson_area`): a two-point "polygon" covers no one.
+    public func isValidArea(_ geoJSON: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT hsds_geojson_area(\(geoJSON)) IS NOT NULL", logger: logger)
+        for try await valid in rows.decode(Bool.self) { return valid }
+        return false
+    }
+
     /// The ids in `ids` that are not current (unretired) locations.
     public func unknownLocations(_ ids: [UUID], on connection: PostgresConnection) async throws -> [UUID] {
         guard !ids.isEmpty else { return [] }
