@@ -175,4 +175,18 @@ struct DirectoryValidationTests {
         #expect(
             draft.staleTranslation(storedEnglish: "Police answer.", storedSpanish: "Le atiende un consejero.") == nil)
     }
+
+    @Test("a point far from its ZIP code, or from every US ZIP code, is refused on /latitude")
+    func locationPlacement() {
+        #expect(
+            LocationPlacement.problems(zip: "60614", kilometresFromOwnZIP: 2.5, kilometresFromNearestZIP: 0.4).isEmpty)
+        #expect(LocationPlacement.problems(zip: nil, kilometresFromOwnZIP: nil, kilometresFromNearestZIP: 20).isEmpty)
+        let swapped = LocationPlacement.problems(
+            zip: "60614", kilometresFromOwnZIP: 9_000, kilometresFromNearestZIP: 4_200)
+        #expect(swapped.map(\.pointer) == ["/latitude"])
+        #expect(swapped.first?.detail.contains("4200 km from the nearest US ZIP code") == true)
+        let elsewhere = LocationPlacement.problems(
+            zip: "60614", kilometresFromOwnZIP: 1_500, kilometresFromNearestZIP: 1)
+        #expect(elsewhere.first?.detail.contains("1500 km from ZIP code 60614") == true)
+    }
 }

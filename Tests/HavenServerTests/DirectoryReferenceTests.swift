@@ -79,7 +79,8 @@ struct DirectoryReferenceTests {
                 let badCode = try await client.execute(uri: "/v1/needs?within=Housing!", method: .get, headers: headers)
                 expectProblem(badCode, .unprocessableContent, type: "urn:haven:problem:validation")
                 // A well-formed code Haven does not have is not "a need with nothing under it".
-                let unknown = try await client.execute(uri: "/v1/needs?within=housing.castles", method: .get, headers: headers)
+                let unknown = try await client.execute(
+                    uri: "/v1/needs?within=housing.castles", method: .get, headers: headers)
                 expectProblem(unknown, .unprocessableContent, type: "urn:haven:problem:validation")
                 #expect(
                     (unknown.json["errors"] as? [[String: Any]])?.first?["detail"] as? String

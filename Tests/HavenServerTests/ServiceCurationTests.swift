@@ -322,6 +322,21 @@ struct ServiceCurationTests {
                 #expect(location.status == .created)
                 #expect(location.json["time_zone"] as? String == "America/Chicago", "taken from the nearest ZIP code")
 
+                // A point in the ocean, and a Chicago address at Houston's coordinates.
+                for misplaced in [
+                    #"{"organization_id": "\#(organizationID)", "name": "Nowhere", "latitude": 0, "longitude": 0}"#,
+                    #"{"organization_id": "\#(organizationID)", "name": "Mixed up", "latitude": 29.76, "longitude": -95.37, "address": {"address_1": "100 Example Ave", "city": "Chicago", "state_province": "IL", "postal_code": "60614", "country": "US"}}"#,
+                ] {
+                    let refused = try await client.execute(
+                        uri: "/v1/locations", method: .post, headers: Self.headers(curator, json: true),
+                        body: ByteBuffer(string: misplaced))
+                    expectProblem(refused, .unprocessableContent, type: "urn:haven:problem:validation")
+                    let detail = (refused.json["errors"] as? [[String: Any]])?.first
+                    #expect(detail?["pointer"] as? String == "/latitude")
+                    #expect(
+                        (detail?["detail"] as? String)?.contains(" km from ") == true, "\(String(describing: detail))")
+                }
+
                 let read = try await client.execute(
                     uri: "/v1/organizations/\(organizationID)", method: .get, headers: Self.headers(advocate))
                 #expect(read.json["location_count"] as? Int == 1)

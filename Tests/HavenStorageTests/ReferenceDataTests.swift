@@ -89,6 +89,17 @@ struct ReferenceDataTests {
                 let logger = database.logger
                 _ = try await ReferenceData(client: client, directory: Self.directory, logger: logger).load()
 
+                // Every ZIP code's hours are read in a zone PostgreSQL knows (99634 once said "Napakiak").
+                let unknownZones = try await client.query(
+                    """
+                    SELECT count(*)::int, (SELECT time_zone FROM zip_codes WHERE zip = '99634') FROM zip_codes
+                    WHERE time_zone NOT IN (SELECT name FROM pg_timezone_names)
+                    """, logger: logger)
+                for try await (count, napakiak) in unknownZones.decode((Int, String).self) {
+                    #expect(count == 0)
+                    #expect(napakiak == "America/Nome")
+                }
+
                 let place = try await client.query(
                     "SELECT city, state, county, time_zone, ST_Y(point::geometry), ST_X(point::geometry) FROM zip_codes WHERE zip = '60614'",
                     logger: logger)

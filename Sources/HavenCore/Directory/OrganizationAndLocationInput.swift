@@ -261,3 +261,41 @@ public struct LocationDraft: Sendable, Equatable {
         demo = false
     }
 }
+
+/// Whether a location's point can be where its address says: swapped or mistyped coordinates
+/// (0,0; a minus sign dropped) put a shelter in the ocean or another state, and every distance
+/// search reports from there.
+public enum LocationPlacement {
+    /// Farther than this from the centre of its own ZIP code, a point is taken for a mistake. The
+    /// largest rural ZIP codes (in Alaska, Nevada) reach about this far from their centres.
+    public static let farthestFromOwnZIPKilometres = 150.0
+    /// Farther than this from every ZIP code's centre is outside the United States and its
+    /// territories, which Haven's directory covers.
+    public static let farthestFromAnyZIPKilometres = 150.0
+
+    /// The problems, on `/latitude`, given the point's distances (nil when the address has no ZIP
+    /// code Haven knows).
+    public static func problems(zip: String?, kilometresFromOwnZIP: Double?, kilometresFromNearestZIP: Double)
+        -> [FieldError]
+    {
+        if kilometresFromNearestZIP > farthestFromAnyZIPKilometres {
+            return [
+                FieldError(
+                    pointer: "/latitude",
+                    detail:
+                        "with this longitude is \(Int(kilometresFromNearestZIP)) km from the nearest US ZIP code; "
+                        + "check the coordinates (are latitude and longitude swapped?)")
+            ]
+        }
+        if let zip, let distance = kilometresFromOwnZIP, distance > farthestFromOwnZIPKilometres {
+            return [
+                FieldError(
+                    pointer: "/latitude",
+                    detail:
+                        "with this longitude is \(Int(distance)) km from ZIP code \(zip); check the coordinates "
+                        + "or the address")
+            ]
+        }
+        return []
+    }
+}

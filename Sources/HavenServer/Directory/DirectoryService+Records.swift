@@ -113,12 +113,21 @@ extension DirectoryService {
         }
     }
 
+    /// What only the database can tell: the organization exists, and the point is where the
+    /// address (or at least the United States) is.
     private func checkOrganization(of draft: LocationDraft, on connection: PostgresConnection) async throws {
+        var errors: [FieldError] = []
         if let organization = draft.organizationID, !(try await organizations.exists(organization, on: connection)) {
-            throw AccessFailure.invalid([
-                FieldError(pointer: "/organization_id", detail: "names no organization in the directory")
-            ])
+            errors.append(FieldError(pointer: "/organization_id", detail: "names no organization in the directory"))
         }
+        if let latitude = draft.latitude, let longitude = draft.longitude {
+            let zip = draft.address?.postalCode.digits
+            let distances = try await locations.distances(
+                latitude: latitude, longitude: longitude, zip: zip, on: connection)
+            errors += LocationPlacement.problems(
+                zip: zip, kilometresFromOwnZIP: distances.fromZIP, kilometresFromNearestZIP: distances.fromNearest)
+        }
+        if !errors.isEmpty { throw AccessFailure.invalid(errors) }
     }
 
     // MARK: Shared

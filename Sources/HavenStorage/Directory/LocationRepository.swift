@@ -97,6 +97,24 @@ public struct LocationRepository: Sendable {
         try await SearchIndex(logger: logger).refresh(servicesAt: id, on: connection)
     }
 
+    /// How far a point lies from the centre of ZIP code `zip` (nil when Haven does not know it)
+    /// and from the nearest ZIP code's centre, in kilometres.
+    public func distances(latitude: Double, longitude: Double, zip: String?, on connection: PostgresConnection)
+        async throws -> (fromZIP: Double?, fromNearest: Double)
+    {
+        let rows = try await connection.query(
+            """
+            WITH given AS (SELECT ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography AS point)
+            SELECT (SELECT ST_Distance(z.point, given.point) / 1000 FROM zip_codes z WHERE z.zip = \(zip)),
+                   COALESCE((SELECT ST_Distance(z.point, given.point) / 1000 FROM zip_codes z
+                             ORDER BY z.point <-> given.point LIMIT 1), 0)
+            FROM given
+            """,
+            logger: logger)
+        for try await (fromZIP, fromNearest) in rows.decode((Double?, Double).self) { return (fromZIP, fromNearest) }
+        return (nil, 0)
+    }
+
     /// Child rows get ids derived from their parent, so replacing them on a reseed writes the
     /// same ids again.
     static func childID(_ parent: UUID, _ kind: String, _ index: Int) -> UUID {

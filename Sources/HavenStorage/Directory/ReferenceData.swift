@@ -80,12 +80,20 @@ public struct ReferenceData: Sendable {
             var columns = ZIPColumns()
             for (offset, row) in batch.enumerated() {
                 // Military APO/FPO codes have no place on the map (no time zone, a 0,0 point):
-                // a distance from them would be nonsense, so they are left out.
+                // a distance from them would be nonsense, so they are left out, as are the few
+                // other codes the source also puts at 0,0 (overseas post offices numbered 099xx).
                 if row["timezone"]?.isEmpty ?? true, row["kind"] == "military" { continue }
+                if row["latitude"].flatMap(Double.init) == 0, row["longitude"].flatMap(Double.init) == 0 { continue }
                 guard let zip = row["zip"].flatMap(ZIPCode.init), let latitude = row["latitude"].flatMap(Double.init),
                     let longitude = row["longitude"].flatMap(Double.init), let state = row["state"], state.count == 2,
                     let timeZone = row["timezone"], !timeZone.isEmpty
                 else { throw Failure(description: "us-zip-codes.csv.gz line \(start + offset + 2) is incomplete") }
+                // Opening hours are read in this zone: a name that is no zone would make every
+                // "open now" there wrong.
+                guard TimeZone(identifier: timeZone) != nil else {
+                    throw Failure(
+                        description: "us-zip-codes.csv.gz line \(start + offset + 2): '\(timeZone)' is not a time zone")
+                }
                 columns.append(
                     zip: zip.digits, kind: row["kind"] ?? "standard", city: row["city"] ?? "", state: state,
                     county: row["county"] ?? "", timeZone: timeZone,
@@ -111,6 +119,9 @@ public struct ReferenceData: Sendable {
             )
             total += columns.zip.count
         }
+        // Databases seeded before those 0,0 codes were left out lose them now.
+        try await client.query(
+            "DELETE FROM zip_codes WHERE ST_X(point::geometry) = 0 AND ST_Y(point::geometry) = 0", logger: logger)
         return total
     }
 
