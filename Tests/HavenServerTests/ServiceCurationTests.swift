@@ -209,7 +209,8 @@ struct ServiceCurationTests {
                 // exist, and a "polygon" of two points, which would cover no one.
                 let unknown = """
                     {"organization_id": "\(UUID().uuidString)", "name": "Somewhere", "needs": ["housing.castles"],
-                     "service_areas": [{"kind": "national"},
+                     "service_areas": [{"kind": "national"}, {"kind": "county", "counties": ["IL:Cook Count"]},
+                                       {"kind": "zip", "zip_codes": ["60614", "00001"]},
                                        {"kind": "polygon", "extent": "{\\"type\\": \\"Polygon\\", \\"coordinates\\": [[[-87.7, 41.8], [-87.6, 41.9], [-87.7, 41.8]]]}"}]}
                     """
                 let missing = try await client.execute(
@@ -219,7 +220,11 @@ struct ServiceCurationTests {
                 let missingPointers = (missing.json["errors"] as? [[String: Any]])?.compactMap {
                     $0["pointer"] as? String
                 }
-                #expect(Set(missingPointers ?? []) == ["/organization_id", "/needs/0", "/service_areas/1/extent"])
+                #expect(
+                    Set(missingPointers ?? []) == [
+                        "/organization_id", "/needs/0", "/service_areas/1/counties/0", "/service_areas/2/zip_codes/1",
+                        "/service_areas/3/extent",
+                    ])
 
                 let extraField = try await client.execute(
                     uri: "/v1/services", method: .post, headers: Self.headers(curator, json: true),

@@ -38,6 +38,7 @@ extension DirectoryService {
         let id = UUID()
         return try await writeRecord(scope, .crisisContact, action: "createCrisisContact", id: id) { connection in
             try await checkSlug(draft.slug, except: nil, on: connection)
+            try await checkCoverage(draft, on: connection)
             try await crisisContacts.save(id: id, draft, on: connection)
         }
     }
@@ -50,6 +51,7 @@ extension DirectoryService {
         return try await replaceRecord(scope, .crisisContact, action: "replaceCrisisContact", id: id, ifMatch: ifMatch)
         { connection in
             try await checkSlug(draft.slug, except: id, on: connection)
+            try await checkCoverage(draft, on: connection)
             let stored = try await crisisContacts.whatToExpect(of: id, on: connection)
             if let stale = draft.staleTranslation(storedEnglish: stored.english, storedSpanish: stored.spanish) {
                 throw AccessFailure.invalid([stale])
@@ -65,6 +67,11 @@ extension DirectoryService {
                 throw AccessFailure.notFound
             }
         }
+    }
+
+    private func checkCoverage(_ draft: CrisisContactDraft, on connection: PostgresConnection) async throws {
+        let errors = try await unknownPlaces(in: draft.coverage, at: "/coverage", on: connection)
+        if !errors.isEmpty { throw AccessFailure.invalid(errors) }
     }
 
     private func checkSlug(_ slug: String, except id: UUID?, on connection: PostgresConnection) async throws {

@@ -150,6 +150,7 @@ struct DirectoryService: Sendable {
             errors.append(FieldError(pointer: "/location_ids/\(index)", detail: "names no location in the directory"))
         }
         for (index, area) in draft.serviceAreas.enumerated() {
+            errors += try await unknownPlaces(in: area, at: "/service_areas/\(index)", on: connection)
             guard case .polygon(let geoJSON) = area, try await !services.isValidArea(geoJSON, on: connection) else {
                 continue
             }
@@ -159,6 +160,30 @@ struct DirectoryService: Sendable {
                     detail: "is not a valid GeoJSON polygon (at least three corners, closed, not crossing itself)"))
         }
         if !errors.isEmpty { throw AccessFailure.invalid(errors) }
+    }
+
+    /// Counties and ZIP codes of an area that Haven's ZIP table does not know.
+    func unknownPlaces(in area: ServiceArea, at pointer: String, on connection: PostgresConnection) async throws
+        -> [FieldError]
+    {
+        switch area {
+        case .counties(let counties):
+            let unknown = try await places.unknownAreas(counties: counties, zips: [], on: connection).counties
+            return counties.enumerated().filter { unknown.contains($0.element) }.map {
+                FieldError(
+                    pointer: "\(pointer)/counties/\($0.offset)",
+                    detail: "'\($0.element)' is not a county Haven knows (STATE:County name, e.g. IL:Cook County)")
+            }
+        case .zipCodes(let zips):
+            let unknown = try await places.unknownAreas(counties: [], zips: zips.map(\.digits), on: connection).zips
+            return zips.enumerated().filter { unknown.contains($0.element.digits) }.map {
+                FieldError(
+                    pointer: "\(pointer)/zip_codes/\($0.offset)",
+                    detail: "'\($0.element.digits)' is not a ZIP code Haven knows")
+            }
+        case .national, .states, .radius, .polygon:
+            return []
+        }
     }
 
     /// A polygon PostGIS cannot read is the curator's error, not the server's.
