@@ -86,6 +86,21 @@ struct DirectoryValidationTests {
             "exception order", { $0.schedule?.exceptions = [.init(startsOn: "2026-12-25", endsOn: "2026-12-24")] },
             "/schedule/exceptions/0/ends_on"
         ),
+        (
+            "exception with equal times",
+            { $0.schedule?.exceptions = [.init(startsOn: "2026-12-24", opensAt: "10:00", closesAt: "10:00")] },
+            "/schedule/exceptions/0/closes_at"
+        ),
+        (
+            "closed and open on one day",
+            {
+                $0.schedule?.exceptions = [
+                    .init(startsOn: "2026-12-24", endsOn: "2026-12-26", closed: true),
+                    .init(startsOn: "2026-12-26", opensAt: "10:00", closesAt: "14:00"),
+                ]
+            },
+            "/schedule/exceptions/1/starts_on"
+        ),
         ("area kind", { $0.serviceAreas = [.init(kind: "city")] }, "/service_areas/0/kind"),
         ("state code", { $0.serviceAreas = [.init(kind: "state", states: ["ZZ"])] }, "/service_areas/0/states"),
         (
@@ -188,5 +203,21 @@ struct DirectoryValidationTests {
         let elsewhere = LocationPlacement.problems(
             zip: "60614", kilometresFromOwnZIP: 1_500, kilometresFromNearestZIP: 1)
         #expect(elsewhere.first?.detail.contains("1500 km from ZIP code 60614") == true)
+    }
+
+    @Test("two special openings on one day are allowed (a split Christmas Eve)")
+    func splitSpecialHours() throws {
+        var input = ServiceInput(organizationID: UUID().uuidString, name: "Demo family line")
+        input.schedule = .init(
+            timeZone: "America/Chicago", hours: [.init(byday: "MO", opensAt: "09:00", closesAt: "17:00")],
+            exceptions: [
+                .init(startsOn: "2026-12-24", opensAt: "09:00", closesAt: "12:00"),
+                .init(startsOn: "2026-12-24", opensAt: "14:00", closesAt: "16:00"),
+            ])
+        guard case .success(let draft) = input.validate() else {
+            Issue.record("refused: \(input.validate())")
+            return
+        }
+        #expect(draft.schedule?.exceptions.count == 2)
     }
 }

@@ -167,9 +167,21 @@ struct DirectoryValidation {
             if !closed && (opens == nil || closes == nil) {
                 fail("\(here)/opens_at", "special hours need opens_at and closes_at as HH:MM")
             }
+            // Equal times read as open all day: almost always a typo for a short opening.
+            if !closed, let opens, opens == closes {
+                fail("\(here)/closes_at", "must differ from opens_at")
+                valid = false
+            }
             guard let starts, let ends, starts <= ends, closed || (opens != nil && closes != nil) else {
                 valid = false
                 continue
+            }
+            // Closed and open on the same day cannot both be true; two openings on one day can.
+            if let clash = exceptions.firstIndex(where: { other in
+                other.startsOn <= ends && starts <= other.endsOn && (other.closed || closed)
+            }) {
+                fail("\(here)/starts_on", "overlaps exception \(clash): a day is either closed or has special hours")
+                valid = false
             }
             exceptions.append(
                 ScheduleException(
