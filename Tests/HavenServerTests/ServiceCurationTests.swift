@@ -51,6 +51,19 @@ struct ServiceCurationTests {
         }
     }
 
+    /// A service at the world's drop-in office, written as a seed or import would.
+    static func legalClinic(_ world: World, _ database: TestDatabase) async throws -> UUID {
+        let service = UUID()
+        try await database.withClient { client in
+            try await client.transaction(logger: database.logger) { connection in
+                var draft = ServiceDraft(organizationID: world.organization, name: "Demo youth legal clinic")
+                (draft.needs, draft.locationIDs) = (["legal"], [world.openLocation])
+                try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
+            }
+        }
+        return service
+    }
+
     static func body(_ world: World, name: String = "Emergency shelter for youth") -> String {
         """
         {
@@ -363,14 +376,7 @@ struct ServiceCurationTests {
     func changesPartnersSee() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
-            let service = UUID()
-            try await database.withClient { client in
-                try await client.transaction(logger: database.logger) { connection in
-                    var draft = ServiceDraft(organizationID: world.organization, name: "Demo youth legal clinic")
-                    (draft.needs, draft.locationIDs) = (["legal"], [world.openLocation])
-                    try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
-                }
-            }
+            let service = try await Self.legalClinic(world, database)
             let since = try await database.withClient { client in
                 var text = ""
                 for try await value in try await client.query(
@@ -437,14 +443,7 @@ struct ServiceCurationTests {
     func retiringAnOrganization() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             let world = try await Self.world(database)
-            let service = UUID()
-            try await database.withClient { client in
-                try await client.transaction(logger: database.logger) { connection in
-                    var draft = ServiceDraft(organizationID: world.organization, name: "Demo youth legal clinic")
-                    (draft.needs, draft.locationIDs) = (["legal"], [world.openLocation])
-                    try await ServiceRepository(logger: database.logger).save(id: service, draft, on: connection)
-                }
-            }
+            let service = try await Self.legalClinic(world, database)
             let curator = try #require(world.fixture.members[.curator]).token
             let partner = try #require(world.fixture.members[.partner]).token
             try await ServerHarness.withServer(database: database) { client in

@@ -1,6 +1,7 @@
 import Foundation
 import HavenStorage
 import HavenTestSupport
+import Logging
 import PostgresNIO
 import Testing
 
@@ -99,17 +100,8 @@ struct FieldEncryptionTests {
             try await TestDatabaseCluster.shared.withMigratedDatabase { database in
                 try await database.withClient { client in
                     let logger = database.logger
-                    _ = try await client.query(
-                        "CREATE TABLE protected_notes (id uuid PRIMARY KEY, note bytea)", logger: logger)
-                    var written: [UUID: String] = [:]
-                    for index in 1...3 {
-                        let id = UUID()
-                        let text = "\(Self.secret) #\(index)"
-                        written[id] = text
-                        let sealed = try server.seal(text, for: FieldContext(column, recordID: id))
-                        _ = try await client.query(
-                            "INSERT INTO protected_notes (id, note) VALUES (\(id), \(sealed))", logger: logger)
-                    }
+                    let written = try await Self.storeNotes(
+                        (1...3).map { "\(Self.secret) #\($0)" }, sealedWith: server, on: client, logger: logger)
                     _ = try await client.query(
                         "INSERT INTO protected_notes (id, note) VALUES (\(UUID()), NULL)", logger: logger)
 
@@ -164,15 +156,9 @@ struct FieldEncryptionTests {
         try await TestDatabaseCluster.shared.withMigratedDatabase { database in
             try await database.withClient { client in
                 let logger = database.logger
-                _ = try await client.query(
-                    "CREATE TABLE protected_notes (id uuid PRIMARY KEY, note bytea)", logger: logger)
-                for index in 1...3 {
-                    let id = UUID()
-                    let sealed = try FieldCipher(keyring: keyring).seal(
-                        "note \(index)", for: FieldContext(column, recordID: id))
-                    _ = try await client.query(
-                        "INSERT INTO protected_notes (id, note) VALUES (\(id), \(sealed))", logger: logger)
-                }
+                _ = try await Self.storeNotes(
+                    ["note 1", "note 2", "note 3"], sealedWith: FieldCipher(keyring: keyring), on: client,
+                    logger: logger)
                 func failures(_ keys: Keyring) async throws -> [String] {
                     try await FieldReencryption(client: client, cipher: FieldCipher(keyring: keys), logger: logger)
                         .unopenable(in: [column]).map(\.description)
@@ -193,6 +179,23 @@ struct FieldEncryptionTests {
                 #expect(wrong.first?.contains("note 1") == false, "the message never holds the contents")
             }
         }
+    }
+
+    /// A scratch table of sealed notes, one row per text; returns the texts by row id.
+    static func storeNotes(
+        _ texts: [String], sealedWith cipher: FieldCipher, on client: PostgresClient, logger: Logger
+    ) async throws -> [UUID: String] {
+        let column = EncryptedColumn(table: "protected_notes", column: "note")
+        _ = try await client.query("CREATE TABLE protected_notes (id uuid PRIMARY KEY, note bytea)", logger: logger)
+        var written: [UUID: String] = [:]
+        for text in texts {
+            let id = UUID()
+            written[id] = text
+            let sealed = try cipher.seal(text, for: FieldContext(column, recordID: id))
+            _ = try await client.query(
+                "INSERT INTO protected_notes (id, note) VALUES (\(id), \(sealed))", logger: logger)
+        }
+        return written
     }
 
     @Test("a ciphertext copied into another record does not open there")
