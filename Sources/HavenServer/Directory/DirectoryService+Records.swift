@@ -96,7 +96,7 @@ extension DirectoryService {
         let draft = try Self.valid(input.validate())
         let id = UUID()
         return try await writeRecord(scope, .location, action: "createLocation", id: id) { connection in
-            try await checkOrganization(of: draft, on: connection)
+            try await checkReferences(of: draft, on: connection)
             try await locations.save(id: id, draft, on: connection)
         }
     }
@@ -108,14 +108,14 @@ extension DirectoryService {
         let draft = try Self.valid(input.validate())
         return try await replaceRecord(scope, .location, action: "replaceLocation", id: id, ifMatch: ifMatch) {
             connection in
-            try await checkOrganization(of: draft, on: connection)
+            try await checkReferences(of: draft, on: connection)
             try await locations.save(id: id, draft, on: connection)
         }
     }
 
     /// What only the database can tell: the organization exists, and the point is where the
     /// address (or at least the United States) is.
-    private func checkOrganization(of draft: LocationDraft, on connection: PostgresConnection) async throws {
+    private func checkReferences(of draft: LocationDraft, on connection: PostgresConnection) async throws {
         var errors: [FieldError] = []
         if let organization = draft.organizationID, !(try await organizations.exists(organization, on: connection)) {
             errors.append(FieldError(pointer: "/organization_id", detail: "names no organization in the directory"))

@@ -39,12 +39,10 @@ public enum DatabaseProbe {
 
     private static func reason(_ error: PSQLError, waited: TimeAmount) -> String {
         if let info = error.serverInfo, let message = info[.message] { return message }
-        if let underlying = error.underlying {
-            if underlying is ChannelError, case .connectTimeout = underlying as? ChannelError {
-                return "no answer within \(waited.nanoseconds / 1_000_000_000) s"
-            }
-            return "\(underlying)"
+        if case .connectTimeout? = error.underlying as? ChannelError {
+            return "no answer within \(waited.nanoseconds / 1_000_000_000) s"
         }
+        if let underlying = error.underlying { return "\(underlying)" }
         return "\(error.code)"
     }
 }
