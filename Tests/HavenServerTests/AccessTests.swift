@@ -54,7 +54,7 @@ struct AccessTests {
             let admin = try #require(fixture.members[.admin]).token
             let advocate = try #require(fixture.members[.advocate])
             let coordinator = try #require(fixture.members[.coordinator])
-            let listener = try ChangeListener(url: database.url, logger: database.logger)
+            let listener = try ChangeListener.patient(url: database.url, logger: database.logger)
             try await ServerHarness.withServer(database: database, changes: listener) { client in
                 try await listener.callers.waitForGeneration(after: 0)
                 #expect(listener.callers.isListening)

@@ -391,7 +391,7 @@ struct SearchTests {
                     try await ServiceRepository(logger: logger).save(id: service, draft, on: connection)
                 }
             }
-            let listener = try ChangeListener(url: database.url, logger: database.logger)
+            let listener = try ChangeListener.patient(url: database.url, logger: database.logger)
             let kept = listener.searchDetails
             try await ServerHarness.withServer(database: database, changes: listener) { client in
                 try await kept.waitForGeneration(after: 0)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HavenCore
 import HavenServer
 import HavenStorage
 import HavenTestSupport
@@ -31,7 +32,7 @@ enum ServerHarness {
             postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
             languageGuide: try LanguageGuideFiles.load(
                 directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")),
-            changes: try changes ?? ChangeListener(url: database.url, logger: logger.forPostgres()))
+            changes: try changes ?? .patient(url: database.url, logger: logger.forPostgres()))
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(
@@ -132,4 +133,17 @@ func waitForLockWaiter(
     }
     Issue.record("no session waited for the lock held", sourceLocation: sourceLocation)
     throw CancellationError()
+}
+
+extension ChangeListener {
+    /// A listener for tests: it waits long for its own probe notice. The default five seconds is
+    /// right for a server, but a test machine busy building can miss it, and a listener that
+    /// drops turns the caches off under a test that expects them on.
+    static func patient(
+        url: DatabaseURL, callers: CallerCache = CallerCache(), logger: Logger,
+        retryDelays: ClosedRange<Duration> = Duration.seconds(1)...Duration.seconds(30)
+    ) throws -> ChangeListener {
+        try ChangeListener(
+            url: url, callers: callers, logger: logger, retryDelays: retryDelays, pingTimeout: .seconds(30))
+    }
 }

@@ -35,7 +35,7 @@ struct TokenCacheTests {
             let coordinator = try #require(fixture.members[.coordinator])
             let curator = try #require(fixture.members[.curator])
             let cache = CallerCache()
-            let listener = try ChangeListener(url: database.url, callers: cache, logger: database.logger)
+            let listener = try ChangeListener.patient(url: database.url, callers: cache, logger: database.logger)
             try await ServerHarness.withServer(database: database, changes: listener) { client in
                 try await cache.waitForGeneration(after: 0)
                 for member in [advocate, coordinator, curator] {
@@ -76,7 +76,7 @@ struct TokenCacheTests {
             let advocate = try #require(fixture.members[.advocate])
             let cache = CallerCache()
             // It stays down for the rest of the test: the first retry is a minute away.
-            let listener = try ChangeListener(
+            let listener = try ChangeListener.patient(
                 url: database.url, callers: cache, logger: database.logger,
                 retryDelays: Duration.seconds(60)...Duration.seconds(60))
             try await ServerHarness.withServer(database: database, changes: listener) { client in
