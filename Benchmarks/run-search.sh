@@ -25,6 +25,8 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 base=$($HAVEN db status | grep -o 'postgres://[^ ]*')
 url="${base%/*}/haven_bench"
 export DATABASE_URL="$url" HAVEN_ENCRYPTION_KEY_FILE=${HAVEN_ENCRYPTION_KEY_FILE:-.haven/encryption-keys}
+[ -f "$HAVEN_ENCRYPTION_KEY_FILE" ] || {
+  echo "no key file at $HAVEN_ENCRYPTION_KEY_FILE: run \`make run\` or \`$HAVEN seed\` once first (they create it)" >&2; exit 1; }
 services=$(psql "$url" -Atc "SELECT count(*) FROM services")
 echo "==> $services services in haven_bench"
 
@@ -98,8 +100,9 @@ for c in $CONNECTIONS; do
   [ -n "$statements" ] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" > /dev/null
   wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p'
   [ -n "$statements" ] && psql "$url" -Atc "
-    SELECT format('server statements: %s candidates, %s details (the rest of the pages were kept in memory)',
+    SELECT format('server statements: %s candidates, %s facts, %s details (the rest were kept in memory)',
                   coalesce(sum(calls) FILTER (WHERE query LIKE '%search_candidates(%'), 0),
+                  coalesce(sum(calls) FILTER (WHERE query LIKE '%last_verified_at%FROM search_services%'), 0),
                   coalesce(sum(calls) FILTER (WHERE query LIKE '%f.organization_name%'), 0))
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
   for script in search.sql search-request.sql; do

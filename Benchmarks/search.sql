@@ -1,5 +1,5 @@
 -- pgbench -M prepared: the statement GET /v1/search/services runs for its candidates
--- (SearchRepository.FindStatement: search_candidates, migration 0013) with the same arguments the
+-- (SearchRepository.FindStatement: search_candidates, migrations 0013 and 0037) with the same arguments the
 -- server passes, for a random request drawn from bench_queries, the mix the HTTP load replays.
 \set q random(1, 2000)
 SELECT c.*

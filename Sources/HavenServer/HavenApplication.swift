@@ -21,9 +21,9 @@ public struct ServerDependencies: Sendable {
     public let changes: ChangeListener?
     /// Recent token checks: answers only while `changes` is listening.
     public let callers: CallerCache
-    /// Names, phones and addresses of search results shown before: answers only while `changes`
-    /// is listening.
-    public let searchDetails: SearchDetailsCache
+    /// Services' facts and results' details that search met before: answer only while
+    /// `changes` is listening.
+    public let searchCaches: SearchCaches
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
@@ -36,7 +36,7 @@ public struct ServerDependencies: Sendable {
         self.languageGuide = languageGuide
         self.changes = changes
         callers = changes?.callers ?? CallerCache()
-        searchDetails = changes?.searchDetails ?? SearchDetailsCache()
+        searchCaches = changes?.searchCaches ?? SearchCaches()
     }
 }
 
@@ -68,7 +68,7 @@ public enum HavenApplication {
         let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)
         let searchService = SearchService(
             postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays,
-            details: dependencies.searchDetails)
+            caches: dependencies.searchCaches)
         let search = SearchHandler(
             service: searchService,
             crisis: CrisisSearch(
@@ -85,7 +85,7 @@ public enum HavenApplication {
             directory: DirectoryHandler(
                 service: DirectoryService(
                     postgres: dependencies.postgres, logger: databaseLogger,
-                    staleAfterDays: configuration.staleAfterDays, searchDetails: dependencies.searchDetails)),
+                    staleAfterDays: configuration.staleAfterDays, searchCaches: dependencies.searchCaches)),
             search: search,
             volunteers: VolunteerHandler(
                 service: VolunteerService(

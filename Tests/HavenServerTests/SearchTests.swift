@@ -362,7 +362,7 @@ struct SearchTests {
     }
 
     @Test(
-        "a result's name, phone and address changed anywhere show in the next search; an address made confidential is hidden at once",
+        "a result's facts, name, phone and address changed anywhere show in the next search; an address made confidential is hidden at once",
         // Waits for notices: fails rather than hangs when one never comes. The whole suite can
         // take a minute to reach this test's first request on a busy machine.
         .timeLimit(.minutes(5))
@@ -392,7 +392,7 @@ struct SearchTests {
                 }
             }
             let listener = try ChangeListener.patient(url: database.url, logger: database.logger)
-            let kept = listener.searchDetails
+            let kept = listener.searchCaches.details
             try await ServerHarness.withServer(database: database, changes: listener) { client in
                 try await kept.waitForGeneration(after: 0)
                 func shown(as role: Role = .advocate) async throws -> [String: Any] {
@@ -422,6 +422,12 @@ struct SearchTests {
                     (before["location"] as? [String: Any])?["address"] as? String
                         == "100 Demo Street, Chicago, IL 60614")
                 #expect(kept.count == 1, "the page's details are kept for the next search")
+                #expect(listener.searchCaches.facts.count == 1, "so are the service's facts")
+                #expect(before["stale"] as? Bool == true, "never verified")
+
+                // Facts the server alone applies: freshness, and the need it meets.
+                try await change("UPDATE services SET last_verified_at = now() WHERE id = \(service)")
+                #expect(try await shown()["stale"] as? Bool == false)
 
                 try await change("UPDATE services SET name = 'Demo family law clinic' WHERE id = \(service)")
                 try await change("UPDATE phones SET number = '312-555-0199' WHERE service_id = \(service)")
@@ -501,7 +507,7 @@ struct SearchTests {
                     role: .advocate, organizationID: fixture.organizationA.uuidString.lowercased()))
             try await database.withClient { client in
                 let service = SearchService(
-                    postgres: client, logger: database.logger, staleAfterDays: 365, details: SearchDetailsCache())
+                    postgres: client, logger: database.logger, staleAfterDays: 365, caches: SearchCaches())
                 var parameters = SearchParameters(zip: "60614", needs: ["legal"], audiences: [], limit: 1)
                 // Monday 2026-11-23, 16:59:30 in Chicago: the day office is open, the evening one
                 // is not yet.

@@ -87,6 +87,26 @@ struct CallerCacheTests {
         #expect(hashes.filter { cache.caller(forHash: $0) != nil } == [hashes[3]])
     }
 
+    @Test("many answers kept at once follow the same rules: in order, dropped after a notice, bounded")
+    func manyAtOnce() throws {
+        let cache = NoticedCache<Int, String>(lifetime: .seconds(30), capacity: 3)
+        #expect(cache.values(for: [1, 2]) == [nil, nil])
+        cache.setListening(true)
+        let early = try #require(cache.ticket())
+        cache.invalidate()
+        cache.store([1: "one", 2: "two"], ticket: early)
+        #expect(cache.values(for: [1, 2]) == [nil, nil], "read before the notice")
+
+        cache.store([1: "one", 2: "two"], ticket: try #require(cache.ticket()))
+        #expect(cache.values(for: [2, 3, 1]) == ["two", nil, "one"])
+        // Two more would pass the capacity: the cache starts again with them.
+        cache.store([3: "three", 4: "four"], ticket: try #require(cache.ticket()))
+        #expect(cache.values(for: [1, 2, 3, 4]) == [nil, nil, "three", "four"])
+
+        cache.setListening(false)
+        #expect(cache.values(for: [3, 4]) == [nil, nil])
+    }
+
     @Test("a token's last use is noted without a notice; a revocation and any user change announce themselves")
     func announcedChanges() async throws {
         try await TestDatabaseCluster.shared.withMigratedDatabase { database in

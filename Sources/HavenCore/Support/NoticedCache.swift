@@ -69,6 +69,22 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         }
     }
 
+    /// The answers kept for `keys`, in their order: one lock and one clock reading for many keys.
+    public func values(for keys: [Key], now: Date = Date()) -> [Value?] {
+        let instant = ContinuousClock.now
+        return state.withLock { state -> [Value?] in
+            guard state.listening else { return Array(repeating: nil, count: keys.count) }
+            return keys.map { key -> Value? in
+                guard let entry = state.entries[key] else { return nil }
+                guard entry.until > instant, entry.validUntil.map({ $0 > now }) ?? true else {
+                    state.entries[key] = nil
+                    return nil
+                }
+                return entry.value
+            }
+        }
+    }
+
     /// Taken before the database is read; nil while nothing may be kept.
     public func ticket() -> Ticket? {
         state.withLock { state in state.listening ? Ticket(generation: state.generation) : nil }
@@ -85,6 +101,20 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
                 state.entries.removeAll(keepingCapacity: true)
             }
             state.entries[key] = Entry(value: value, until: until, validUntil: validUntil)
+        }
+    }
+
+    /// Keeps many answers read after `ticket` was taken, as `store(_:for:ticket:)` keeps one.
+    public func store(_ values: [Key: Value], ticket: Ticket) {
+        let until = ContinuousClock.now.advanced(by: lifetime)
+        state.withLock { state in
+            guard state.listening, state.generation == ticket.generation else { return }
+            if state.entries.count + values.count > capacity {
+                state.entries.removeAll(keepingCapacity: true)
+            }
+            for (key, value) in values.prefix(capacity) {
+                state.entries[key] = Entry(value: value, until: until, validUntil: nil)
+            }
         }
     }
 

@@ -134,7 +134,7 @@ extension DirectoryService {
 
     func retire(_ scope: RequestScope, _ kind: DirectoryRecordKind, action: String, id: String) async throws {
         guard let id = UUID(uuidString: id) else { throw AccessFailure.notFound }
-        defer { searchDetails.invalidate() }
+        defer { searchCaches.invalidate() }
         try await postgres.transaction(logger: logger) { connection in
             guard try await records.retire(kind, id: id, on: connection) else { throw AccessFailure.notFound }
             try await audit.record(scope.event(action, record: (kind.rawValue, id)), on: connection)
@@ -184,7 +184,7 @@ extension DirectoryService {
     ) async throws -> RecordDocument {
         let view = try Self.view(for: scope)
         // After the commit: a search that read the old state before it cannot keep it after this.
-        defer { searchDetails.invalidate() }
+        defer { searchCaches.invalidate() }
         return try await postgres.transaction(logger: logger) { connection in
             try await body(connection)
             try await audit.record(scope.event(action, record: (kind.rawValue, id)), on: connection)

@@ -21,11 +21,11 @@ struct DirectoryService: Sendable {
     let staleAfterDays: Int
     /// Search results' names, phones and addresses: emptied after every write here, so whoever
     /// made a change sees it in their next search without waiting for the notice of it.
-    let searchDetails: SearchDetailsCache
+    let searchCaches: SearchCaches
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, searchDetails: SearchDetailsCache) {
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, searchCaches: SearchCaches) {
         self.postgres = postgres
-        self.searchDetails = searchDetails
+        self.searchCaches = searchCaches
         self.logger = logger
         places = PlaceRepository(logger: logger)
         taxonomies = TaxonomyRepository(logger: logger)

@@ -68,14 +68,14 @@ struct SearchService: Sendable {
     let needLabels = ExpiringCache<String, String>(lifetime: .seconds(60), capacity: 5_000)
     let moments = ExpiringCache<String, LocalMoment>(lifetime: .seconds(120), capacity: 2_000)
 
-    /// Names, phones and addresses of results shown before, kept while the server hears of
-    /// directory changes.
-    let details: SearchDetailsCache
+    /// Services' facts and results' names, phones and addresses met before, kept while the
+    /// server hears of directory changes.
+    let caches: SearchCaches
     let staleAfterDays: Int
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, details: SearchDetailsCache) {
+    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, caches: SearchCaches) {
         self.postgres = postgres
-        self.details = details
+        self.caches = caches
         self.staleAfterDays = staleAfterDays
         repository = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
         taxonomies = TaxonomyRepository(logger: logger)
@@ -114,7 +114,7 @@ struct SearchService: Sendable {
             while true {
                 let found = try await repository.find(
                     near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
-                    prefilter: query.prefilter, perNeed: pool, on: connection)
+                    prefilter: query.prefilter, perNeed: pool, facts: caches.facts, now: now, on: connection)
                 ranked = rank(found, for: query, labels: labels, now: moment)
                 // Later pages keep their first page's pool, so every result shows exactly once. The
                 // statement says whether a scan stopped at its limit (migration 0030): it counts
@@ -136,7 +136,7 @@ struct SearchService: Sendable {
             let page = remaining.prefix(limit).map(\.hit)
             let details = try await repository.details(
                 of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
-                cache: self.details, on: connection)
+                cache: caches.details, on: connection)
             let shown = page.compactMap { hit -> SearchHit? in
                 // Retired since the candidates were read: gone from the directory, so from the page.
                 guard let shown = details[hit.found.serviceID] else { return nil }

@@ -81,6 +81,77 @@ struct BinaryRowReader {
         return values
     }
 
+    mutating func optionalBool() throws -> Bool? {
+        guard var bytes = try next(.bool) else { return nil }
+        guard let byte = bytes.readInteger(as: UInt8.self) else { throw Self.malformed(.bool) }
+        return byte != 0
+    }
+
+    /// A `timestamptz`: microseconds since 2000-01-01 UTC.
+    mutating func optionalDate() throws -> Date? {
+        guard var bytes = try next(.timestamptz) else { return nil }
+        guard let microseconds = bytes.readInteger(as: Int64.self) else { throw Self.malformed(.timestamptz) }
+        return Date(timeIntervalSinceReferenceDate: Self.postgresEpoch + Double(microseconds) / 1_000_000)
+    }
+
+    /// 2000-01-01 00:00 UTC, from Foundation's reference date (2001-01-01).
+    private static let postgresEpoch: TimeInterval = -31_622_400
+
+    // One-dimensional arrays of fixed or variable width, NULL elements kept in place; a NULL
+    // array reads as empty (what `array_agg` gives over no rows).
+
+    mutating func uuidArray() throws -> [UUID?] {
+        try array(.uuidArray, element: .uuid) { bytes in
+            guard bytes.readableBytes == 16 else { return nil }
+            return bytes.withUnsafeReadableBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
+        }
+    }
+
+    mutating func doubleArray() throws -> [Double?] {
+        try array(.float8Array, element: .float8) { bytes in
+            bytes.readInteger(as: UInt64.self).map { Double(bitPattern: $0) }
+        }
+    }
+
+    mutating func boolArray() throws -> [Bool?] {
+        try array(.boolArray, element: .bool) { bytes in bytes.readInteger(as: UInt8.self).map { $0 != 0 } }
+    }
+
+    mutating func int64Array() throws -> [Int64?] {
+        try array(.int8Array, element: .int8) { bytes in bytes.readInteger(as: Int64.self) }
+    }
+
+    mutating func textArrayWithNulls() throws -> [String?] {
+        try array(.textArray, element: .text) { bytes in bytes.readString(length: bytes.readableBytes) }
+    }
+
+    private mutating func array<Element>(
+        _ type: PostgresDataType, element: PostgresDataType, _ read: (inout ByteBuffer) -> Element?
+    ) throws -> [Element?] {
+        guard var bytes = try next(type) else { return [] }
+        guard let dimensions = bytes.readInteger(as: Int32.self), bytes.readInteger(as: Int32.self) != nil,
+            let elementType = bytes.readInteger(as: UInt32.self)
+        else { throw Self.malformed(type) }
+        if dimensions == 0 { return [] }
+        guard dimensions == 1, elementType == element.rawValue, let count = bytes.readInteger(as: Int32.self),
+            count >= 0, bytes.readInteger(as: Int32.self) != nil
+        else { throw Self.malformed(type) }
+        var values: [Element?] = []
+        values.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let length = bytes.readInteger(as: Int32.self) else { throw Self.malformed(type) }
+            if length < 0 {
+                values.append(nil)
+                continue
+            }
+            guard var value = bytes.readSlice(length: Int(length)), let read = read(&value) else {
+                throw Self.malformed(type)
+            }
+            values.append(read)
+        }
+        return values
+    }
+
     /// The next cell's bytes, nil for NULL.
     private mutating func next(_ type: PostgresDataType) throws -> ByteBuffer? {
         guard let cell = cells.next() else { throw StorageError.unexpectedValue("a column past the row's end") }

@@ -8,7 +8,7 @@ import Synchronization
 /// Listens on a connection of its own for PostgreSQL's notices of changes that make kept answers
 /// wrong, and empties the caches that hold them: `haven_access` (migration 0022, a token or user
 /// changed) empties `callers`; `haven_directory` (migration 0024, what a search result shows
-/// changed) empties `searchDetails`. Runs as a service of the server, beside the database pool.
+/// changed) empties `searchCaches`. Runs as a service of the server, beside the database pool.
 ///
 /// The caches answer only while this listener is known to hear notices: every `pingInterval` it
 /// sends a probe notice of its own and must hear it back within `pingTimeout`. The first probe
@@ -25,27 +25,27 @@ public struct ChangeListener: Service {
 
     let configuration: PostgresConnection.Configuration
     public let callers: CallerCache
-    public let searchDetails: SearchDetailsCache
+    public let searchCaches: SearchCaches
     let logger: Logger
     let retryDelays: ClosedRange<Duration>
     let pingInterval: Duration
     let pingTimeout: Duration
 
     public init(
-        url: DatabaseURL, callers: CallerCache = CallerCache(), searchDetails: SearchDetailsCache = .init(),
+        url: DatabaseURL, callers: CallerCache = CallerCache(), searchCaches: SearchCaches = .init(),
         logger: Logger, retryDelays: ClosedRange<Duration> = Duration.seconds(1)...Duration.seconds(30),
         pingInterval: Duration = .seconds(10), pingTimeout: Duration = .seconds(5)
     ) throws {
         configuration = try PostgresConnection.Configuration(url, applicationName: Self.applicationName)
-        (self.callers, self.searchDetails, self.logger, self.retryDelays) = (
-            callers, searchDetails, logger, retryDelays
+        (self.callers, self.searchCaches, self.logger, self.retryDelays) = (
+            callers, searchCaches, logger, retryDelays
         )
         (self.pingInterval, self.pingTimeout) = (pingInterval, pingTimeout)
     }
 
     private func setListening(_ listening: Bool) {
         callers.setListening(listening)
-        searchDetails.setListening(listening)
+        searchCaches.setListening(listening)
     }
 
     public func run() async throws {
@@ -95,7 +95,7 @@ public struct ChangeListener: Service {
                             throw ListenerLost()
                         }
                         group.addTask {
-                            for try await _ in directoryNotices { searchDetails.invalidate() }
+                            for try await _ in directoryNotices { searchCaches.invalidate() }
                             throw ListenerLost()
                         }
                         // The caches are turned on only once this connection has heard its own probe:

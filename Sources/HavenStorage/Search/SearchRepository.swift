@@ -20,18 +20,12 @@ public struct SearchRepository: Sendable {
     /// A candidate and the facts search filters and ranks it on.
     public struct Found: Sendable {
         public var serviceID: UUID
-        public var status: String
         public var distanceKm: Double?
         public var approximate: Bool
         public var areaMatch: String?
         public var locationID: UUID?
-        public var needs: [String]
-        public var audiences: [String]
-        public var languages: [String]
-        public var interpretation: Bool
-        public var minimumAge: Int?
-        public var maximumAge: Int?
-        public var free: Bool
+        /// Shared with every other search that meets the service (see `SearchFactsCache`).
+        public var facts: Facts
         public var stale: Bool
         /// The key of the service's hours in the search rows (migration 0020); nil without hours.
         var scheduleKey: Int64?
@@ -39,6 +33,15 @@ public struct SearchRepository: Sendable {
         /// deeper pool may hold more (the same for every candidate of one statement).
         public var poolCut: Bool
         public var schedule: WeeklySchedule?
+
+        public var status: String { facts.status }
+        public var needs: [String] { facts.needs }
+        public var audiences: [String] { facts.audiences }
+        public var languages: [String] { facts.languages }
+        public var interpretation: Bool { facts.interpretation }
+        public var minimumAge: Int? { facts.minimumAge }
+        public var maximumAge: Int? { facts.maximumAge }
+        public var free: Bool { facts.free }
     }
 
     /// What a result shows besides its facts, read for the page only.
@@ -126,11 +129,11 @@ public struct SearchRepository: Sendable {
 
     /// Services within `radiusKm` that meet any requested need and pass `prefilter` (the
     /// `perNeed` nearest per need), plus services whose area covers the place (at most `perNeed`
-    /// per need, most local first); then the facts about each, narrowed by free text. `needs`
-    /// empty means any need.
+    /// per need, most local first), narrowed by free text; each with its facts, from `facts`
+    /// where it keeps them. `needs` empty means any need.
     public func find(
         near place: Place, radiusKm: Double, needs: [String], text: String?, prefilter: Prefilter, perNeed: Int,
-        on connection: PostgresConnection
+        facts: SearchFactsCache, now: Date = Date(), on connection: PostgresConnection
     ) async throws -> [Found] {
         let box = Self.degrees(kilometres: radiusKm, atLatitude: place.latitude)
         let areas = Self.mostLocalFirst(place.areaKeys)
@@ -139,9 +142,24 @@ public struct SearchRepository: Sendable {
             boxLongitude: box.longitude, boxLatitude: box.latitude, meters: radiusKm * 1000, perNeed: perNeed,
             areaKeys: areas.map(\.key), areaDepths: areas.map(\.depth), staleAfterDays: staleAfterDays, text: text,
             prefilter: prefilter)
-        var found: [Found] = []
+        var columns = Candidates()
         for try await row in try await connection.execute(statement, logger: logger) {
-            found.append(row)
+            columns = row
+        }
+        let known = try await self.facts(of: columns.serviceIDs, cache: facts, on: connection)
+        let freshSince = now.addingTimeInterval(-Double(staleAfterDays) * 86_400)
+        var found: [Found] = []
+        found.reserveCapacity(columns.serviceIDs.count)
+        for index in columns.serviceIDs.indices {
+            // Retired between the two statements: gone from the directory, so from the search.
+            guard let facts = known[index] else { continue }
+            found.append(
+                Found(
+                    serviceID: columns.serviceIDs[index], distanceKm: columns.distancesKm[index],
+                    approximate: columns.approximate[index], areaMatch: columns.areaKinds[index],
+                    locationID: columns.locationIDs[index], facts: facts,
+                    stale: facts.lastVerifiedAt.map { $0 < freshSince } ?? true,
+                    scheduleKey: columns.scheduleKeys[index], poolCut: columns.poolCut))
         }
         let schedules = try await schedules(of: found, on: connection)
         for index in found.indices {
@@ -205,7 +223,20 @@ public struct SearchRepository: Sendable {
         .sorted { $0.depth < $1.depth }
     }
 
-    /// The candidate query (`search_candidates`, migration 0013), prepared once per connection.
+    /// The candidates as columns, one position per candidate (`search_candidates`, migration
+    /// 0037): one row to send and read instead of about a hundred.
+    struct Candidates {
+        var serviceIDs: [UUID] = []
+        var distancesKm: [Double?] = []
+        var approximate: [Bool] = []
+        var areaKinds: [String?] = []
+        var locationIDs: [UUID?] = []
+        var scheduleKeys: [Int64?] = []
+        var poolCut = false
+    }
+
+    /// The candidate query (`search_candidates`, migrations 0013 and 0037), prepared once per
+    /// connection.
     struct FindStatement: PostgresPreparedStatement {
         static let name = "haven_search_candidates"
         static let bindingDataTypes: [PostgresDataType] = [
@@ -213,8 +244,7 @@ public struct SearchRepository: Sendable {
             .bool, .bool, .text, .int4, .bool,
         ]
         static let sql = """
-            SELECT service_id, status, distance_km, approximate, area_kind, location_id, needs, audiences, languages,
-                   interpretation, minimum_age, maximum_age, free, stale, schedule_key, pool_cut
+            SELECT service_ids, distances_km, approximate, area_kinds, location_ids, schedule_keys, pool_cut
             FROM search_candidates($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             """
 
@@ -252,17 +282,28 @@ public struct SearchRepository: Sendable {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Found {
+        func decodeRow(_ row: PostgresRow) throws -> Candidates {
             // Read by hand, in the order of `sql`'s columns: see `BinaryRowReader`.
             var columns = BinaryRowReader(row)
-            return Found(
-                serviceID: try columns.uuid(), status: try columns.text(), distanceKm: try columns.optionalDouble(),
-                approximate: try columns.bool(), areaMatch: try columns.optionalText(),
-                locationID: try columns.optionalUUID(), needs: try columns.textArray(),
-                audiences: try columns.textArray(), languages: try columns.textArray(),
-                interpretation: try columns.bool(), minimumAge: try columns.optionalInt32(),
-                maximumAge: try columns.optionalInt32(), free: try columns.bool(), stale: try columns.bool(),
-                scheduleKey: try columns.optionalInt64(), poolCut: try columns.bool())
+            let candidates = Candidates(
+                serviceIDs: try columns.uuidArray().map { try Self.required($0) },
+                distancesKm: try columns.doubleArray(), approximate: try columns.boolArray().map { $0 ?? false },
+                areaKinds: try columns.textArrayWithNulls(), locationIDs: try columns.uuidArray(),
+                scheduleKeys: try columns.int64Array(), poolCut: try columns.optionalBool() ?? false)
+            let count = candidates.serviceIDs.count
+            guard
+                [
+                    candidates.distancesKm.count, candidates.approximate.count, candidates.areaKinds.count,
+                    candidates.locationIDs.count, candidates.scheduleKeys.count,
+                ]
+                .allSatisfy({ $0 == count })
+            else { throw StorageError.unexpectedValue("candidate columns of different lengths") }
+            return candidates
+        }
+
+        private static func required<Value>(_ value: Value?) throws -> Value {
+            guard let value else { throw StorageError.unexpectedValue("NULL in a candidate's service") }
+            return value
         }
     }
 
