@@ -15,6 +15,16 @@ struct OpeningStatusTests {
 
     static let weekdays9to5 = [hours("MO,TU,WE,TH,FR", "09:00", "17:00")]
 
+    @Test("times and dates are written with leading zeros, as people and HSDS read them")
+    func writtenForms() {
+        #expect(
+            ["00:00", "09:05", "17:30", "24:00"].map { LocalTime($0)!.description } == [
+                "00:00", "09:05", "17:30", "24:00",
+            ])
+        #expect(CalendarDate("2026-01-02")?.description == "2026-01-02")
+        #expect(CalendarDate("0999-12-31")?.description == "0999-12-31")
+    }
+
     @Test("the same instant is open in one time zone and closed in the next")
     func timeZoneBoundary() throws {
         // Friday 2026-11-20, 22:30 UTC: 16:30 in Chicago, 17:30 in New York.

@@ -14,7 +14,11 @@ public enum TaxonomyCode {
         // Bytes, not characters: codes are ASCII, and search asks this of every need of every
         // candidate (building `ancestor + "."` allocated each time).
         let (code, ancestor) = (code.utf8, ancestor.utf8)
-        guard code.starts(with: ancestor) else { return false }
-        return code.count == ancestor.count || code.dropFirst(ancestor.count).first == UInt8(ascii: ".")
+        let (length, prefix) = (code.count, ancestor.count)
+        // Lengths and the byte after the prefix (both read in constant time) settle most pairs
+        // before any bytes are compared.
+        guard length == prefix || (length > prefix && code[code.index(code.startIndex, offsetBy: prefix)] == 0x2E)
+        else { return false }
+        return code.starts(with: ancestor)
     }
 }

@@ -157,13 +157,20 @@ struct SearchService: Sendable {
         // The wall clock is read once per time zone and minute, not once per candidate: a
         // calendar's arithmetic cost more than scoring a candidate.
         var moments: [String: LocalMoment?] = [:]
+        // Most candidates share a handful of schedules, so each is judged once per search.
+        var statuses: [Int64: OpeningStatus?] = [:]
         let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
-            if let schedule = found.schedule {
-                if moments[schedule.timeZone] == nil {
-                    moments[schedule.timeZone] = localMoment(moment, in: schedule.timeZone)
+            if let schedule = found.schedule, let key = found.scheduleKey {
+                if let known = statuses[key] {
+                    opening = known
+                } else {
+                    if moments[schedule.timeZone] == nil {
+                        moments[schedule.timeZone] = localMoment(moment, in: schedule.timeZone)
+                    }
+                    opening = moments[schedule.timeZone]!.map { schedule.status(at: $0) }
+                    statuses[key] = opening
                 }
-                opening = moments[schedule.timeZone]!.map { schedule.status(at: $0) }
             }
             guard query.admits(found, opening: opening) else { return nil }
             // Scored only: the reasons are written for the page.

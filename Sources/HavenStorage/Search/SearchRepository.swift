@@ -27,8 +27,9 @@ public struct SearchRepository: Sendable {
         /// Shared with every other search that meets the service (see `SearchFactsCache`).
         public var facts: Facts
         public var stale: Bool
-        /// The key of the service's hours in the search rows (migration 0020); nil without hours.
-        var scheduleKey: Int64?
+        /// The key of the service's hours in the search rows (migration 0020): equal keys, equal
+        /// hours. Nil without hours.
+        public internal(set) var scheduleKey: Int64?
         /// A scan of the statement that found this candidate's pool stopped at its limit, so a
         /// deeper pool may hold more (the same for every candidate of one statement).
         public var poolCut: Bool
