@@ -51,6 +51,12 @@ struct SearchPageJSONTests {
         }
     }
 
+    @Test("ids are written lowercase in PostgreSQL's form, as Foundation would write them")
+    func ids() {
+        let ids = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))] + (0..<200).map { _ in UUID() }
+        for id in ids { #expect(id.apiString == id.uuidString.lowercased()) }
+    }
+
     @Test("strings and numbers are spelled as JSONEncoder spells them")
     func spelling() throws {
         var awkward = ""

@@ -125,7 +125,28 @@ struct AccessHandler: Sendable {
 
 extension UUID {
     /// UUIDs in the API are lowercase, as PostgreSQL prints them.
-    var apiString: String { uuidString.lowercased() }
+    ///
+    /// Written by hand: Foundation's `uuidString` goes through C's `snprintf` with sixteen fields,
+    /// and a page of search results writes about sixty of them.
+    var apiString: String {
+        String(unsafeUninitializedCapacity: 36) { text in
+            withUnsafeBytes(of: uuid) { bytes in
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    text[at] = Self.hexDigits[Int(byte >> 4)]
+                    text[at + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 // The contract's role enum and the domain's are the same list (a test holds them together), so
