@@ -17,7 +17,7 @@ CROSS JOIN LATERAL search_candidates(b.lon, b.lat, b.needs, b.box_lon, b.box_lat
 WHERE b.id = :q \gset
 SELECT service_id, status, needs, audiences, languages, interpretation, minimum_age, maximum_age, free,
        last_verified_at
-FROM search_services WHERE service_id = ANY(:'ids'::uuid[]);
+FROM search_services WHERE service_id = ANY(:ids::uuid[]);
 SELECT f.service_id, f.name, f.organization_id, f.organization_name, f.url, f.phone, l.name,
        CASE WHEN l.confidential AND NOT :full_locations THEN NULL ELSE
            (SELECT ad.address_1 || ', ' || ad.city || ', ' || ad.state_province || ' ' || ad.postal_code
