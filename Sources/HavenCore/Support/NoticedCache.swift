@@ -68,15 +68,7 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// The answer kept for `key`, when it may still be used.
     @inlinable
     public func value(for key: Key, now: Date = Date()) -> Value? {
-        let instant = ContinuousClock.now
-        return state.withLock { state -> Value? in
-            guard state.listening, let entry = state.entries[key] else { return nil }
-            guard entry.until > instant, entry.validUntil.map({ $0 > now }) ?? true else {
-                state.entries[key] = nil
-                return nil
-            }
-            return entry.value
-        }
+        values(for: [key], now: now)[0]
     }
 
     /// The answers kept for `keys`, in their order: one lock and one clock reading for many keys.

@@ -35,10 +35,7 @@ struct BinaryRowReader {
     }
 
     mutating func bool() throws -> Bool {
-        guard var bytes = try next(.bool), let byte = bytes.readInteger(as: UInt8.self) else {
-            throw Self.malformed(.bool)
-        }
-        return byte != 0
+        try required(optionalBool())
     }
 
     mutating func optionalDouble() throws -> Double? {
@@ -62,23 +59,7 @@ struct BinaryRowReader {
     /// A one-dimensional `text[]` without NULL elements (what `array_agg` and array literals of
     /// codes give); NULL reads as empty.
     mutating func textArray() throws -> [String] {
-        guard var bytes = try next(.textArray) else { return [] }
-        guard let dimensions = bytes.readInteger(as: Int32.self), bytes.readInteger(as: Int32.self) != nil,
-            bytes.readInteger(as: UInt32.self) != nil
-        else { throw Self.malformed(.textArray) }
-        if dimensions == 0 { return [] }
-        guard dimensions == 1, let count = bytes.readInteger(as: Int32.self), count >= 0,
-            bytes.readInteger(as: Int32.self) != nil
-        else { throw Self.malformed(.textArray) }
-        var values: [String] = []
-        values.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            guard let length = bytes.readInteger(as: Int32.self), length >= 0,
-                let value = bytes.readString(length: Int(length))
-            else { throw Self.malformed(.textArray) }
-            values.append(value)
-        }
-        return values
+        try textArrayWithNulls().map { try required($0) }
     }
 
     mutating func optionalBool() throws -> Bool? {
