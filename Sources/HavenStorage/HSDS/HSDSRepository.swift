@@ -228,7 +228,9 @@ private struct Selection {
                      JOIN search_area_keys k ON k.area_key IN ('national', 'state:' || z.state,
                                                               'county:' || z.state || ':' || z.county, 'zip:' || z.zip)
                      WHERE z.zip = \(postcode) AND k.need = '*' AND k.service_id = s.id)
-             OR EXISTS (SELECT 1 FROM zip_codes z JOIN search_area_shapes sh ON ST_Intersects(sh.area, z.point::geometry)
+             OR EXISTS (SELECT 1 FROM zip_codes z JOIN search_area_shapes sh
+                          ON sh.keyed && search_need_keyed('*', z.point::geometry)
+                             AND ST_Intersects(sh.area, z.point::geometry)
                         WHERE z.zip = \(postcode) AND sh.need = '*' AND sh.service_id = s.id)
              OR (NOT EXISTS (SELECT 1 FROM service_areas sa WHERE sa.service_id = s.id) AND \(withoutAreas)))
             """)
