@@ -56,7 +56,7 @@ psql "$url" -q -c "\\copy bench_queries (id, zip, needs) FROM '$work/queries.csv
 # Both runs start with the search tables in PostgreSQL's buffer cache.
 psql "$url" -q -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" -c "SELECT sum(pg_prewarm(c)) AS pages_prewarmed FROM unnest(
   ARRAY['search_points', 'search_points_keyed_idx', 'search_services', 'search_services_pkey', 'search_area_keys',
-        'search_area_keys_pkey', 'search_area_keys_reading_idx', 'search_area_shapes', 'search_area_shapes_need_area_idx', 'zip_codes']::regclass[]) c"
+        'search_area_keys_pkey', 'search_area_keys_reading_idx', 'search_area_shapes', 'search_area_shapes_keyed_idx', 'zip_codes']::regclass[]) c"
 
 HAVEN_PORT=$PORT HAVEN_LOG_LEVEL=warning HAVEN_RATE_LIMIT_TOKEN=100000000 HAVEN_RATE_LIMIT_ADDRESS=100000000 \
   HAVEN_DB_POOL_SIZE=${POOL:-$((2 * $(nproc)))} $HAVEN serve > "$work/server.log" 2>&1 &
