@@ -130,6 +130,9 @@ public enum HavenApplication {
                     logger: dependencies.logger),
                 // Innermost, so it runs after authentication and the token's rate limit.
                 SearchPageMiddleware(search: search),
+                // Inside the search page, which writes `next_cursor` itself: only the generated
+                // handlers' lists come through here.
+                ListCursorMiddleware(operations: document.listOperations),
             ]
         )
         return HavenRouter(router: router, routes: routes)

@@ -30,6 +30,7 @@ struct CrisisContactTests {
                     #expect(page.status == .ok)
                     contacts += page.json["data"] as? [[String: Any]] ?? []
                     cursor = page.json["next_cursor"] as? String
+                    if cursor == nil { #expect(page.json["next_cursor"] is NSNull, "the last page says null") }
                 } while cursor != nil && contacts.count < 100
                 #expect(contacts.count >= 15)
                 let lifeline = try #require(contacts.first { $0["slug"] as? String == "988-lifeline" })
@@ -154,6 +155,7 @@ struct CrisisContactTests {
                     uri: "/v1/search/crisis-contacts?zip=60614&at=2026-11-23T16:00:00Z&language=es", method: .get,
                     headers: headers)
                 #expect(chicago.status == .ok)
+                #expect(chicago.json["next_cursor"] is NSNull, "one page, and it says so")
                 let results = try #require(chicago.json["data"] as? [[String: Any]])
                 let order = results.compactMap { $0["slug"] as? String }
                 #expect(Array(order.prefix(2)) == ["demo-cook-county-line", "demo-illinois-line"])

@@ -58,6 +58,7 @@ struct DirectoryReferenceTests {
                     #expect(data.count <= 25)
                     codes += data.compactMap { $0["code"] as? String }
                     cursor = page.json["next_cursor"] as? String
+                    if cursor == nil { #expect(page.json["next_cursor"] is NSNull, "the last page says null") }
                     pages += 1
                 } while cursor != nil && pages < 20
                 #expect(codes.count >= 60)

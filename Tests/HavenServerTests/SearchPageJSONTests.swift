@@ -6,11 +6,13 @@ import Testing
 
 @Suite("Search pages written without JSONEncoder")
 struct SearchPageJSONTests {
-    /// What the generated server would have sent for the same value.
+    /// What the generated server would have sent for the same value, `next_cursor: null`
+    /// included (`ListCursorMiddleware`).
     static func reference(_ list: Components.Schemas.SearchResultList) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(list))
+        let bytes = Array(try encoder.encode(list))
+        return ListEnvelope.addingNullCursor(to: bytes) ?? bytes
     }
 
     static func result(

@@ -18,10 +18,8 @@ enum SearchPageJSON {
             try json.write(result)
         }
         json.append("]")
-        if let cursor = list.nextCursor {
-            json.append(",\"next_cursor\":")
-            json.string(cursor)
-        }
+        json.append(",\"next_cursor\":")
+        if let cursor = list.nextCursor { json.string(cursor) } else { json.append("null") }
         json.append("}")
         return json.bytes
     }
