@@ -161,6 +161,7 @@ struct DirectoryValidationTests {
             ("state", { $0.address?.stateProvince = "Illinois" }, "/address/state_province"),
             ("postal code", { $0.address?.postalCode = "ABCDE" }, "/address/postal_code"),
             ("time zone", { $0.timeZone = "Chicago" }, "/time_zone"),
+            ("fixed-offset time zone", { $0.timeZone = "Etc/GMT+6" }, "/time_zone"),
             ("type", { $0.locationType = "building" }, "/location_type"),
         ]
         for (rule, breakIt, pointer) in cases {
@@ -203,6 +204,38 @@ struct DirectoryValidationTests {
         let elsewhere = LocationPlacement.problems(
             zip: "60614", kilometresFromOwnZIP: 1_500, kilometresFromNearestZIP: 1)
         #expect(elsewhere.first?.detail.contains("1500 km from ZIP code 60614") == true)
+    }
+
+    @Test("hours are kept in a place's own zone: fixed offsets and unknown names are refused, each saying why")
+    func timeZoneNames() throws {
+        for zone in ["America/Chicago", "America/Indiana/Indianapolis", "Pacific/Honolulu", "UTC", "Etc/UTC"] {
+            #expect(WeeklySchedule.timeZoneProblem(zone) == nil, "\(zone)")
+        }
+        let reversed = try #require(WeeklySchedule.timeZoneProblem("Etc/GMT+5"))
+        #expect(reversed.contains("fixed offset") && reversed.contains("reversed"))
+        #expect(WeeklySchedule.timeZoneProblem("Etc/GMT-10")?.contains("fixed offset") == true)
+        for unknown in ["Mars/Olympus", "EST", "Central", ""] {
+            #expect(WeeklySchedule.timeZoneProblem(unknown)?.contains("is not an IANA time zone") == true, "\(unknown)")
+        }
+    }
+
+    @Test("a location's time zone must be one kept near its point, compared by the clocks")
+    func locationTimeZone() {
+        let chicago = ["America/Chicago"]
+        let wrong = LocationPlacement.timeZoneProblems("America/Los_Angeles", nearbyTimeZones: chicago)
+        #expect(wrong.map(\.pointer) == ["/time_zone"])
+        #expect(wrong.first?.detail.contains("nearby ZIP codes keep America/Chicago") == true)
+        #expect(LocationPlacement.timeZoneProblems("America/Chicago", nearbyTimeZones: chicago).isEmpty)
+        // Another name for the same clocks, and a point near a border, are both fine.
+        #expect(LocationPlacement.timeZoneProblems("America/Detroit", nearbyTimeZones: ["America/New_York"]).isEmpty)
+        #expect(
+            LocationPlacement.timeZoneProblems(
+                "America/New_York", nearbyTimeZones: ["America/Chicago", "America/Indiana/Indianapolis"]
+            ).isEmpty)
+        // Arizona keeps no summer time: Denver's clocks match Phoenix's only in winter.
+        #expect(LocationPlacement.timeZoneProblems("America/Phoenix", nearbyTimeZones: ["America/Denver"]).count == 1)
+        #expect(LocationPlacement.timeZoneProblems(nil, nearbyTimeZones: chicago).isEmpty)
+        #expect(LocationPlacement.timeZoneProblems("America/Chicago", nearbyTimeZones: []).isEmpty)
     }
 
     @Test("two special openings on one day are allowed (a split Christmas Eve)")

@@ -355,6 +355,18 @@ struct ServiceCurationTests {
                         (detail?["detail"] as? String)?.contains(" km from ") == true, "\(String(describing: detail))")
                 }
 
+                // Los Angeles time for a Chicago office would show it open two hours after it closed.
+                let wrongZone = try await client.execute(
+                    uri: "/v1/locations", method: .post, headers: Self.headers(curator, json: true),
+                    body: ByteBuffer(
+                        string:
+                            #"{"organization_id": "\#(organizationID)", "name": "Wrong clock", "latitude": 41.88, "longitude": -87.63, "time_zone": "America/Los_Angeles"}"#
+                    ))
+                expectProblem(wrongZone, .unprocessableContent, type: "urn:haven:problem:validation")
+                let zoneError = (wrongZone.json["errors"] as? [[String: Any]])?.first
+                #expect(zoneError?["pointer"] as? String == "/time_zone")
+                #expect((zoneError?["detail"] as? String)?.contains("America/Chicago") == true)
+
                 let read = try await client.execute(
                     uri: "/v1/organizations/\(organizationID)", method: .get, headers: Self.headers(advocate))
                 #expect(read.json["location_count"] as? Int == 1)

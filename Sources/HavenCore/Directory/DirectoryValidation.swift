@@ -118,10 +118,8 @@ struct DirectoryValidation {
 
     func schedule(_ input: ServiceInput.Schedule, at pointer: String) -> WeeklySchedule? {
         var valid = true
-        if !WeeklySchedule.isKnownTimeZone(input.timeZone) {
-            fail(
-                "\(pointer)/time_zone", "'\(input.timeZone.prefix(60))' is not an IANA time zone (e.g. America/Chicago)"
-            )
+        if let problem = WeeklySchedule.timeZoneProblem(input.timeZone) {
+            fail("\(pointer)/time_zone", problem)
             valid = false
         }
         var hours: [OpeningHours] = []

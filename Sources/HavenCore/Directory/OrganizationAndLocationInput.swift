@@ -168,13 +168,10 @@ public struct LocationInput: Sendable, Equatable, Codable {
         draft.latitude = latitude
         draft.longitude = longitude
         if let timeZone {
-            if WeeklySchedule.isKnownTimeZone(timeZone) {
-                draft.timeZone = timeZone
+            if let problem = WeeklySchedule.timeZoneProblem(timeZone) {
+                errors.append(FieldError(pointer: "/time_zone", detail: problem))
             } else {
-                errors.append(
-                    FieldError(
-                        pointer: "/time_zone",
-                        detail: "'\(timeZone.prefix(60))' is not an IANA time zone (e.g. America/Chicago)"))
+                draft.timeZone = timeZone
             }
         }
         draft.confidential = confidential ?? false
@@ -298,4 +295,30 @@ public enum LocationPlacement {
         }
         return []
     }
+
+    /// A time zone no ZIP code near the point keeps: a location's hours are judged in its zone,
+    /// so Los Angeles time for a Chicago office would tell a family it is open two hours after it
+    /// closed. Zones are compared by their clocks in January and in July, either side of daylight
+    /// saving time, so America/Detroit fits where America/New_York is kept. Nothing is said
+    /// when no zone is given or no ZIP code is known near the point.
+    public static func timeZoneProblems(_ timeZone: String?, nearbyTimeZones: [String]) -> [FieldError] {
+        guard let timeZone, let zone = TimeZone(identifier: timeZone), !nearbyTimeZones.isEmpty else { return [] }
+        let clocks = { (zone: TimeZone) in referenceInstants.map { zone.secondsFromGMT(for: $0) } }
+        let own = clocks(zone)
+        let nearby = nearbyTimeZones.compactMap { TimeZone(identifier: $0) }
+        guard !nearby.isEmpty, !nearby.contains(where: { clocks($0) == own }) else { return [] }
+        return [
+            FieldError(
+                pointer: "/time_zone",
+                detail:
+                    "'\(timeZone.prefix(60))' is not the time kept where this location is (nearby ZIP codes keep "
+                    + "\(nearbyTimeZones.prefix(3).joined(separator: ", "))); its hours would be judged at the wrong hour"
+            )
+        ]
+    }
+
+    /// Mid-January and mid-July: winter and summer time wherever the United States keeps either.
+    static let referenceInstants = [
+        Date(timeIntervalSince1970: 1_768_478_400), Date(timeIntervalSince1970: 1_784_116_800),
+    ]
 }

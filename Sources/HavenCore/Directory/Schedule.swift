@@ -148,9 +148,21 @@ public struct WeeklySchedule: Sendable, Equatable {
         self.exceptions = exceptions
     }
 
-    public static func isKnownTimeZone(_ identifier: String) -> Bool {
-        identifier.contains("/") && TimeZone(identifier: identifier) != nil
-            || identifier == "UTC"
+    /// Why hours cannot be kept in `identifier`, said for the person who typed it; nil when they
+    /// can. A place's own zone (America/Chicago) follows its clocks through daylight saving time.
+    /// The fixed offsets under `Etc/` do not, and their signs run backwards (Etc/GMT+5 is five
+    /// hours *behind* UTC), so hours kept in one would be an hour wrong half the year, or ten
+    /// hours wrong, and a family told a line is open when it is not.
+    public static func timeZoneProblem(_ identifier: String) -> String? {
+        if identifier == "UTC" || identifier == "Etc/UTC" { return nil }
+        if identifier.hasPrefix("Etc/") && TimeZone(identifier: identifier) != nil {
+            return "'\(identifier.prefix(60))' is a fixed offset without daylight saving time, and its sign is "
+                + "reversed; use the place's own time zone (e.g. America/Chicago)"
+        }
+        guard identifier.contains("/"), TimeZone(identifier: identifier) != nil else {
+            return "'\(identifier.prefix(60))' is not an IANA time zone (e.g. America/Chicago)"
+        }
+        return nil
     }
 }
 

@@ -246,10 +246,8 @@ public struct HavenImportRules: Sendable {
                         "a confidential location needs an intake phone and an approximate point")
                 }
             }
-            if let zone = extensions.value(extra, "time_zone"), !WeeklySchedule.isKnownTimeZone(zone) {
-                rules.error(
-                    HavenPackageExtension.locations, extra, "time_zone",
-                    "'\(zone.prefix(60))' is not an IANA time zone (e.g. America/Chicago)")
+            if let zone = extensions.value(extra, "time_zone"), let problem = WeeklySchedule.timeZoneProblem(zone) {
+                rules.error(HavenPackageExtension.locations, extra, "time_zone", problem)
             }
         }
     }
@@ -310,11 +308,9 @@ public struct HavenImportRules: Sendable {
             }
             let extra = table.value(row, "id").flatMap { extensionRows[FieldValueRules.key($0)] }
             if let extra, let extensions, let zone = extensions.value(extra, "time_zone"),
-                !WeeklySchedule.isKnownTimeZone(zone)
+                let problem = WeeklySchedule.timeZoneProblem(zone)
             {
-                rules.error(
-                    HavenPackageExtension.schedules, extra, "time_zone",
-                    "'\(zone.prefix(60))' is not an IANA time zone (e.g. America/Chicago)")
+                rules.error(HavenPackageExtension.schedules, extra, "time_zone", problem)
             }
             let roundTheClock =
                 extra.flatMap { extensions?.value($0, "open_24_7") }.flatMap(FieldValueRules.booleanValue) ?? false

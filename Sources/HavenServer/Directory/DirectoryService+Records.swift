@@ -113,8 +113,8 @@ extension DirectoryService {
         }
     }
 
-    /// What only the database can tell: the organization exists, and the point is where the
-    /// address (or at least the United States) is.
+    /// What only the database can tell: the organization exists, the point is where the address
+    /// (or at least the United States) is, and the time zone is the one kept there.
     private func checkReferences(of draft: LocationDraft, on connection: PostgresConnection) async throws {
         var errors: [FieldError] = []
         if let organization = draft.organizationID, !(try await organizations.exists(organization, on: connection)) {
@@ -126,6 +126,7 @@ extension DirectoryService {
                 latitude: latitude, longitude: longitude, zip: zip, on: connection)
             errors += LocationPlacement.problems(
                 zip: zip, kilometresFromOwnZIP: distances.fromZIP, kilometresFromNearestZIP: distances.fromNearest)
+            errors += LocationPlacement.timeZoneProblems(draft.timeZone, nearbyTimeZones: distances.nearbyTimeZones)
         }
         if !errors.isEmpty { throw AccessFailure.invalid(errors) }
     }

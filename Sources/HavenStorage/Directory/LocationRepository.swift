@@ -100,19 +100,28 @@ public struct LocationRepository: Sendable {
     /// How far a point lies from the centre of ZIP code `zip` (nil when Haven does not know it)
     /// and from the nearest ZIP code's centre, in kilometres.
     public func distances(latitude: Double, longitude: Double, zip: String?, on connection: PostgresConnection)
-        async throws -> (fromZIP: Double?, fromNearest: Double)
+        async throws -> (fromZIP: Double?, fromNearest: Double, nearbyTimeZones: [String])
     {
+        // The zones of the ZIP codes within 100 km, and of the nearest one however far: near a
+        // zone's border both sides are among them.
         let rows = try await connection.query(
             """
             WITH given AS (SELECT ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography AS point)
             SELECT (SELECT ST_Distance(z.point, given.point) / 1000 FROM zip_codes z WHERE z.zip = \(zip)),
                    COALESCE((SELECT ST_Distance(z.point, given.point) / 1000 FROM zip_codes z
-                             ORDER BY z.point <-> given.point LIMIT 1), 0)
+                             ORDER BY z.point <-> given.point LIMIT 1), 0),
+                   ARRAY(SELECT DISTINCT zone.time_zone FROM (
+                             (SELECT z.time_zone FROM zip_codes z ORDER BY z.point <-> given.point LIMIT 1)
+                             UNION ALL
+                             SELECT z.time_zone FROM zip_codes z WHERE ST_DWithin(z.point, given.point, 100000)
+                         ) zone ORDER BY zone.time_zone)
             FROM given
             """,
             logger: logger)
-        for try await (fromZIP, fromNearest) in rows.decode((Double?, Double).self) { return (fromZIP, fromNearest) }
-        return (nil, 0)
+        for try await (fromZIP, fromNearest, zones) in rows.decode((Double?, Double, [String]).self) {
+            return (fromZIP, fromNearest, zones)
+        }
+        return (nil, 0, [])
     }
 
     /// Child rows get ids derived from their parent, so replacing them on a reseed writes the
