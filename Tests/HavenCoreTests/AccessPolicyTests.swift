@@ -35,4 +35,14 @@ struct AccessPolicyTests {
         }
         #expect(AccessPolicy.decide(.revokeToken, caller: nil, relationship: .own) == .unauthenticated)
     }
+
+    @Test("records that stay within an organization or with their user are the ones whose 404s are recorded")
+    func hiddenRecords() {
+        for hidden in [Operation.getFamily, .getPlan, .getReferral, .getVolunteer, .updateMentorMatch, .revokeToken] {
+            #expect(AccessPolicy.hidesRecords(hidden), "\(hidden)")
+        }
+        for open in [Operation.getService, .getCrisisContact, .searchServices, .listVolunteers, .getUser, .whoami] {
+            #expect(!AccessPolicy.hidesRecords(open), "\(open)")
+        }
+    }
 }

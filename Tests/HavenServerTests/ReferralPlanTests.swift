@@ -325,6 +325,15 @@ struct ReferralPlanTests {
                     uri: "/v1/plans/\(plan)", method: .get,
                     headers: try Self.headers(world.fixture.outsiders[.advocate]))
                 #expect(outsider.status == .notFound)
+                // A plan that does not exist is recorded the same way, so the two answers take
+                // as long as each other: how fast a 404 comes back says nothing.
+                let absent = UUID().uuidString.lowercased()
+                let absentPlan = try await client.execute(
+                    uri: "/v1/plans/\(absent)", method: .get,
+                    headers: try Self.headers(world.fixture.outsiders[.advocate]))
+                #expect(absentPlan.status == .notFound)
+                #expect(
+                    try await Self.auditCount(database, action: "getPlan", record: absent, outcome: "denied") == 1)
 
                 #expect(try await Self.auditCount(database, action: "createPlan", record: plan) == 1)
                 #expect(try await Self.auditCount(database, action: "replacePlan", record: plan) == 1)

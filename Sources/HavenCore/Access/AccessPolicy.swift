@@ -225,6 +225,16 @@ public enum AccessPolicy {
 }
 
 extension AccessPolicy {
+    /// Whether the operation's records stay within an organization, or with their user, so that
+    /// one out of the caller's scope answers exactly like one that does not exist. Read from the
+    /// record rule above, so the two cannot drift apart.
+    public static func hidesRecords(_ operation: Operation) -> Bool {
+        Role.allCases.contains { role in
+            let caller = Caller(userID: "", tokenID: "", role: role, organizationID: nil)
+            return decide(operation, caller: caller, relationship: .otherOrganization) == .outOfScope
+        }
+    }
+
     /// Who sees a confidential location whole (address, exact point). Everyone else gets the
     /// intake phone and an approximate area: a shelter's address must never reach the wrong
     /// hands through a referral directory.

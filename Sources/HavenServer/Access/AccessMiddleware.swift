@@ -58,10 +58,18 @@ struct AccessMiddleware: ServerMiddleware {
                 }
             } catch {
                 // A record of another organization answers 404 like an absent one, and the
-                // attempt is recorded: probing for families' ids leaves a trace.
+                // attempt is recorded: probing for families' ids leaves a trace. An absent
+                // record of the same kinds is recorded too, so that the two cannot be told
+                // apart by how long the answer took either. Only where the path names the record
+                // alone: a missing version of a plan the caller may see is not a denial.
                 switch AccessFailure(unwrapping: error) {
                 case .outOfScope(let type, let id), .outOfScopeField(let type, let id, _):
                     await recordDenial(operation, caller: caller, scope: scope, record: (type, id))
+                case .notFound where AccessPolicy.hidesRecords(operation) && metadata.pathParameters.count <= 1:
+                    let id = metadata.pathParameters["id"].flatMap { UUID(uuidString: String($0)) }
+                    let type = Self.recordType(ofPath: request.path ?? "")
+                    await recordDenial(
+                        operation, caller: caller, scope: scope, record: type.flatMap { type in id.map { (type, $0) } })
                 default: break
                 }
                 throw error
@@ -76,6 +84,24 @@ struct AccessMiddleware: ServerMiddleware {
             if let caller { try tokenLimiter.spend(caller.tokenID) }
             await recordDenial(operation, caller: caller, scope: scope)
             throw HTTPProblem(.forbidden, detail: "Your role does not allow this.")
+        }
+    }
+
+    /// The kind of record a path names, as audit rows call it (`/v1/families/{id}/plans` names
+    /// a family).
+    static func recordType(ofPath path: String) -> String? {
+        let segments = path.prefix { $0 != "?" }.split(separator: "/")
+        guard segments.count >= 3, segments[0] == "v1" else { return nil }
+        return switch segments[1] {
+        case "families": "family"
+        case "plans": "plan"
+        case "referrals": "referral"
+        case "volunteers": "volunteer"
+        case "mentor-matches": "mentor_match"
+        case "consents": "consent"
+        case "tokens": "token"
+        case "users": "user"
+        default: nil
         }
     }
 

@@ -169,8 +169,7 @@ struct AccessService: Sendable {
             guard let requested = UUID(uuidString: userID) else { throw AccessFailure.notFound }
             let relationship: Relationship = userID.lowercased() == caller.userID ? .own : .otherOrganization
             guard AccessPolicy.decide(.listTokens, caller: caller, relationship: relationship) == .allow else {
-                await recordDenial(scope, action: "listTokens", recordType: "user", recordID: requested)
-                throw AccessFailure.notFound
+                throw AccessFailure.outOfScope(recordType: "user", recordID: requested)
             }
             owner = requested
         }
@@ -215,8 +214,7 @@ struct AccessService: Sendable {
         let relationship: Relationship =
             token.userID.uuidString.lowercased() == caller.userID ? .own : .otherOrganization
         guard AccessPolicy.decide(.revokeToken, caller: caller, relationship: relationship) == .allow else {
-            await recordDenial(scope, action: "revokeToken", recordType: "token", recordID: id)
-            throw AccessFailure.notFound
+            throw AccessFailure.outOfScope(recordType: "token", recordID: id)
         }
         try await postgres.transaction(logger: logger) { connection in
             _ = try await tokens.revoke(id: id, on: connection)
@@ -244,11 +242,6 @@ struct AccessService: Sendable {
             return found
         }
         return Paging.page(found, limit: limit) { String($0.seq) }
-    }
-
-    /// Records an attempt on a record outside the caller's scope.
-    func recordDenial(_ scope: RequestScope, action: String, recordType: String, recordID: UUID) async {
-        await audit.recordDenial(scope.event(action, record: (recordType, recordID)), using: postgres)
     }
 }
 
