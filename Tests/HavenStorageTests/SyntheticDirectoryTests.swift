@@ -7,7 +7,9 @@ import Testing
 
 @Suite("Benchmark data")
 struct SyntheticDirectoryTests {
-    @Test("generated services are searchable, reported as they go, and their search tables vacuumed and analyzed")
+    @Test(
+        "generated services are searchable, reported as they go, and their search tables in map order, vacuumed and analyzed"
+    )
     func generates() async throws {
         try await TestDatabaseCluster.shared.withReferenceDatabase { database in
             try await database.withClient { client in
@@ -45,6 +47,16 @@ struct SyntheticDirectoryTests {
                     #expect(analyses >= 1, "\(table) was not analyzed")
                 }
                 #expect(tables == ["search_area_keys", "search_area_shapes", "search_points"])
+                // In map order: CLUSTER marks the index it ordered the table by.
+                let ordered = try await client.query(
+                    """
+                    SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                    WHERE i.indisclustered AND i.indrelid IN ('search_points'::regclass, 'search_area_shapes'::regclass)
+                    ORDER BY 1
+                    """, logger: logger)
+                var indexes: [String] = []
+                for try await index in ordered.decode(String.self) { indexes.append(index) }
+                #expect(indexes == ["search_area_shapes_keyed_idx", "search_points_keyed_idx"])
             }
         }
     }

@@ -16,7 +16,8 @@ public struct SyntheticDirectory: Sendable {
     }
 
     /// Adds `services` services (and a location each, and one organization per five) in batches,
-    /// reporting progress after each batch; then rebuilds their search rows and statistics.
+    /// reporting progress after each batch; then rebuilds their search rows, puts them in map
+    /// order and refreshes their statistics.
     public func generate(services: Int, batch: Int = 50_000, progress: @Sendable (String) -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.query(
@@ -59,6 +60,12 @@ public struct SyntheticDirectory: Sendable {
             }
             refreshed = to
             progress("\(refreshed) of \(services) services indexed for search")
+        }
+        // Written service by service, a need's nearby rows sit one to a page; a search reads them
+        // in map order (see `SearchTableOrder`).
+        try await client.withConnection { connection in
+            _ = try await SearchTableOrder(logger: logger).reorder(
+                lockWait: .seconds(60), on: connection, progress: progress)
         }
         progress("updating planner statistics and visibility maps")
         try await client.withConnection { connection in
