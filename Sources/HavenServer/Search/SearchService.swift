@@ -161,10 +161,11 @@ struct SearchService: Sendable {
         var statuses: [Int64: OpeningStatus?] = [:]
         let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
-            if let schedule = found.schedule, let key = found.scheduleKey {
+            if let kept = found.keptSchedule, let key = found.scheduleKey {
                 if let known = statuses[key] {
                     opening = known
                 } else {
+                    let schedule = kept.schedule
                     if moments[schedule.timeZone] == nil {
                         moments[schedule.timeZone] = localMoment(moment, in: schedule.timeZone)
                     }

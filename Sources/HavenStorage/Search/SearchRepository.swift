@@ -33,7 +33,10 @@ public struct SearchRepository: Sendable {
         /// A scan of the statement that found this candidate's pool stopped at its limit, so a
         /// deeper pool may hold more (the same for every candidate of one statement).
         public var poolCut: Bool
-        public var schedule: WeeklySchedule?
+        /// Shared with every candidate that keeps the same hours (see `KeptSchedule`).
+        public internal(set) var keptSchedule: KeptSchedule?
+
+        public var schedule: WeeklySchedule? { keptSchedule?.schedule }
 
         public var status: String { facts.status }
         public var needs: [String] { facts.needs }
@@ -164,7 +167,7 @@ public struct SearchRepository: Sendable {
         }
         let schedules = try await schedules(of: found, on: connection)
         for index in found.indices {
-            found[index].schedule = found[index].scheduleKey.flatMap { schedules[$0] ?? nil }
+            found[index].keptSchedule = found[index].scheduleKey.flatMap { schedules[$0] ?? nil }
         }
         return found
     }
@@ -172,10 +175,10 @@ public struct SearchRepository: Sendable {
     /// The candidates' hours by key: decoded once per key for the life of the server, read from
     /// the database only for keys it has not met yet.
     private func schedules(of found: [Found], on connection: PostgresConnection) async throws
-        -> [Int64: WeeklySchedule?]
+        -> [Int64: KeptSchedule?]
     {
         var known = Self.decodedSchedules.withLock { cache in
-            var known: [Int64: WeeklySchedule?] = [:]
+            var known: [Int64: KeptSchedule?] = [:]
             for key in found.lazy.compactMap(\.scheduleKey) where known[key] == nil {
                 if let schedule = cache[key] { known[key] = schedule }
             }
@@ -198,9 +201,9 @@ public struct SearchRepository: Sendable {
             WHERE service_id = ANY(\(services)) AND schedule_key = ANY(\(Array(unknown.keys)))
             """,
             logger: logger)
-        var read: [Int64: WeeklySchedule?] = [:]
+        var read: [Int64: KeptSchedule?] = [:]
         for try await (key, json) in rows.decode((Int64, String).self) {
-            read[key] = Self.decodeSchedule(json)
+            read[key] = Self.decodeSchedule(json).map(KeptSchedule.init)
         }
         Self.decodedSchedules.withLock { cache in
             if cache.count + read.count > Self.decodedSchedulesLimit { cache.removeAll(keepingCapacity: true) }
@@ -397,7 +400,7 @@ public struct SearchRepository: Sendable {
     /// Decoded schedules by key. Most services share a handful of schedules ("weekdays 9 to 5" in
     /// a few time zones), and decoding JSON for every candidate of every search was a fifth of
     /// the server's CPU. Emptied when full, so memory stays bounded whatever the data.
-    private static let decodedSchedules = Mutex<[Int64: WeeklySchedule?]>([:])
+    private static let decodedSchedules = Mutex<[Int64: KeptSchedule?]>([:])
     static let decodedSchedulesLimit = 4096
 
     private static func decodeSchedule(_ json: String) -> WeeklySchedule? {
@@ -445,4 +448,13 @@ extension NoticedCache where Key == SearchRepository.DetailsKey, Value == Search
     public convenience init() {
         self.init(lifetime: .seconds(300), capacity: 50_000)
     }
+}
+
+/// A service's decoded hours, shared by reference: a candidate is copied several times while it
+/// is ranked, and a schedule held by value (a time zone and two arrays) cost three reference
+/// counts per copy, about a twentieth of the server's time on a search.
+public final class KeptSchedule: Sendable {
+    public let schedule: WeeklySchedule
+
+    init(_ schedule: WeeklySchedule) { self.schedule = schedule }
 }
