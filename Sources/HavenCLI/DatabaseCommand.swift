@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HavenCore
 import HavenStorage
 import Logging
 import PostgresNIO
@@ -113,12 +114,9 @@ struct Database: AsyncParsableCommand {
                 }
             }
             for table in reordered {
-                let seconds =
-                    Double(table.duration.components.seconds)
-                    + Double(table.duration.components.attoseconds) / 1e18
                 say(
-                    "\(table.table) in map order: about \(table.rows.formatted()) rows, \(String(format: "%.1f", seconds)) s"
-                )
+                    "\(table.table) in map order: about \(table.rows.formatted()) rows, "
+                        + "\(String(format: "%.1f", table.duration.inSeconds)) s")
             }
         }
     }
