@@ -5,6 +5,7 @@ import HavenServer
 import HavenStorage
 import Hummingbird
 import Logging
+import NIOPosix
 import PostgresNIO
 
 struct Serve: AsyncParsableCommand {
@@ -34,6 +35,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Database connections the server opens at start and keeps. [env: HAVEN_DB_POOL_SIZE] (default: 20)")
     var dbPoolSize: Int?
+
+    @Option(
+        help:
+            "Threads that serve connections, and the database pool's. [env: HAVEN_EVENT_LOOPS] (default: half the cores, at least 1)"
+    )
+    var eventLoops: Int?
 
     @Option(help: "Requests a minute from one client address. [env: HAVEN_RATE_LIMIT_ADDRESS] (default: 1200)")
     var rateLimitAddress: Int?
@@ -89,6 +96,12 @@ struct Serve: AsyncParsableCommand {
             publicURL: try publicBaseURL()
         )
         let poolSize = try intSetting(dbPoolSize, "HAVEN_DB_POOL_SIZE", default: 20, in: 1...1_000)
+        // Each request runs on its connection's loop (`pinnedHTTP1`). Half the cores, because
+        // PostgreSQL's backends do about half of a search's work and by default share the machine.
+        let loops = try intSetting(
+            eventLoops, "HAVEN_EVENT_LOOPS", default: max(1, System.coreCount / 2), in: 1...System.coreCount * 4)
+        // Lives as long as the process, as NIO's own shared group does: `serve` ends with it.
+        let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let migrations = try database.migrations()
         let guideDirectory = setting(languageGuideDir, "HAVEN_LANGUAGE_GUIDE_DIR", default: "Seeds/reference")!
         let languageGuide: LanguageGuide
@@ -103,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         let postgres = PostgresClient(
             configuration: try .serving(
                 url, connections: poolSize),
+            eventLoopGroup: eventLoopGroup,
             backgroundLogger: logger.forPostgres()
         )
         let dependencies = ServerDependencies(
@@ -113,7 +127,8 @@ struct Serve: AsyncParsableCommand {
         var app = HavenApplication.buildApplication(
             router: router,
             dependencies: dependencies,
-            configuration: configuration
+            configuration: configuration,
+            eventLoopGroup: eventLoopGroup
         ) { _ in
             logger.notice("Haven is serving on http://\(configuration.host):\(configuration.port)")
         }

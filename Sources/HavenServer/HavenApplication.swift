@@ -3,6 +3,7 @@ import HavenStorage
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import OpenAPIHummingbird
 import PostgresNIO
 import ServiceLifecycle
@@ -145,6 +146,7 @@ public enum HavenApplication {
         router: HavenRouter,
         dependencies: ServerDependencies,
         configuration: ServerConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> Application<RouterResponder<HavenRequestContext>> {
         // Building the responder adds the HEAD twin of every GET; the table is read after it so
@@ -153,13 +155,14 @@ public enum HavenApplication {
         router.routes.install(router.router.routes.map { (method: $0.method, path: $0.path.description) })
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            server: .pinnedHTTP1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Haven"
             ),
             services: [dependencies.postgres] + (dependencies.changes.map { [$0] } ?? []),
             onServerRunning: onServerRunning,
+            eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: dependencies.logger
         )
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
+import NIOPosix
 import Testing
 
 @testable import HavenServer
@@ -91,6 +92,31 @@ struct HTTPBehaviourTests {
                 let response = try await client.execute(uri: "/test/echo", method: .post, body: big)
                 expectProblem(response, .contentTooLarge, type: "urn:haven:problem:body-too-large")
                 #expect(await reached.count == 1)
+            }
+        }
+    }
+
+    @Test("a request runs on its connection's event loop, and heavy work leaves it for the shared pool")
+    func pinnedToEventLoop() async throws {
+        try await cluster.withMigratedDatabase { database in
+            try await ServerHarness.withServer(
+                database: database,
+                addRoutes: { router in
+                    router.get("/test/threads") { _, _ -> String in
+                        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+                        let away = try await awayFromEventLoops { MultiThreadedEventLoopGroup.currentEventLoop == nil }
+                        let back = MultiThreadedEventLoopGroup.currentEventLoop
+                        return [loop != nil, away, loop != nil && back === loop].map(String.init).joined(separator: " ")
+                    }
+                }
+            ) { client in
+                for _ in 0..<3 {
+                    let response = try await client.execute(uri: "/test/threads", method: .get)
+                    #expect(response.status == .ok)
+                    // On an event loop; on the shared pool inside `awayFromEventLoops`; back on
+                    // the same loop after it.
+                    #expect(String(buffer: response.body) == "true true true")
+                }
             }
         }
     }

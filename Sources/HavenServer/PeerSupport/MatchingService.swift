@@ -109,7 +109,8 @@ struct MatchingService: Sendable {
         let caller = try OrganizationScope.caller(scope)
         guard let id = UUID(uuidString: familyID) else { throw AccessFailure.notFound }
         let limit = try Paging.limit(limit)
-        return try await postgres.withConnection { connection in
+        // A roster of thousands of volunteers takes milliseconds to decrypt and score.
+        return try await awayFromEventLoops { try await postgres.withConnection { connection in
             let family = try await family(id, on: connection)
             try OrganizationScope.authorize(
                 .suggestMentors, caller, organization: family.organizationID, record: ("family", id))
@@ -122,7 +123,7 @@ struct MatchingService: Sendable {
                 result.suggestions, result.exclusions,
                 Dictionary(uniqueKeysWithValues: roster.map { ($0.id, $0.draft.name) })
             )
-        }
+        } }
     }
 
     struct PlanResult: Sendable {
@@ -177,8 +178,11 @@ struct MatchingService: Sendable {
                 volunteerNames: Dictionary(uniqueKeysWithValues: current.map { ($0.id, $0.draft.name) }),
                 waiting: waiting.count)
         }
-        if commit { return try await postgres.transaction(logger: logger) { try await work($0) } }
-        return try await postgres.withConnection { try await work($0) }
+        // Decrypting and planning a whole waiting list computes for up to a few seconds.
+        return try await awayFromEventLoops {
+            if commit { return try await postgres.transaction(logger: logger) { try await work($0) } }
+            return try await postgres.withConnection { try await work($0) }
+        }
     }
 
     // MARK: Matches
