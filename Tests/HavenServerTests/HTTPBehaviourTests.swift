@@ -25,6 +25,19 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test("a generated request id is a random, lowercase, version-4 UUID")
+    func generatedRequestIDs() {
+        let ids = (0..<200).map { _ in RequestIDMiddleware.newID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let characters = Array(id)
+            #expect(UUID(uuidString: id) != nil)
+            #expect(id == id.lowercased())
+            #expect(characters[14] == "4")
+            #expect("89ab".contains(characters[19]))
+        }
+    }
+
     @Test("a caller's plain X-Request-Id is echoed; an unsafe one is replaced")
     func requestIDs() async throws {
         try await cluster.withMigratedDatabase { database in

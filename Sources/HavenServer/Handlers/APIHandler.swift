@@ -3,7 +3,10 @@ import OpenAPIRuntime
 
 /// The generated `APIProtocol`, implemented by forwarding each operation to the handler of its
 /// area. Handlers stay thin: parse, call domain code, encode.
-struct APIHandler: APIProtocol {
+///
+/// A class: the generated server copies its handler for every request, and as a struct that
+/// copy retained each of the services' clients and caches, dozens of reference counts a request.
+final class APIHandler: APIProtocol {
     let operations: OperationsHandler
     let access: AccessHandler
     let directory: DirectoryHandler
@@ -12,6 +15,14 @@ struct APIHandler: APIProtocol {
     let matching: MatchingHandler
     let plans: PlanHandler
     let hsds: HSDSHandler
+
+    init(
+        operations: OperationsHandler, access: AccessHandler, directory: DirectoryHandler, search: SearchHandler,
+        volunteers: VolunteerHandler, matching: MatchingHandler, plans: PlanHandler, hsds: HSDSHandler
+    ) {
+        (self.operations, self.access, self.directory, self.search) = (operations, access, directory, search)
+        (self.volunteers, self.matching, self.plans, self.hsds) = (volunteers, matching, plans, hsds)
+    }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await operations.getHealth(input)

@@ -15,13 +15,27 @@ struct RequestIDMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let requestID = request.headers[Self.headerName].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
+        let requestID = request.headers[Self.headerName].flatMap(Self.acceptable) ?? Self.newID()
         // Hummingbird reads this key for `context.id`; replacing it keeps one id per request.
         context.logger[metadataKey: "hb.request.id"] = .string(requestID)
         let scope = RequestScope(requestID: requestID, clientAddress: context.clientAddress)
         var response = try await RequestScope.$current.withValue(scope) { try await next(request, context) }
         response.headers[Self.headerName] = requestID
         return response
+    }
+
+    /// A random (version 4) UUID, lowercase. From the system's generator (one `getrandom` call):
+    /// on Linux, Foundation's `UUID()` opens, reads and closes `/dev/urandom` every time, three
+    /// system calls on every request that brings no id of its own.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        let uuid = withUnsafeMutableBytes(of: &bytes) { raw -> uuid_t in
+            raw[6] = raw[6] & 0x0F | 0x40  // version 4
+            raw[8] = raw[8] & 0x3F | 0x80  // RFC 4122 variant
+            return raw.load(as: uuid_t.self)
+        }
+        return UUID(uuid: uuid).uuidString.lowercased()
     }
 
     /// Ids from callers are echoed into logs and headers, so only short, plain ones are kept.
