@@ -110,20 +110,22 @@ struct MatchingService: Sendable {
         guard let id = UUID(uuidString: familyID) else { throw AccessFailure.notFound }
         let limit = try Paging.limit(limit)
         // A roster of thousands of volunteers takes milliseconds to decrypt and score.
-        return try await awayFromEventLoops { try await postgres.withConnection { connection in
-            let family = try await family(id, on: connection)
-            try OrganizationScope.authorize(
-                .suggestMentors, caller, organization: family.organizationID, record: ("family", id))
-            let roster = try await volunteers.roster(organization: family.organizationID, on: connection)
-            let moment = now()
-            let result = MentorScoring.suggest(
-                for: seeker(family, at: moment), among: roster.map { mentor($0, at: moment) }, limit: limit)
-            try await audit.record(scope.event("suggestMentors", record: ("family", id)), on: connection)
-            return (
-                result.suggestions, result.exclusions,
-                Dictionary(uniqueKeysWithValues: roster.map { ($0.id, $0.draft.name) })
-            )
-        } }
+        return try await awayFromEventLoops {
+            try await postgres.withConnection { connection in
+                let family = try await family(id, on: connection)
+                try OrganizationScope.authorize(
+                    .suggestMentors, caller, organization: family.organizationID, record: ("family", id))
+                let roster = try await volunteers.roster(organization: family.organizationID, on: connection)
+                let moment = now()
+                let result = MentorScoring.suggest(
+                    for: seeker(family, at: moment), among: roster.map { mentor($0, at: moment) }, limit: limit)
+                try await audit.record(scope.event("suggestMentors", record: ("family", id)), on: connection)
+                return (
+                    result.suggestions, result.exclusions,
+                    Dictionary(uniqueKeysWithValues: roster.map { ($0.id, $0.draft.name) })
+                )
+            }
+        }
     }
 
     struct PlanResult: Sendable {

@@ -97,9 +97,14 @@ struct SearchService: Sendable {
         let fullLocations = try DirectoryService.view(for: scope) == .full
         // Later pages judge opening hours at the first page's moment (see `SearchCursor`).
         let moment = after?.moment ?? Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        return try await postgres.withConnection { connection in
-            let labels = try await labels(of: query.request.needs, on: connection)
-            let unknown = query.request.needs.filter { labels[$0] == nil }
+        // A connection is held for the statements only: ranking, the page and its JSON run after
+        // it is back in the pool, so the next search's statement need not wait for them.
+        var pool = after?.pool ?? Self.candidatePools[0]
+        let firstPool = pool
+        let (labels, place, firstFound) = try await postgres.withConnection {
+            connection -> ([String: String], SearchRepository.Place, [SearchRepository.Found]) in
+            let known = try await self.labels(of: query.request.needs, on: connection)
+            let unknown = query.request.needs.filter { known[$0] == nil }
             let unknownAudiences = try await taxonomies.unknownCodes(query.audiences, in: .audiences, on: connection)
             if !unknown.isEmpty || !unknownAudiences.isEmpty {
                 throw AccessFailure.invalid(
@@ -108,45 +113,56 @@ struct SearchService: Sendable {
                             FieldError(pointer: "/audience", detail: "'\($0)' is not an audience")
                         })
             }
-            let place = try await place(of: query.location, on: connection)
-            var pool = after?.pool ?? Self.candidatePools[0]
-            var ranked: [(key: RankKey, hit: SearchHit)]
-            while true {
-                let found = try await repository.find(
-                    near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
-                    prefilter: query.prefilter, perNeed: pool, facts: caches.facts, now: now, on: connection)
-                ranked = rank(found, for: query, labels: labels, now: moment)
-                // Later pages keep their first page's pool, so every result shows exactly once. The
-                // statement says whether a scan stopped at its limit (migration 0030): it counts
-                // the rows each scan read, which can be more than the services they came to (a
-                // service with several offices nearby). With free text the server cannot tell what
-                // the text left out, so it looks deeper anyway.
-                guard after == nil, ranked.count <= limit,
-                    query.text != nil || found.first?.poolCut == true,
-                    let deeper = Self.candidatePools.first(where: { $0 > pool })
-                else { break }
-                pool = deeper
-            }
-            let remaining = after.map { cursor in ranked.filter { cursor.key < $0.key } } ?? ranked
-            let next =
-                remaining.count > limit
-                ? SearchCursor(key: remaining[limit - 1].key, pool: pool, moment: moment).encoded : nil
-            // Names, phones and addresses for the page only (a confidential address stays hidden
-            // outside the curator and admin roles).
-            let page = remaining.prefix(limit).map(\.hit)
-            let details = try await repository.details(
-                of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
-                cache: caches.details, on: connection)
-            let shown = page.compactMap { hit -> SearchHit? in
-                // Retired since the candidates were read: gone from the directory, so from the page.
-                guard let shown = details[hit.found.serviceID] else { return nil }
-                var explained = SearchHit(
-                    found: hit.found, opening: hit.opening, request: query.request, labels: labels, explained: true)
-                explained.details = shown
-                return explained
-            }
-            return Page(items: shown, nextCursor: next)
+            let place = try await self.place(of: query.location, on: connection)
+            return (
+                known, place, try await candidates(query, near: place, perNeed: firstPool, now: now, on: connection)
+            )
         }
+        var found = firstFound
+        var ranked: [(key: RankKey, hit: SearchHit)]
+        while true {
+            ranked = rank(found, for: query, labels: labels, now: moment)
+            // Later pages keep their first page's pool, so every result shows exactly once. The
+            // statement says whether a scan stopped at its limit (migration 0030): it counts the
+            // rows each scan read, which can be more than the services they came to (a service
+            // with several offices nearby). With free text the server cannot tell what the text
+            // left out, so it looks deeper anyway.
+            guard after == nil, ranked.count <= limit,
+                query.text != nil || found.first?.poolCut == true,
+                let deeper = Self.candidatePools.first(where: { $0 > pool })
+            else { break }
+            pool = deeper
+            found = try await postgres.withConnection { connection in
+                try await candidates(query, near: place, perNeed: deeper, now: now, on: connection)
+            }
+        }
+        let remaining = after.map { cursor in ranked.filter { cursor.key < $0.key } } ?? ranked
+        let next =
+            remaining.count > limit
+            ? SearchCursor(key: remaining[limit - 1].key, pool: pool, moment: moment).encoded : nil
+        // Names, phones and addresses for the page only (a confidential address stays hidden
+        // outside the curator and admin roles).
+        let page = remaining.prefix(limit).map(\.hit)
+        let details = try await repository.details(
+            of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
+            cache: caches.details, from: postgres)
+        let shown = page.compactMap { hit -> SearchHit? in
+            // Retired since the candidates were read: gone from the directory, so from the page.
+            guard let shown = details[hit.found.serviceID] else { return nil }
+            var explained = SearchHit(
+                found: hit.found, opening: hit.opening, request: query.request, labels: labels, explained: true)
+            explained.details = shown
+            return explained
+        }
+        return Page(items: shown, nextCursor: next)
+    }
+
+    private func candidates(
+        _ query: Query, near place: SearchRepository.Place, perNeed: Int, now: Date, on connection: PostgresConnection
+    ) async throws -> [SearchRepository.Found] {
+        try await repository.find(
+            near: place, radiusKm: query.request.radiusKm, needs: query.request.needs, text: query.text,
+            prefilter: query.prefilter, perNeed: perNeed, facts: caches.facts, now: now, on: connection)
     }
 
     /// The candidates the filters admit, scored and in ranking order.

@@ -329,10 +329,11 @@ public struct SearchRepository: Sendable {
     ///
     /// Kept in `cache` while its listener hears `haven_directory` notices (migration 0024), so a
     /// page seen before costs no statement: a change to a service, its organization, a location
-    /// or an address empties the cache as soon as it commits.
+    /// or an address empties the cache as soon as it commits. A connection is taken from
+    /// `postgres` only for what the cache does not hold.
     public func details(
         of page: [(service: UUID, location: UUID?)], fullLocations: Bool, cache: SearchDetailsCache,
-        on connection: PostgresConnection
+        from postgres: PostgresClient
     ) async throws -> [UUID: Details] {
         let ticket = cache.ticket()
         var details: [UUID: Details] = [:]
@@ -345,9 +346,14 @@ public struct SearchRepository: Sendable {
         let statement = DetailsStatement(
             services: missing.map(\.service), locations: missing.map { $0.location ?? Self.noLocation },
             fullLocations: fullLocations)
-        for try await (id, shown) in try await connection.execute(statement, logger: logger) {
-            details[id] = shown
+        let read = try await postgres.withConnection { connection in
+            var read: [UUID: Details] = [:]
+            for try await (id, shown) in try await connection.execute(statement, logger: logger) {
+                read[id] = shown
+            }
+            return read
         }
+        details.merge(read) { _, new in new }
         if let ticket {
             for key in missing {
                 if let shown = details[key.service] { cache.store(shown, for: key, ticket: ticket) }
