@@ -64,6 +64,10 @@ public enum HavenApplication {
                 limiter: RateLimiter(limit: configuration.requestsPerMinutePerAddress))
         )
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
+        // Innermost, so that a body failing as it is gathered still meets ProblemMiddleware. Bodies
+        // of known length are in memory already; the limit only keeps a huge one from being
+        // copied into a second buffer.
+        router.add(middleware: WholeBodyMiddleware(limit: 8 << 20))
 
         let databaseLogger = dependencies.logger.forPostgres()
         let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)

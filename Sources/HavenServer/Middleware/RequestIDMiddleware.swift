@@ -24,16 +24,17 @@ struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    /// A random (version 4) UUID, lowercase. From the system's generator (one `getrandom` call):
-    /// on Linux, Foundation's `UUID()` opens, reads and closes `/dev/urandom` every time, three
-    /// system calls on every request that brings no id of its own.
+    /// A random (version 4) UUID, lowercase. Its sixteen bytes come from one `arc4random_buf`
+    /// call, which is one `getrandom` system call: on Linux, Foundation's `UUID()` opens, reads
+    /// and closes `/dev/urandom` every time, three system calls on every request that brings no
+    /// id of its own, and the generator's `next()` is a system call per eight bytes.
     static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
-        let uuid = withUnsafeMutableBytes(of: &bytes) { raw -> uuid_t in
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { raw in
+            // A tuple of sixteen bytes always has an address.
+            arc4random_buf(raw.baseAddress!, raw.count)
             raw[6] = raw[6] & 0x0F | 0x40  // version 4
             raw[8] = raw[8] & 0x3F | 0x80  // RFC 4122 variant
-            return raw.load(as: uuid_t.self)
         }
         return UUID(uuid: uuid).uuidString.lowercased()
     }
