@@ -49,11 +49,14 @@ public struct SearchCandidate: Sendable, Equatable {
     /// At the moment asked; nil when the service publishes no hours.
     public var opening: OpeningStatus?
     public var stale: Bool
+    /// Which requested needs `serviceNeeds` meet, bit `i` for the request's `needs[i]`, when a
+    /// `NeedMatcher` already worked it out for the request; nil to compare the codes.
+    public var metNeeds: UInt64?
 
     public init(
         serviceNeeds: [String], distanceKm: Double?, approximate: Bool = false, areaMatch: String? = nil,
         languages: [String] = [], interpretation: Bool = false, minimumAge: Int? = nil, maximumAge: Int? = nil,
-        opening: OpeningStatus? = nil, stale: Bool = false
+        opening: OpeningStatus? = nil, stale: Bool = false, metNeeds: UInt64? = nil
     ) {
         self.serviceNeeds = serviceNeeds
         self.distanceKm = distanceKm
@@ -65,6 +68,7 @@ public struct SearchCandidate: Sendable, Equatable {
         self.maximumAge = maximumAge
         self.opening = opening
         self.stale = stale
+        self.metNeeds = metNeeds
     }
 }
 
@@ -106,7 +110,11 @@ public enum SearchScoring {
 
         // Needs.
         var unmet: [String] = []
-        for need in request.needs where !meets(need, candidate.serviceNeeds) { unmet.append(need) }
+        let metBits = request.needs.count < 64 ? candidate.metNeeds : nil
+        for (index, need) in request.needs.enumerated() {
+            let met = metBits.map { $0 & (1 << UInt64(index)) != 0 } ?? meets(need, candidate.serviceNeeds)
+            if !met { unmet.append(need) }
+        }
         if request.needs.isEmpty {
             score += weights.needs
         } else {

@@ -27,19 +27,22 @@ struct SearchParameters: Sendable, Equatable {
 struct SearchHit: Sendable {
     let found: SearchRepository.Found
     let opening: OpeningStatus?
+    /// The requested needs it meets, from ranking's `NeedMatcher`; nil when it compared codes.
+    let metNeeds: UInt64?
     var match: SearchMatch
     var details: SearchRepository.Details?
 
     /// Scored by `SearchScoring`; with its reasons only when `explained`.
     init(
-        found: SearchRepository.Found, opening: OpeningStatus?, request: SearchRequest, labels: [String: String],
-        explained: Bool
+        found: SearchRepository.Found, opening: OpeningStatus?, metNeeds: UInt64?, request: SearchRequest,
+        labels: [String: String], explained: Bool
     ) {
-        (self.found, self.opening) = (found, opening)
+        (self.found, self.opening, self.metNeeds) = (found, opening, metNeeds)
         let candidate = SearchCandidate(
             serviceNeeds: found.needs, distanceKm: found.distanceKm, approximate: found.approximate,
             areaMatch: found.areaMatch, languages: found.languages, interpretation: found.interpretation,
-            minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale)
+            minimumAge: found.minimumAge, maximumAge: found.maximumAge, opening: opening, stale: found.stale,
+            metNeeds: metNeeds)
         match = SearchScoring.match(candidate, for: request, needLabels: labels, explained: explained)
     }
 }
@@ -150,7 +153,8 @@ struct SearchService: Sendable {
             // Retired since the candidates were read: gone from the directory, so from the page.
             guard let shown = details[hit.found.serviceID] else { return nil }
             var explained = SearchHit(
-                found: hit.found, opening: hit.opening, request: query.request, labels: labels, explained: true)
+                found: hit.found, opening: hit.opening, metNeeds: hit.metNeeds, request: query.request, labels: labels,
+                explained: true)
             explained.details = shown
             return explained
         }
@@ -175,6 +179,9 @@ struct SearchService: Sendable {
         var moments: [String: LocalMoment?] = [:]
         // Most candidates share a handful of schedules, so each is judged once per search.
         var statuses: [Int64: OpeningStatus?] = [:]
+        var matcher =
+            query.request.needs.isEmpty
+            ? nil : NeedMatcher(needs: query.request.needs, codes: NeedNumbering.shared.codes)
         let hits = found.compactMap { found -> SearchHit? in
             var opening: OpeningStatus?
             if let kept = found.keptSchedule, let key = found.scheduleKey {
@@ -189,10 +196,12 @@ struct SearchService: Sendable {
                     statuses[key] = opening
                 }
             }
-            guard query.admits(found, opening: opening) else { return nil }
+            let met = found.facts.needNumbers.flatMap { matcher?.met($0) }
+            guard query.admits(found, opening: opening, metNeeds: met) else { return nil }
             // Scored only: the reasons are written for the page.
             return SearchHit(
-                found: found, opening: opening, request: query.request, labels: labels, explained: false)
+                found: found, opening: opening, metNeeds: met, request: query.request, labels: labels,
+                explained: false)
         }
         // Keys are built once and sorted with the hits' positions: sorting the hits themselves
         // moved whole results around on every swap.
@@ -444,8 +453,9 @@ struct SearchService: Sendable {
                 age: request.age)
         }
 
-        /// The filters: what the family cannot use is left out, not just ranked lower.
-        func admits(_ found: SearchRepository.Found, opening: OpeningStatus?) -> Bool {
+        /// The filters: what the family cannot use is left out, not just ranked lower. `metNeeds`
+        /// is `NeedMatcher`'s answer for the candidate, when it has one.
+        func admits(_ found: SearchRepository.Found, opening: OpeningStatus?, metNeeds: UInt64?) -> Bool {
             if !includeClosed && found.status != "active" { return false }
             if !includeStale && found.stale { return false }
             if free && !found.free { return false }
@@ -455,8 +465,12 @@ struct SearchService: Sendable {
             if let age = request.age, age < (found.minimumAge ?? 0) || age > (found.maximumAge ?? 120) { return false }
             for audience in audiences where !SearchScoring.meets(audience, found.audiences) { return false }
             if (openNow || openAt != nil) && opening?.isOpen != true { return false }
-            if !request.needs.isEmpty && !request.needs.contains(where: { SearchScoring.meets($0, found.needs) }) {
-                return false
+            if !request.needs.isEmpty {
+                if let metNeeds {
+                    if metNeeds == 0 { return false }
+                } else if !request.needs.contains(where: { SearchScoring.meets($0, found.needs) }) {
+                    return false
+                }
             }
             return true
         }

@@ -11,6 +11,8 @@ extension SearchRepository {
     public final class Facts: Sendable {
         public let status: String
         public let needs: [String]
+        /// `needs` numbered by `NeedNumbering.shared`, for `NeedMatcher`; nil once it is full.
+        public let needNumbers: [UInt16]?
         public let audiences: [String]
         public let languages: [String]
         public let interpretation: Bool
@@ -24,6 +26,7 @@ extension SearchRepository {
             minimumAge: Int?, maximumAge: Int?, free: Bool, lastVerifiedAt: Date?
         ) {
             (self.status, self.needs, self.audiences, self.languages) = (status, needs, audiences, languages)
+            needNumbers = NeedNumbering.shared.numbers(of: needs)
             (self.interpretation, self.minimumAge, self.maximumAge) = (interpretation, minimumAge, maximumAge)
             (self.free, self.lastVerifiedAt) = (free, lastVerifiedAt)
         }
