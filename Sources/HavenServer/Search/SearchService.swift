@@ -122,7 +122,7 @@ struct SearchService: Sendable {
             )
         }
         var found = firstFound
-        var ranked: [(key: RankKey, hit: SearchHit)]
+        var ranked: Ranking
         while true {
             ranked = rank(found, for: query, labels: labels, now: moment)
             // Later pages keep their first page's pool, so every result shows exactly once. The
@@ -130,7 +130,7 @@ struct SearchService: Sendable {
             // rows each scan read, which can be more than the services they came to (a service
             // with several offices nearby). With free text the server cannot tell what the text
             // left out, so it looks deeper anyway.
-            guard after == nil, ranked.count <= limit,
+            guard after == nil, ranked.order.count <= limit,
                 query.text != nil || found.first?.poolCut == true,
                 let deeper = Self.candidatePools.first(where: { $0 > pool })
             else { break }
@@ -139,13 +139,13 @@ struct SearchService: Sendable {
                 try await candidates(query, near: place, perNeed: deeper, now: now, on: connection)
             }
         }
-        let remaining = after.map { cursor in ranked.filter { cursor.key < $0.key } } ?? ranked
+        let remaining = after.map { cursor in ranked.order.filter { cursor.key < $0.key } } ?? ranked.order
         let next =
             remaining.count > limit
             ? SearchCursor(key: remaining[limit - 1].key, pool: pool, moment: moment).encoded : nil
         // Names, phones and addresses for the page only (a confidential address stays hidden
         // outside the curator and admin roles).
-        let page = remaining.prefix(limit).map(\.hit)
+        let page = remaining.prefix(limit).map { ranked.hits[$0.index] }
         let details = try await repository.details(
             of: page.map { ($0.found.serviceID, $0.found.locationID) }, fullLocations: fullLocations,
             cache: caches.details, from: postgres)
@@ -169,10 +169,17 @@ struct SearchService: Sendable {
             prefilter: query.prefilter, perNeed: perNeed, facts: caches.facts, now: now, on: connection)
     }
 
-    /// The candidates the filters admit, scored and in ranking order.
+    /// The candidates the filters admit, scored, and their ranking order. Hits stay where they
+    /// were scored: only the page's are copied out, not the whole pool's.
+    struct Ranking {
+        var hits: [SearchHit]
+        /// Best first: each hit's key and its place in `hits`.
+        var order: [(key: RankKey, index: Int)]
+    }
+
     private func rank(
         _ found: [SearchRepository.Found], for query: Query, labels: [String: String], now: Date
-    ) -> [(key: RankKey, hit: SearchHit)] {
+    ) -> Ranking {
         let moment = query.openAt ?? now
         // The wall clock is read once per time zone and minute, not once per candidate: a
         // calendar's arithmetic cost more than scoring a candidate.
@@ -205,9 +212,8 @@ struct SearchService: Sendable {
         }
         // Keys are built once and sorted with the hits' positions: sorting the hits themselves
         // moved whole results around on every swap.
-        return hits.indices.map { (key: RankKey(hits[$0]), index: $0) }
-            .sorted { $0.key < $1.key }
-            .map { (key: $0.key, hit: hits[$0.index]) }
+        return Ranking(
+            hits: hits, order: hits.indices.map { (key: RankKey(hits[$0]), index: $0) }.sorted { $0.key < $1.key })
     }
 
     /// The local date and time at `instant` in `zone`, from the cache when another search asked
