@@ -38,9 +38,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Threads that serve connections, and the database pool's. [env: HAVEN_EVENT_LOOPS] (default: half the cores, at least 1)"
+            "Threads that serve connections. [env: HAVEN_EVENT_LOOPS] (default: half the cores, at least 1)"
     )
     var eventLoops: Int?
+
+    @Option(help: "Threads the database pool's connections run on. [env: HAVEN_DATABASE_LOOPS] (default: 1)")
+    var databaseLoops: Int?
 
     @Option(help: "Requests a minute from one client address. [env: HAVEN_RATE_LIMIT_ADDRESS] (default: 1200)")
     var rateLimitAddress: Int?
@@ -100,8 +103,14 @@ struct Serve: AsyncParsableCommand {
         // PostgreSQL's backends do about half of a search's work and by default share the machine.
         let loops = try intSetting(
             eventLoops, "HAVEN_EVENT_LOOPS", default: max(1, System.coreCount / 2), in: 1...System.coreCount * 4)
-        // Lives as long as the process, as NIO's own shared group does: `serve` ends with it.
+        // The pool's connections get threads of their own, so a search's statement is read and
+        // its connection handed back as soon as PostgreSQL answers, not after the requests queued
+        // on a busy connection thread (see docs/search.md).
+        let databaseLoops = try intSetting(
+            databaseLoops, "HAVEN_DATABASE_LOOPS", default: 1, in: 1...System.coreCount * 4)
+        // Both live as long as the process, as NIO's own shared group does: `serve` ends with them.
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
+        let databaseLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: databaseLoops)
         let migrations = try database.migrations()
         let guideDirectory = setting(languageGuideDir, "HAVEN_LANGUAGE_GUIDE_DIR", default: "Seeds/reference")!
         let languageGuide: LanguageGuide
@@ -116,13 +125,13 @@ struct Serve: AsyncParsableCommand {
         let postgres = PostgresClient(
             configuration: try .serving(
                 url, connections: poolSize),
-            eventLoopGroup: eventLoopGroup,
+            eventLoopGroup: databaseLoopGroup,
             backgroundLogger: logger.forPostgres()
         )
         let dependencies = ServerDependencies(
             postgres: postgres, migrations: migrations, cipher: FieldCipher(keys: keys), logger: logger,
             languageGuide: languageGuide,
-            changes: try ChangeListener(url: url, logger: logger.forPostgres()))
+            changes: try ChangeListener(url: url, logger: logger.forPostgres()), databaseLoops: databaseLoopGroup)
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         var app = HavenApplication.buildApplication(
             router: router,

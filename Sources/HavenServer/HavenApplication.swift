@@ -25,12 +25,17 @@ public struct ServerDependencies: Sendable {
     /// Services' facts and results' details that search met before: answer only while
     /// `changes` is listening.
     public let searchCaches: SearchCaches
+    /// The threads `postgres`'s connections run on, when they have their own (`haven serve`):
+    /// a search's statements are then read on them (see `withDatabaseConnection`).
+    public let databaseLoops: (any EventLoopGroup)?
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
-        languageGuide: LanguageGuide = LanguageGuide(rules: []), changes: ChangeListener? = nil
+        languageGuide: LanguageGuide = LanguageGuide(rules: []), changes: ChangeListener? = nil,
+        databaseLoops: (any EventLoopGroup)? = nil
     ) {
         self.postgres = postgres
+        self.databaseLoops = databaseLoops
         self.migrations = migrations
         self.cipher = cipher
         self.logger = logger
@@ -73,7 +78,7 @@ public enum HavenApplication {
         let migrator = Migrator(client: dependencies.postgres, files: dependencies.migrations, logger: databaseLogger)
         let searchService = SearchService(
             postgres: dependencies.postgres, logger: databaseLogger, staleAfterDays: configuration.staleAfterDays,
-            caches: dependencies.searchCaches)
+            caches: dependencies.searchCaches, databaseLoops: dependencies.databaseLoops)
         let search = SearchHandler(
             service: searchService,
             crisis: CrisisSearch(

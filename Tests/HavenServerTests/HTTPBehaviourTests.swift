@@ -4,6 +4,7 @@ import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import NIOPosix
+import PostgresNIO
 import Testing
 
 @testable import HavenServer
@@ -131,6 +132,33 @@ struct HTTPBehaviourTests {
                     #expect(String(buffer: response.body) == "true true true")
                 }
             }
+        }
+    }
+
+    @Test("a statement run for a request is read on the database pool's thread, and the request comes back to its own")
+    func databaseThread() async throws {
+        try await cluster.withMigratedDatabase { database in
+            let databaseLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let requestLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            try await PostgresClient.withClient(
+                url: database.url, eventLoopGroup: databaseLoops, logger: database.logger
+            ) { postgres in
+                let requestLoop = requestLoops.next()
+                let threads = try await withTaskExecutorPreference(EventLoopTaskExecutor(requestLoop)) {
+                    let inside = try await withDatabaseConnection(postgres, on: databaseLoops) { connection in
+                        let answer = try await connection.query("SELECT 1", logger: database.logger)
+                            .collect().count
+                        return (answer, databaseLoops.next().inEventLoop, requestLoop.inEventLoop)
+                    }
+                    return (inside, requestLoop.inEventLoop)
+                }
+                #expect(threads.0.0 == 1)
+                #expect(threads.0.1, "the statement's reply is read on the database pool's thread")
+                #expect(!threads.0.2)
+                #expect(threads.1, "the request continues on its own thread")
+            }
+            try await databaseLoops.shutdownGracefully()
+            try await requestLoops.shutdownGracefully()
         }
     }
 

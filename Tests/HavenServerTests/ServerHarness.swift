@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 import Testing
@@ -25,14 +26,21 @@ enum ServerHarness {
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let logger = logger ?? database.logger
-        let postgres = PostgresClient(configuration: try .init(database.url), backgroundLogger: logger.forPostgres())
+        // The pool on threads of its own, as `haven serve` runs it, so every HTTP test's search
+        // reads its statements there.
+        let databaseLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { databaseLoops.shutdownGracefully { _ in } }
+        let postgres = PostgresClient(
+            configuration: try .init(database.url), eventLoopGroup: databaseLoops,
+            backgroundLogger: logger.forPostgres())
         // The token cache and its listener as `haven serve` runs them, so every HTTP test goes
         // through both.
         let dependencies = ServerDependencies(
             postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
             languageGuide: try LanguageGuideFiles.load(
                 directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")),
-            changes: try changes ?? .patient(url: database.url, logger: logger.forPostgres()))
+            changes: try changes ?? .patient(url: database.url, logger: logger.forPostgres()),
+            databaseLoops: databaseLoops)
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(

@@ -75,9 +75,15 @@ struct SearchService: Sendable {
     /// server hears of directory changes.
     let caches: SearchCaches
     let staleAfterDays: Int
+    /// Where the candidates' statements are read (`withDatabaseConnection`).
+    let databaseLoops: (any EventLoopGroup)?
 
-    init(postgres: PostgresClient, logger: Logger, staleAfterDays: Int, caches: SearchCaches) {
+    init(
+        postgres: PostgresClient, logger: Logger, staleAfterDays: Int, caches: SearchCaches,
+        databaseLoops: (any EventLoopGroup)? = nil
+    ) {
         self.postgres = postgres
+        self.databaseLoops = databaseLoops
         self.caches = caches
         self.staleAfterDays = staleAfterDays
         repository = SearchRepository(logger: logger, staleAfterDays: staleAfterDays)
@@ -104,7 +110,7 @@ struct SearchService: Sendable {
         // it is back in the pool, so the next search's statement need not wait for them.
         var pool = after?.pool ?? Self.candidatePools[0]
         let firstPool = pool
-        let (labels, place, firstFound) = try await postgres.withConnection {
+        let (labels, place, firstFound) = try await withDatabaseConnection(postgres, on: databaseLoops) {
             connection -> ([String: String], SearchRepository.Place, [SearchRepository.Found]) in
             let known = try await self.labels(of: query.request.needs, on: connection)
             let unknown = query.request.needs.filter { known[$0] == nil }
@@ -135,7 +141,7 @@ struct SearchService: Sendable {
                 let deeper = Self.candidatePools.first(where: { $0 > pool })
             else { break }
             pool = deeper
-            found = try await postgres.withConnection { connection in
+            found = try await withDatabaseConnection(postgres, on: databaseLoops) { connection in
                 try await candidates(query, near: place, perNeed: deeper, now: now, on: connection)
             }
         }

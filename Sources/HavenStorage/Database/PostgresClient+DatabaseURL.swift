@@ -107,6 +107,7 @@ extension PostgresClient {
     public static func withClient<T: Sendable>(
         url: DatabaseURL,
         maximumConnections: Int = 4,
+        eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup,
         logger: Logger,
         _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
@@ -116,6 +117,7 @@ extension PostgresClient {
         backgroundLogger.logLevel = .error
         let client = PostgresClient(
             configuration: try Configuration(url, maximumConnections: maximumConnections),
+            eventLoopGroup: eventLoopGroup,
             backgroundLogger: backgroundLogger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
