@@ -46,7 +46,7 @@ struct ClientTests {
         let haven = try Self.havenExecutable()
         for (variable, value) in [
             ("HAVEN_RATE_LIMIT_TOKEN", "0"), ("HAVEN_DB_POOL_SIZE", "0"), ("HAVEN_PORT", "70000"),
-            ("HAVEN_MAX_BODY_BYTES", "-5"),
+            ("HAVEN_MAX_BODY_BYTES", "-5"), ("HAVEN_EVENT_LOOPS", "0"), ("HAVEN_DATABASE_LOOPS", "0"),
         ] {
             let result = try await run(
                 haven, ["serve"],
