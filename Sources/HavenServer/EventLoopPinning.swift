@@ -68,8 +68,8 @@ func awayFromEventLoops<T: Sendable>(_ body: () async throws -> T) async throws 
 /// a search held its database connection about 2 ms for about 0.6 ms of PostgreSQL's work, and
 /// waited 6–7 ms for one. On a thread of their own, the reply is read, and the connection
 /// returned, as soon as it arrives. It costs two hops between threads, so it is for statements a
-/// request runs for certain; without `databaseLoops` (tests that share one group) `body` runs
-/// where the caller is.
+/// request runs for certain; without `databaseLoops` (a pool that shares the request threads)
+/// `body` runs where the caller is.
 func withDatabaseConnection<T: Sendable>(
     _ postgres: PostgresClient, on databaseLoops: (any EventLoopGroup)?,
     _ body: (PostgresConnection) async throws -> T

@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// The OpenAPI transport wraps every body, even one already in memory, in a closure that writes
 /// it chunk by chunk after the head; each part was then flushed on its own: two `write` calls and
-/// two TCP segments per answer, about a tenth of a search's server time. Gathered here, the
+/// two TCP segments per answer (about 4% of the server's CPU for a search, and a fifth of the
+/// client's, measured in session 23). Gathered here, the
 /// server's fast path sends head and body together. It also means a body that fails while it is
 /// produced becomes a problem response from `ProblemMiddleware`, not a 200 cut off midway.
 ///
