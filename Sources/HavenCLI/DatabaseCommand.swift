@@ -69,6 +69,7 @@ struct Database: AsyncParsableCommand {
             say("Port:           \(port)")
             say("State:          \(state)")
             if let url = try? embedded.connectionURL() {
+                if let socket = url.socketPath { say("Socket:         \(socket)") }
                 say("URL:            \(url.urlString)")
             }
             if let databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"], !databaseURL.isEmpty {
@@ -105,7 +106,7 @@ struct Database: AsyncParsableCommand {
         func run() async throws {
             let logger = try logging.bootstrap()
             let url = try await database.connectionURL(logger: logger)
-            say("Database: \(url.database) on \(url.host):\(url.port)")
+            say("Database: \(url.database) on \(url.endpoint)")
             let wait = Duration.milliseconds(Int((lockWait * 1000).rounded()))
             let reordered = try await PostgresClient.withClient(url: url, logger: logger) { client in
                 try await client.withConnection { connection in

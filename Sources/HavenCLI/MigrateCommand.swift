@@ -32,7 +32,7 @@ struct Migrate: AsyncParsableCommand {
         }
         // Said first, so an operator sees at once which database is about to change.
         say(
-            "Database: \(url.database) on \(url.host):\(url.port)"
+            "Database: \(url.database) on \(url.endpoint)"
                 + (embedded ? " (Haven's embedded cluster; set DATABASE_URL for another)" : ""))
         try await PostgresClient.withClient(url: url, logger: logger) { client in
             let migrator = Migrator(client: client, files: files, logger: logger.forPostgres(), cipher: cipher)

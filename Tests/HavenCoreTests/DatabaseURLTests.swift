@@ -58,6 +58,42 @@ struct DatabaseURLTests {
         }
     }
 
+    @Test("a host that is a path names a Unix socket's directory, as libpq reads it")
+    func socketDirectory() throws {
+        let encoded = try DatabaseURL(parsing: "postgres://haven:pw@%2Fvar%2Frun%2Fpostgresql:6432/haven")
+        #expect(encoded.socketDirectory == "/var/run/postgresql")
+        #expect(encoded.socketPath == "/var/run/postgresql/.s.PGSQL.6432")
+        #expect(encoded.endpoint == "/var/run/postgresql/.s.PGSQL.6432")
+        #expect(encoded.isLoopback)
+        #expect(encoded.sslMode == .disable)
+        let parameter = try DatabaseURL(parsing: "postgresql://haven:pw@/haven?host=/var/run/postgresql/")
+        #expect(parameter.socketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        let withPort = try DatabaseURL(parsing: "postgresql://haven:pw@:6432/haven?host=/var/run/postgresql")
+        #expect(withPort == encoded)
+        // Printed and read back, it is the same socket.
+        #expect(encoded.urlString.contains("@%2Fvar%2Frun%2Fpostgresql:6432/haven"))
+        #expect(try DatabaseURL(parsing: encoded.urlString) == encoded)
+        #expect(!encoded.description.contains("pw"))
+        #expect(try DatabaseURL(parsing: "postgres://haven@db.internal/haven?sslmode=require").socketDirectory == nil)
+    }
+
+    @Test("a socket URL that asks for TLS, names a relative host or too long a path is refused")
+    func badSocketURLs() {
+        #expect(throws: DatabaseURL.ParseError.encryptedSocket(sslMode: .verifyFull)) {
+            try DatabaseURL(parsing: "postgres://haven@%2Ftmp/haven?sslmode=verify-full")
+        }
+        #expect(throws: DatabaseURL.ParseError.invalidParameter(name: "host", value: "db.internal")) {
+            try DatabaseURL(parsing: "postgres://haven@/haven?host=db.internal")
+        }
+        let long = "/" + String(repeating: "d", count: 100)
+        #expect(throws: DatabaseURL.ParseError.socketPathTooLong(long + "/.s.PGSQL.5432")) {
+            try DatabaseURL(parsing: "postgres://haven@/haven?host=\(long)")
+        }
+        #expect(throws: DatabaseURL.ParseError.missingHost) {
+            try DatabaseURL(parsing: "postgres://haven@/haven")
+        }
+    }
+
     @Test("the printable form never shows the password")
     func descriptionMasksPassword() throws {
         let url = try DatabaseURL(parsing: "postgres://haven:topsecret@127.0.0.1:54329/haven")

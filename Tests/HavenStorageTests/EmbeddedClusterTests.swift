@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Embedded cluster")
 struct EmbeddedClusterTests {
-    @Test("initializes on first start, listens on loopback with a password, and reports its state")
+    @Test("initializes on first start, listens on loopback and its own socket with a password, and reports its state")
     func lifecycle() async throws {
         let logger = TestDatabaseCluster.shared.logger
         try await DedicatedCluster.with(logger: logger) { dedicated in
@@ -18,20 +18,39 @@ struct EmbeddedClusterTests {
             }
             #expect(port == cluster.configuration.port)
             let url = try cluster.connectionURL()
+            // Haven connects through the socket in the data directory; other tools may use TCP.
+            #expect(url.socketDirectory == cluster.configuration.dataDirectory)
             #expect(url.host == "127.0.0.1")
             #expect(url.password?.count == 64)
 
             let settings = try await PostgresClient.withClient(url: url, logger: logger) { client in
                 var values: [String] = []
                 let rows = try await client.query(
-                    "SELECT current_setting('listen_addresses'), current_setting('unix_socket_directories'), current_database()"
+                    """
+                    SELECT current_setting('listen_addresses'), current_setting('unix_socket_directories'),
+                           current_database(), coalesce(inet_client_addr()::text, 'socket')
+                    """
                 )
-                for try await (listen, sockets, database) in rows.decode((String, String, String).self) {
-                    values = [listen, sockets, database]
+                for try await (listen, sockets, database, client) in rows.decode(
+                    (String, String, String, String).self)
+                {
+                    values = [listen, sockets, database, client]
                 }
                 return values
             }
-            #expect(settings == ["127.0.0.1", "", "haven"])
+            #expect(settings == ["127.0.0.1", cluster.configuration.dataDirectory, "haven", "socket"])
+            var tcp = url
+            tcp.socketDirectory = nil
+            let overTCP = try await PostgresClient.withClient(url: tcp, logger: logger) { client in
+                var addresses: [String] = []
+                for try await address in try await client.query("SELECT inet_client_addr()::text").decode(
+                    String.self)
+                {
+                    addresses.append(address)
+                }
+                return addresses
+            }
+            #expect(overTCP == ["127.0.0.1/32"])
 
             // One connection attempt (a pool would keep retrying): the wrong password is refused.
             let wrongPassword = PostgresConnection.Configuration(
@@ -66,6 +85,18 @@ struct EmbeddedClusterTests {
         #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: 24 * gigabyte) == 4096)
         #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: 8 * gigabyte) == 2048)
         #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: gigabyte / 4) == 128)
+    }
+
+    @Test("the socket goes in the data directory unless its path is too long or needs quoting")
+    func socketDirectory() {
+        #expect(
+            EmbeddedCluster.socketDirectory(forDataDirectory: "/srv/haven/postgres", port: 54329)
+                == "/srv/haven/postgres")
+        let long = "/" + String(repeating: "d", count: 92)
+        #expect(EmbeddedCluster.socketDirectory(forDataDirectory: long, port: 54329) == nil)
+        #expect(EmbeddedCluster.socketDirectory(forDataDirectory: String(long.dropLast()), port: 54329) != nil)
+        #expect(EmbeddedCluster.socketDirectory(forDataDirectory: "/srv/my haven/postgres", port: 54329) == nil)
+        #expect(EmbeddedCluster.socketDirectory(forDataDirectory: "/srv/haven's/postgres", port: 54329) == nil)
     }
 
     @Test("an empty data directory reports not initialized")

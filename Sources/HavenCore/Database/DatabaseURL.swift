@@ -3,6 +3,10 @@ import Foundation
 /// A PostgreSQL connection URL (`postgres://user:password@host:port/database?sslmode=…`)
 /// together with the transport-security rule Haven enforces on it.
 ///
+/// A host that is an absolute path names the directory of PostgreSQL's Unix-domain socket, as
+/// libpq reads it: percent-encoded in the host (`postgres://haven@%2Fvar%2Frun%2Fpostgresql/haven`)
+/// or given as `?host=/var/run/postgresql`. The port still picks the socket (`.s.PGSQL.5432`).
+///
 /// `description` never contains the password, so the value is safe to log.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// libpq's `sslmode` values, with libpq's meaning.
@@ -24,6 +28,8 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case unsupportedParameter(String)
         case invalidParameter(name: String, value: String)
         case plaintextToRemoteHost(host: String, sslMode: SSLMode)
+        case encryptedSocket(sslMode: SSLMode)
+        case socketPathTooLong(String)
 
         public var description: String {
             switch self {
@@ -51,13 +57,30 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                     "Refusing a connection to \(host) that may be unencrypted: sslmode=\(sslMode.rawValue) "
                     + "falls back to plaintext. Use sslmode=verify-full (or require / verify-ca), "
                     + "or say sslmode=disable explicitly if this network is private."
+            case .encryptedSocket(let sslMode):
+                return
+                    "DATABASE_URL names a Unix socket with sslmode=\(sslMode.rawValue), but PostgreSQL offers no TLS "
+                    + "on a socket (it never leaves this machine): drop sslmode or use sslmode=disable"
+            case .socketPathTooLong(let path):
+                return
+                    "DATABASE_URL names the socket \(path), longer than the \(DatabaseURL.maximumSocketPathLength) "
+                    + "bytes a Unix socket's path may have"
             }
         }
     }
 
-    static let supportedParameters: Set<String> = ["sslmode", "sslrootcert", "application_name", "connect_timeout"]
+    static let supportedParameters: Set<String> = [
+        "sslmode", "sslrootcert", "application_name", "connect_timeout", "host",
+    ]
 
+    /// `sun_path` holds 108 bytes, the last a NUL.
+    public static let maximumSocketPathLength = 107
+
+    /// The TCP host; `localhost` when the URL names a socket directory.
     public var host: String
+    /// The directory of PostgreSQL's Unix-domain socket, when the URL names one instead of a TCP
+    /// host: on the same machine a socket costs both sides less than loopback TCP.
+    public var socketDirectory: String?
     public var port: Int
     public var username: String
     public var password: String?
@@ -76,9 +99,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         username: String,
         password: String?,
         database: String,
-        sslMode: SSLMode = .prefer
+        sslMode: SSLMode = .prefer,
+        socketDirectory: String? = nil
     ) {
         self.host = host
+        self.socketDirectory = socketDirectory
         self.port = port
         self.username = username
         self.password = password
@@ -91,7 +116,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             throw .malformed
         }
         guard scheme == "postgres" || scheme == "postgresql" else { throw .unsupportedScheme(scheme) }
-        guard let host = components.host.map(Self.unbracketed), !host.isEmpty else { throw .missingHost }
+        var host = components.host.map(Self.unbracketed) ?? ""
 
         var port = 5432
         if let givenPort = components.port {
@@ -120,9 +145,26 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                     throw .invalidParameter(name: item.name, value: value)
                 }
                 connectTimeoutSeconds = seconds
+            case "host":
+                // libpq lets `host` override the URL's host; Haven takes it for a socket only.
+                guard value.hasPrefix("/") else { throw .invalidParameter(name: item.name, value: value) }
+                host = value
             default:
                 throw .unsupportedParameter(item.name)
             }
+        }
+
+        guard !host.isEmpty else { throw .missingHost }
+        if host.hasPrefix("/") {
+            let directory = host.count > 1 && host.hasSuffix("/") ? String(host.dropLast()) : host
+            let path = Self.socketPath(directory: directory, port: port)
+            guard path.utf8.count <= Self.maximumSocketPathLength else { throw .socketPathTooLong(path) }
+            if let mode = sslMode, mode != .disable && mode != .allow && mode != .prefer {
+                throw .encryptedSocket(sslMode: mode)
+            }
+            socketDirectory = directory
+            host = "localhost"
+            sslMode = .disable
         }
 
         // A remote host gets TLS unless the operator explicitly says the network is private;
@@ -149,7 +191,22 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return octets[0] == "127"
     }
 
-    public var isLoopback: Bool { Self.isLoopback(host) }
+    public var isLoopback: Bool { socketDirectory != nil || Self.isLoopback(host) }
+
+    /// The socket's own path, when the URL names a socket directory.
+    public var socketPath: String? {
+        socketDirectory.map { Self.socketPath(directory: $0, port: port) }
+    }
+
+    /// Where the database listens, for messages: `host:port`, or the socket's path.
+    public var endpoint: String {
+        socketPath ?? "\(host):\(port)"
+    }
+
+    /// PostgreSQL's name for its socket in `directory`.
+    public static func socketPath(directory: String, port: Int) -> String {
+        (directory == "/" ? "" : directory) + "/.s.PGSQL.\(port)"
+    }
 
     /// The URL with its password, for a user who asked for it (`haven db status`).
     public var urlString: String {
@@ -164,19 +221,27 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     private func render(password: String?) -> String {
         var userInfo = Self.percentEncodeUserInfo(username)
         if let password { userInfo += ":" + password }
-        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let hostPart =
+            socketDirectory.map { $0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? $0 }
+            ?? (host.contains(":") ? "[\(host)]" : host)
         var query = ["sslmode=\(sslMode.rawValue)"]
         if let sslRootCertificatePath { query.append("sslrootcert=\(sslRootCertificatePath)") }
         return "postgres://\(userInfo)@\(hostPart):\(port)/\(database)?\(query.joined(separator: "&"))"
     }
+
+    /// What user names, passwords and a socket directory keep unencoded: a directory's every `/`
+    /// is percent-encoded in the host part, as libpq expects.
+    private static let unreserved: CharacterSet = {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return allowed
+    }()
 
     private static func unbracketed(_ host: String) -> String {
         host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 
     private static func percentEncodeUserInfo(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 }

@@ -8,7 +8,8 @@ import PostgresNIO
 #endif
 
 /// A private PostgreSQL 15 cluster that Haven runs for itself when no `DATABASE_URL` is set:
-/// initialized on first use, listening on loopback only, with password authentication.
+/// initialized on first use, listening on loopback and on a Unix socket in its own data
+/// directory only, with password authentication.
 ///
 /// PostgreSQL refuses to run as root, and CI machines run everything as root, so as root the
 /// cluster runs as an unprivileged system account (Debian's `postgres`) that owns the data dir.
@@ -72,32 +73,65 @@ public struct EmbeddedCluster: Sendable {
 
     public func status() -> Status {
         guard FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") else { return .notInitialized }
-        // postmaster.pid: line 1 is the pid, line 4 the port. A stale file (after a crash) names a
-        // pid that is gone.
-        guard let contents = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
-            return .stopped
-        }
-        let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 4, let pid = Int32(lines[0]), let port = Int(lines[3]) else { return .stopped }
-        guard kill(pid, 0) == 0 || errno == EPERM else { return .stopped }
-        return .running(pid: pid, port: port)
+        guard let running = postmaster() else { return .stopped }
+        return .running(pid: running.pid, port: running.port)
     }
 
-    /// The URL Haven connects with: loopback, the running (or configured) port, the generated password.
+    /// The running server's pid, port and socket directory, from `postmaster.pid`: line 1 is the
+    /// pid, line 4 the port, line 5 the first socket directory (empty without one). A stale file
+    /// (after a crash) names a pid that is gone.
+    private func postmaster() -> (pid: Int32, port: Int, socketDirectory: String?)? {
+        guard let contents = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return nil
+        }
+        let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 4, let pid = Int32(lines[0]), let port = Int(lines[3]) else { return nil }
+        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
+        let socketDirectory = lines.count >= 5 && !lines[4].isEmpty ? String(lines[4]) : nil
+        return (pid, port, socketDirectory)
+    }
+
+    /// Where the cluster puts its Unix socket: its own data directory, which only the cluster's
+    /// account (and root) may enter, so the socket is no less private than the loopback port. Nil
+    /// when the socket's path would be too long for a socket address, or would need quoting on
+    /// `pg_ctl`'s command line: the cluster then listens on loopback TCP alone.
+    public static func socketDirectory(forDataDirectory directory: String, port: Int) -> String? {
+        let plain = directory.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2F || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        let path = DatabaseURL.socketPath(directory: directory, port: port)
+        guard plain, directory.hasPrefix("/"), path.utf8.count <= DatabaseURL.maximumSocketPathLength else {
+            return nil
+        }
+        return directory
+    }
+
+    /// The URL Haven connects with: the running cluster's Unix socket when it has one, else
+    /// loopback TCP; the running (or configured) port; the generated password.
+    ///
+    /// A socket saves both sides the loopback TCP stack on every statement: with the search
+    /// benchmark at 4 connections, server and PostgreSQL each spent 4–10% less CPU per search.
     public func connectionURL() throws -> DatabaseURL {
         guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
             throw Failure(
                 reason: "The embedded cluster at \(dataDirectory) has not been initialized yet: run `haven db start`.")
         }
-        let port: Int =
-            if case .running(_, let runningPort) = status() { runningPort } else { configuration.port }
+        let running = postmaster()
+        let port = running?.port ?? configuration.port
+        // A cluster started before it had a socket, or one whose socket is gone, still listens on TCP.
+        let socket = running?.socketDirectory.flatMap { directory in
+            FileManager.default.fileExists(atPath: DatabaseURL.socketPath(directory: directory, port: port))
+                ? directory : nil
+        }
         return DatabaseURL(
             host: "127.0.0.1",
             port: port,
             username: configuration.superuser,
             password: password.trimmingCharacters(in: .whitespacesAndNewlines),
             database: configuration.database,
-            sslMode: .disable
+            sslMode: .disable,
+            socketDirectory: socket
         )
     }
 
@@ -212,7 +246,7 @@ public struct EmbeddedCluster: Sendable {
         )
 
         // Settings that make this cluster private: loopback TCP only, no Unix socket in a shared
-        // directory.
+        // directory (`serverOptions` puts one in the data directory).
         var settings = [
             "", "# Haven embedded cluster",
             "listen_addresses = '127.0.0.1'",
@@ -231,11 +265,16 @@ public struct EmbeddedCluster: Sendable {
         try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile)
     }
 
-    /// The port, and for a durable cluster a buffer cache sized to the machine: a quarter of its
+    /// The port, the socket's directory, and for a durable cluster a buffer cache sized to the machine: a quarter of its
     /// memory, from 128 MB to 4 GB. At PostgreSQL's default 128 MB, search over a million
     /// services read most index and table pages from disk (0.5 ms each here) on every query.
     var serverOptions: String {
         var options = "-p \(configuration.port)"
+        // On the command line rather than in postgresql.conf, so a cluster initialized before
+        // Haven used a socket gets one at its next start.
+        if let directory = Self.socketDirectory(forDataDirectory: dataDirectory, port: configuration.port) {
+            options += " -c unix_socket_directories=\(directory)"
+        }
         if configuration.durable {
             let megabytes = Self.sharedBuffersMegabytes(physicalMemory: Self.availableMemory)
             options += " -c shared_buffers=\(megabytes)MB -c effective_cache_size=\(megabytes * 2)MB"

@@ -15,7 +15,7 @@ public enum DatabaseProbe {
 
         public var description: String {
             """
-            cannot reach the database \(url.database) at \(url.host):\(url.port): \(reason). \
+            cannot reach the database \(url.database) at \(url.endpoint): \(reason). \
             Check DATABASE_URL and that PostgreSQL is running and accepts connections from this machine.
             """
         }
