@@ -501,6 +501,59 @@ struct HSDSPackageImportTests {
         }
     }
 
+    @Test("a location whose hours alone change moves to a new version, as an edit through the API would")
+    func locationChildChanges() async throws {
+        func hours(closing: String?) -> String {
+            """
+            id,service_id,location_id,byday,opens_at,closes_at,description
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f01,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,,"MO,TU,WE",09:00:00,17:00:00,
+
+            """
+                + (closing.map {
+                    """
+                    0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1f03,,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01,"MO,FR",08:00:00,\($0),
+
+                    """
+                } ?? "")
+        }
+        let first = try Self.write(Self.package(services: Self.goodServices, schedules: hours(closing: "17:00:00")))
+        let later = try Self.write(Self.package(services: Self.goodServices, schedules: hours(closing: "19:30:00")))
+        let without = try Self.write(Self.package(services: Self.goodServices, schedules: hours(closing: nil)))
+        defer { for folder in [first, later, without] { try? FileManager.default.removeItem(at: folder) } }
+
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let importer = HSDSImporter(client: client, logger: logger)
+                func run(_ folder: URL, retireMissing: Bool = false) async throws -> HSDSImporter.Report {
+                    try await importer.run(
+                        HSDSPackageReader.read(from: folder, rules: Self.rules), rules: Self.rules.all, dryRun: false,
+                        retireMissing: retireMissing)
+                }
+                let location = """
+                    SELECT concat_ws(' ', version, (SELECT closes_at::text FROM schedules
+                                                   WHERE location_id = l.id ORDER BY id LIMIT 1))
+                    FROM locations l WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01'
+                    """
+                let stamp = "SELECT updated_at::text FROM locations WHERE id = '0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1c01'"
+                #expect(try await run(first).written)
+                #expect(try await Self.scalar(location, on: client, logger: logger) == "1 17:00:00")
+                let stampedBefore = try await Self.scalar(stamp, on: client, logger: logger)
+
+                // The location's own row is as it was; its hours are not.
+                #expect(try await run(later).changedRows == 1)
+                #expect(try await Self.scalar(location, on: client, logger: logger) == "2 19:30:00")
+                #expect(try await Self.scalar(stamp, on: client, logger: logger) > stampedBefore)
+                // The same package again changes nothing, so the version stays.
+                #expect(try await run(later).changedRows == 0)
+                #expect(try await Self.scalar(location, on: client, logger: logger) == "2 19:30:00")
+                // Hours removed by a whole list are a change too.
+                #expect(try await run(without, retireMissing: true).written)
+                #expect(try await Self.scalar(location, on: client, logger: logger) == "3")
+            }
+        }
+    }
+
     @Test("--retire-missing removes the hours and links the package no longer has, of the records it lists only")
     func fullListsOfChildRows() async throws {
         let first = try Self.write(

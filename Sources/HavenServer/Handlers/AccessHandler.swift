@@ -137,16 +137,14 @@ extension UUID {
                         text[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    text[at] = Self.hexDigits[Int(byte >> 4)]
-                    text[at + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    text[at] = Hex.digits[Int(byte >> 4)]
+                    text[at + 1] = Hex.digits[Int(byte & 0x0F)]
                     at += 2
                 }
                 return at
             }
         }
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 // The contract's role enum and the domain's are the same list (a test holds them together), so

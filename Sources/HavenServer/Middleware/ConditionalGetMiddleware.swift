@@ -57,8 +57,7 @@ struct ConditionalGetMiddleware: ServerMiddleware {
 
     /// A strong tag naming these exact bytes.
     static func digestTag(_ bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes).prefix(16)
-        return "\"" + digest.map { String(format: "%02x", $0) }.joined() + "\""
+        "\"" + Hex.string(SHA256.hash(data: bytes).prefix(16)) + "\""
     }
 
     /// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): `W/` prefixes are ignored,

@@ -1,4 +1,5 @@
 import HavenAPI
+import HavenCore
 
 /// A page of search results as JSON, written straight into bytes.
 ///
@@ -168,14 +169,12 @@ struct JSONBytes {
                 case 0x0D: append("\\r")
                 case ..<0x20:
                     append("\\u00")
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                    bytes.append(Hex.digits[Int(byte >> 4)])
+                    bytes.append(Hex.digits[Int(byte & 0x0F)])
                 default: bytes.append(byte)
                 }
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -292,7 +292,7 @@ public struct ReferenceData: Sendable {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// A row of the list as a channel. 24/7 channels get an evaluable schedule; the others keep

@@ -405,9 +405,10 @@ struct HSDSImportPlan {
     ]
 
     /// What `import_changed` calls a parent whose child rows changed: `service_documents` for a
-    /// service whose own row did not (see `affectedServices`).
+    /// service and `location_documents` for a location whose own row did not (see
+    /// `affectedServices` and `touchLocations`).
     private static let changedParent: [String: String] = [
-        "service": "service_documents", "location": "locations", "organization": "organizations",
+        "service": "service_documents", "location": "location_documents", "organization": "organizations",
         "service_at_location": "service_at_locations", "contact": "contacts", "phone": "phones",
     ]
 
@@ -446,7 +447,8 @@ struct HSDSImportPlan {
             RETURNING t.link_entity, t.link_id),
         noted AS (
             INSERT INTO import_changed (entity, id)
-            SELECT CASE link_entity WHEN 'service' THEN 'service_documents' ELSE link_entity || 's' END, link_id
+            SELECT CASE link_entity WHEN 'service' THEN 'service_documents' WHEN 'location' THEN 'location_documents'
+                   ELSE link_entity || 's' END, link_id
             FROM removed)
         SELECT count(*)::int8 FROM removed
         """
@@ -482,11 +484,12 @@ struct HSDSImportPlan {
         EXCEPT SELECT id FROM import_changed WHERE entity = 'services'
         """
 
-    /// The services whose search rows the changed records feed.
-    static let affectedServices = """
-        WITH c AS (SELECT entity, id FROM import_changed),
+    /// The locations whose documents show a change (`locations_changed`): their own row, or an
+    /// address, accessibility note, phone, language, hours or attribute of theirs. Follows `c`,
+    /// the changes.
+    private static let changedLocations = """
         locations_changed AS (
-            SELECT id FROM c WHERE entity = 'locations'
+            SELECT id FROM c WHERE entity IN ('locations', 'location_documents')
             UNION SELECT location_id FROM addresses WHERE id IN (SELECT id FROM c WHERE entity = 'addresses')
             UNION SELECT location_id FROM accessibility WHERE id IN (SELECT id FROM c WHERE entity = 'accessibility')
             UNION SELECT location_id FROM phones WHERE location_id IS NOT NULL AND id IN (SELECT id FROM c WHERE entity = 'phones')
@@ -496,6 +499,25 @@ struct HSDSImportPlan {
                 AND id IN (SELECT id FROM c WHERE entity = 'schedule_exceptions')
             UNION SELECT link_id FROM attributes WHERE link_entity = 'location' AND id IN (SELECT id FROM c WHERE entity = 'attributes')
         )
+        """
+
+    /// Locations whose own row the package left as it was but whose address, phones, languages,
+    /// hours or attributes it changed: a new version (their ETag) and `updated_at`, as a write
+    /// through the API gives them, so a partner holding the old ETag reads the new hours rather
+    /// than a 304, and an edit made against the old version is refused rather than undoing the
+    /// import. Rows the import added, changed or retired have their new version already.
+    static let touchLocations = """
+        WITH c AS (SELECT entity, id FROM import_changed),
+        \(changedLocations)
+        UPDATE locations SET version = version + 1, updated_at = now()
+        WHERE id IN (SELECT id FROM locations_changed EXCEPT SELECT id FROM c WHERE entity = 'locations')
+          AND retired_at IS NULL
+        """
+
+    /// The services whose search rows the changed records feed.
+    static let affectedServices = """
+        WITH c AS (SELECT entity, id FROM import_changed),
+        \(changedLocations)
         SELECT COALESCE(array_agg(DISTINCT service_id), '{}') FROM (
             SELECT id AS service_id FROM c WHERE entity IN ('services', 'service_documents')
             UNION SELECT service_id FROM service_at_locations WHERE location_id IN (SELECT id FROM locations_changed)

@@ -314,8 +314,10 @@ public struct HSDSImporter: Sendable {
                 try await connection.query(PostgresQuery(unsafeSQL: "ANALYZE \(count.table)"), logger: logger)
             }
         }
-        // A service whose own row the package left as it was can still show changed phones,
-        // hours or locations: it moves to a new version (and `changed_at`) like a changed one.
+        // A service or location whose own row the package left as it was can still show changed
+        // phones, hours or locations: it moves to a new version (and `changed_at` or
+        // `updated_at`) like a changed one.
+        try await connection.perform(PostgresQuery(unsafeSQL: HSDSImportPlan.touchLocations), logger: logger)
         try await connection.perform(
             """
             SELECT touch_services(ARRAY(\(unescaped: HSDSImportPlan.untouchedServices)), false)

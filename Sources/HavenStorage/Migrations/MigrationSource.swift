@@ -51,7 +51,7 @@ public struct MigrationSource: Sendable {
             guard let sql = String(data: data, encoding: .utf8) else {
                 throw LoadError.unreadable(file: name, reason: "not UTF-8 text")
             }
-            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let checksum = Hex.string(SHA256.hash(data: data))
             files.append(
                 MigrationFile(
                     version: parsed.version, name: parsed.name, fileName: name, checksum: checksum, sql: sql,
