@@ -11,19 +11,19 @@ import Logging
 public struct DedicatedCluster: Sendable {
     public let cluster: EmbeddedCluster
 
-    /// Creates, starts, runs `body`, then stops the cluster and deletes its data dir.
+    /// Creates, starts, runs `body`, then stops the cluster and deletes its data dir, which is
+    /// `dataDirectoryName` inside a new temporary directory.
     public static func with<T: Sendable>(
         logger: Logger,
+        dataDirectoryName: String = "postgres",
         _ body: @Sendable (DedicatedCluster) async throws -> T
     ) async throws -> T {
-        let directory = NSTemporaryDirectory() + "haven-dedicated-\(getpid())-\(UUID().uuidString.prefix(8))/postgres"
+        let scratch = NSTemporaryDirectory() + "haven-dedicated-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let directory = scratch + "/" + dataDirectoryName
         let cluster = EmbeddedCluster(
             configuration: .init(dataDirectory: directory, port: try freeLoopbackPort(), durable: false)
         )
-        defer {
-            try? FileManager.default.removeItem(
-                atPath: URL(fileURLWithPath: directory).deletingLastPathComponent().path)
-        }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
             try await cluster.start(logger: logger)
             let result = try await body(DedicatedCluster(cluster: cluster))

@@ -87,6 +87,30 @@ struct EmbeddedClusterTests {
         #expect(EmbeddedCluster.sharedBuffersMegabytes(physicalMemory: gigabyte / 4) == 128)
     }
 
+    @Test("a data directory too long for a socket's path still serves, over loopback TCP")
+    func longDataDirectory() async throws {
+        let logger = TestDatabaseCluster.shared.logger
+        let name = String(repeating: "nested/", count: 12) + "postgres"
+        try await DedicatedCluster.with(logger: logger, dataDirectoryName: name) { dedicated in
+            let cluster = dedicated.cluster
+            #expect(
+                EmbeddedCluster.socketDirectory(
+                    forDataDirectory: cluster.configuration.dataDirectory, port: cluster.configuration.port) == nil)
+            let url = try cluster.connectionURL()
+            #expect(url.socketDirectory == nil)
+            let client = try await PostgresClient.withClient(url: url, logger: logger) { client in
+                var addresses: [String] = []
+                for try await address in try await client.query("SELECT inet_client_addr()::text").decode(
+                    String.self)
+                {
+                    addresses.append(address)
+                }
+                return addresses
+            }
+            #expect(client == ["127.0.0.1/32"])
+        }
+    }
+
     @Test("the socket goes in the data directory unless its path is too long or needs quoting")
     func socketDirectory() {
         #expect(
