@@ -313,6 +313,48 @@ struct HSDSPackageImportTests {
         }
     }
 
+    @Test("a service area naming a county or ZIP code Haven does not know is an error, and nothing is written")
+    func unknownAreaPlaces() async throws {
+        var files = Self.package(services: Self.goodServices, schedules: Self.goodSchedules)
+        files["datapackage.json"] = files["datapackage.json"]!.replacingOccurrences(
+            of: "{\"name\": \"schedule\", \"path\": \"schedules.csv\"}",
+            with: """
+                {"name": "schedule", "path": "schedules.csv"},
+                  {"name": "service_area", "path": "service_areas.csv"},
+                  {"name": "haven_service_area", "path": "haven_service_areas.csv"}
+                """)
+        files["service_areas.csv"] = """
+            id,service_id,name
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a61,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,Cook County
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a62,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b01,Downtown
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a63,0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1b02,Lake County
+
+            """
+        files["haven_service_areas.csv"] = """
+            id,kind,states,counties,zip_codes,radius_km
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a61,county,,IL:Cook County;IL:Cook Cnty;IL:Dupage,,
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a62,zip,,,60601;00000,
+            0b5d7a52-9a1c-4d7e-9d55-0e6a7f4c1a63,county,,IL:Lake County,,
+
+            """
+        let folder = try Self.write(files)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestDatabaseCluster.shared.withReferenceDatabase { database in
+            try await database.withClient { client in
+                let logger = database.logger
+                let report = try await HSDSImporter(client: client, logger: logger).run(
+                    try HSDSPackageReader.read(from: folder, rules: Self.rules), rules: Self.rules.all, dryRun: false)
+                #expect(!report.written)
+                #expect(
+                    report.errors.map(\.description) == [
+                        "error: haven_service_areas.csv:2 counties: names 'IL:Cook Cnty', 'IL:Dupage', not counties Haven knows (STATE:County name, e.g. IL:Cook County)",
+                        "error: haven_service_areas.csv:3 zip_codes: names '00000', not a ZIP code Haven knows",
+                    ])
+                #expect(try await Self.scalar("SELECT count(*)::text FROM services", on: client, logger: logger) == "0")
+            }
+        }
+    }
+
     @Test("a public export shows confidential locations only by name and intake line")
     func publicExport() async throws {
         let folder = try Self.scratch("public")

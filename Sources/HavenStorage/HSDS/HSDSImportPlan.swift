@@ -345,6 +345,35 @@ struct HSDSImportPlan {
             WHERE lower(s.extent_type) = 'geojson' AND s.area IS NULL
             """
         ),
+        // A county or ZIP code the ZIP table does not know would reach no family: search finds
+        // an area by the keys of the family's place, so a misspelt county is a program no one in
+        // it is shown. The API refuses them too (`DirectoryService.unknownPlaces`).
+        (
+            HavenPackageExtension.serviceAreas,
+            """
+            WITH known AS (SELECT DISTINCT state || ':' || county AS county FROM zip_codes WHERE county IS NOT NULL)
+            SELECT x.line, 'counties',
+                   'names ' || string_agg(quote_literal(c.county), ', ' ORDER BY c.at) || ', not '
+                   || CASE WHEN count(*) = 1 THEN 'a county' ELSE 'counties' END
+                   || ' Haven knows (STATE:County name, e.g. IL:Cook County)'
+            FROM import_\(HavenPackageExtension.serviceAreas) x
+            CROSS JOIN LATERAL unnest(string_to_array(x.counties, ';')) WITH ORDINALITY AS c (county, at)
+            WHERE x.kind = 'county' AND NOT EXISTS (SELECT 1 FROM known k WHERE k.county = c.county)
+            GROUP BY x.line
+            """
+        ),
+        (
+            HavenPackageExtension.serviceAreas,
+            """
+            SELECT x.line, 'zip_codes',
+                   'names ' || string_agg(quote_literal(c.zip), ', ' ORDER BY c.at) || ', not '
+                   || CASE WHEN count(*) = 1 THEN 'a ZIP code' ELSE 'ZIP codes' END || ' Haven knows'
+            FROM import_\(HavenPackageExtension.serviceAreas) x
+            CROSS JOIN LATERAL unnest(string_to_array(x.zip_codes, ';')) WITH ORDINALITY AS c (zip, at)
+            WHERE x.kind = 'zip' AND NOT EXISTS (SELECT 1 FROM zip_codes z WHERE z.zip = c.zip)
+            GROUP BY x.line
+            """
+        ),
     ]
 
     static let scheduleZoneCheck = """
