@@ -98,7 +98,8 @@ statements=$(psql "$url" -Atc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
   [ -n "$statements" ] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" > /dev/null
-  wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p'
+  wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua "http://127.0.0.1:$PORT" | sed -n '/^requests/,$p' \
+    | tee "$work/http.$c"
   [ -n "$statements" ] && psql "$url" -Atc "
     SELECT format('server statements: %s candidates, %s facts, %s details (the rest were kept in memory)',
                   coalesce(sum(calls) FILTER (WHERE query LIKE '%search_candidates(%'), 0),
@@ -109,10 +110,35 @@ for c in $CONNECTIONS; do
     echo "==> SQL: pgbench -M prepared, $c clients, $DURATION, $script"
     rm -f "$work"/pg.*
     pgbench -n -M prepared -c "$c" -j2 -T "${DURATION%s}" -f "Benchmarks/$script" \
-      -D full_locations=false -l --log-prefix="$work/pg" "$url" | grep -E "tps|latency average|number of failed"
+      -D full_locations=false -l --log-prefix="$work/pg" "$url" | grep -E "tps|latency average|number of failed" \
+      | tee "$work/pgbench.$c.$script"
     # Per-transaction log: the third column is the latency in microseconds.
     cat "$work"/pg.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
       printf "pgbench p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", a[int(NR*0.50)]/1000, a[int(NR*0.95)]/1000, a[int(NR*0.99)]/1000}'
   done
 done
-echo "==> server RSS: $(ps -o rss= -p "$server" | awk '{printf "%.0f MB", $1/1024}')"
+rss=$(ps -o rss= -p "$server" | awk '{printf "%.0f", $1/1024}')
+echo "==> server RSS: $rss MB"
+
+# The issue's targets against this run's figures. The identical SQL is search.sql when the
+# server ran no facts or details statements (see "server statements" above); search-request.sql
+# is the bound for a server that keeps nothing in memory.
+echo "==> against the targets (HTTP throughput as a share of pgbench running search.sql in this run)"
+for c in $CONNECTIONS; do
+  awk -v c="$c" -v rss="$rss" '
+    FNR == 1 { file++ }
+    file == 1 && /^requests/ { errors = $4 + $7 }
+    file == 1 && /^throughput/ { http = $2 }
+    file == 1 && /^p50/ { p50 = $2 }
+    file == 1 && /^p99/ { p99 = $2 }
+    file == 2 && /^tps/ { sql = $3 }
+    function verdict(ok) { return ok ? "met" : "NOT met" }
+    END {
+      share = sql > 0 ? 100 * http / sql : 0
+      printf "%2d connections: %.0f req/s, %.0f%% of pgbench (%.0f tps): %s", c, http, share, sql, verdict(share >= 60)
+      if (c == 4) printf "; p50 %.2f ms (<= 1.5): %s; p99 %.2f ms (<= 5): %s", p50, verdict(p50 <= 1.5), p99, verdict(p99 <= 5)
+      if (c == 16) printf "; p99 %.2f ms (<= 25): %s; errors %d: %s", p99, verdict(p99 <= 25), errors, verdict(errors == 0)
+      printf "; %.1f-%.1fx the Python peer (600-700 req/s; >= 3x): %s\n", http / 700, http / 600, verdict(http >= 2100)
+    }' "$work/http.$c" "$work/pgbench.$c.search.sql"
+done
+echo "server memory: $rss MB RSS (<= 200): $([ "$rss" -le 200 ] && echo met || echo NOT met)"
