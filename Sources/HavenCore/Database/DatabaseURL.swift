@@ -76,7 +76,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// `sun_path` holds 108 bytes, the last a NUL.
     public static let maximumSocketPathLength = 107
 
-    /// The TCP host; `localhost` when the URL names a socket directory.
+    /// The TCP host, used only without a socket directory (a URL read with one says `localhost`).
     public var host: String
     /// The directory of PostgreSQL's Unix-domain socket, when the URL names one instead of a TCP
     /// host: on the same machine a socket costs both sides less than loopback TCP.

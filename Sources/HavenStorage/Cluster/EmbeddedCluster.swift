@@ -265,9 +265,10 @@ public struct EmbeddedCluster: Sendable {
         try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile)
     }
 
-    /// The port, the socket's directory, and for a durable cluster a buffer cache sized to the machine: a quarter of its
-    /// memory, from 128 MB to 4 GB. At PostgreSQL's default 128 MB, search over a million
-    /// services read most index and table pages from disk (0.5 ms each here) on every query.
+    /// The port, the socket's directory, and for a durable cluster a buffer cache sized to the
+    /// machine: a quarter of its memory, from 128 MB to 4 GB. At PostgreSQL's default 128 MB,
+    /// search over a million services read most index and table pages from disk (0.5 ms each
+    /// here) on every query.
     var serverOptions: String {
         var options = "-p \(configuration.port)"
         // On the command line rather than in postgresql.conf, so a cluster initialized before
