@@ -59,16 +59,18 @@ struct ClientTests {
     @Test("a database that cannot be reached is named, with the reason, before anything else starts")
     func unreachableDatabase() async throws {
         let haven = try Self.havenExecutable()
-        let port = try freeLoopbackPort()
-        let url = "postgres://haven@127.0.0.1:\(port)/families?sslmode=disable"
-        for command in [["serve"], ["migrate"]] {
-            let result = try await run(
-                haven, command,
-                ["DATABASE_URL": url, "HAVEN_ENCRYPTION_KEYS": "k1 " + Data(count: 32).base64EncodedString()])
-            #expect(result.status != 0, "\(command)")
-            #expect(
-                result.stderr.contains("cannot reach the database families at 127.0.0.1:\(port)"), "\(result.stderr)")
-            #expect(result.stderr.lowercased().contains("refused"), "\(result.stderr)")
+        try await withRefusingLoopbackPort { port in
+            let url = "postgres://haven@127.0.0.1:\(port)/families?sslmode=disable"
+            for command in [["serve"], ["migrate"]] {
+                let result = try await run(
+                    haven, command,
+                    ["DATABASE_URL": url, "HAVEN_ENCRYPTION_KEYS": "k1 " + Data(count: 32).base64EncodedString()])
+                #expect(result.status != 0, "\(command)")
+                #expect(
+                    result.stderr.contains("cannot reach the database families at 127.0.0.1:\(port)"),
+                    "\(result.stderr)")
+                #expect(result.stderr.lowercased().contains("refused"), "\(result.stderr)")
+            }
         }
     }
 
@@ -88,15 +90,17 @@ struct ClientTests {
 
     @Test("a server that is not listening is reported as unreachable, naming the server")
     func unreachable() async throws {
-        let server = try ServerAddress(parsing: "http://127.0.0.1:\(try freeLoopbackPort())")
-        let client = HavenAPIClient(
-            login: try ClientLogin(server: server, token: "hvn_" + String(repeating: "a", count: 43)))
-        let error = await #expect(throws: ClientError.self) { try await client.whoami() }
-        guard case .unreachable(let named, _) = error else {
-            Issue.record("expected unreachable, got \(String(describing: error))")
-            return
+        try await withRefusingLoopbackPort { port in
+            let server = try ServerAddress(parsing: "http://127.0.0.1:\(port)")
+            let client = HavenAPIClient(
+                login: try ClientLogin(server: server, token: "hvn_" + String(repeating: "a", count: 43)))
+            let error = await #expect(throws: ClientError.self) { try await client.whoami() }
+            guard case .unreachable(let named, _) = error else {
+                Issue.record("expected unreachable, got \(String(describing: error))")
+                return
+            }
+            #expect(named == server.description)
         }
-        #expect(named == server.description)
     }
 
     @Test("plain http is accepted only for this machine; a token must look like a Haven token")
