@@ -48,16 +48,22 @@ public struct HavenLogHandler: LogHandler {
             "\"logger\":\(Self.quoted(label))",
             "\"msg\":\(Self.quoted(event.message.description))",
         ]
-        for key in fields.keys.sorted() {
+        for key in Self.sortedKeys(fields) {
             members.append("\(Self.quoted(Self.publicKey(key))):\(Self.quoted(fields[key]!.description))")
         }
         return "{" + members.joined(separator: ",") + "}"
     }
 
     private func textLine(_ event: LogEvent, _ fields: Logger.Metadata) -> String {
-        let pairs = fields.keys.sorted().map { "\(Self.publicKey($0))=\(fields[$0]!)" }
+        let pairs = Self.sortedKeys(fields).map { "\(Self.publicKey($0))=\(fields[$0]!)" }
         return ([Self.timestamp(), event.level.rawValue.uppercased(), label, event.message.description] + pairs)
             .joined(separator: " ")
+    }
+
+    /// In byte order, which is the alphabetical order of the ASCII keys Haven logs under, without
+    /// the Unicode comparison of `String.<`: every request at the default level writes a line.
+    private static func sortedKeys(_ fields: Logger.Metadata) -> [String] {
+        fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Hummingbird keeps the request id under its own key; logs call it what the header calls it.
