@@ -38,32 +38,24 @@ public struct DedicatedCluster: Sendable {
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now.
 public func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TestHarnessError("socket() failed") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-    }
-    guard bound == 0 else { throw TestHarnessError("bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    guard named == 0 else { throw TestHarnessError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let (descriptor, port) = try boundLoopbackSocket()
+    close(descriptor)
+    return port
 }
 
 /// Runs `body` with a loopback TCP port that refuses every connection meanwhile: bound, never
 /// listening. A port that is merely free when a test asks can be taken by a cluster another test
 /// starts a moment later, and then it answers.
 public func withRefusingLoopbackPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    let (descriptor, port) = try boundLoopbackSocket()
+    defer { close(descriptor) }
+    return try await body(port)
+}
+
+/// A TCP socket bound to a port of 127.0.0.1 the system chose, not listening; the caller closes it.
+private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw TestHarnessError("socket() failed") }
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -75,6 +67,9 @@ public func withRefusingLoopbackPort<T>(_ body: (Int) async throws -> T) async t
     let named = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
     }
-    guard bound == 0, named == 0 else { throw TestHarnessError("could not reserve a loopback port") }
-    return try await body(Int(UInt16(bigEndian: address.sin_port)))
+    guard bound == 0, named == 0 else {
+        close(descriptor)
+        throw TestHarnessError(bound == 0 ? "getsockname() failed" : "bind() failed")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }

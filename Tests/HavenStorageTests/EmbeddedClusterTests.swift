@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenStorage
 import HavenTestSupport
+import Logging
 import PostgresNIO
 import Testing
 
@@ -41,16 +42,7 @@ struct EmbeddedClusterTests {
             #expect(settings == ["127.0.0.1", cluster.configuration.dataDirectory, "haven", "socket"])
             var tcp = url
             tcp.socketDirectory = nil
-            let overTCP = try await PostgresClient.withClient(url: tcp, logger: logger) { client in
-                var addresses: [String] = []
-                for try await address in try await client.query("SELECT inet_client_addr()::text").decode(
-                    String.self)
-                {
-                    addresses.append(address)
-                }
-                return addresses
-            }
-            #expect(overTCP == ["127.0.0.1/32"])
+            #expect(try await Self.clientAddresses(tcp, logger: logger) == ["127.0.0.1/32"])
 
             // One connection attempt (a pool would keep retrying): the wrong password is refused.
             let wrongPassword = PostgresConnection.Configuration(
@@ -98,16 +90,18 @@ struct EmbeddedClusterTests {
                     forDataDirectory: cluster.configuration.dataDirectory, port: cluster.configuration.port) == nil)
             let url = try cluster.connectionURL()
             #expect(url.socketDirectory == nil)
-            let client = try await PostgresClient.withClient(url: url, logger: logger) { client in
-                var addresses: [String] = []
-                for try await address in try await client.query("SELECT inet_client_addr()::text").decode(
-                    String.self)
-                {
-                    addresses.append(address)
-                }
-                return addresses
+            #expect(try await Self.clientAddresses(url, logger: logger) == ["127.0.0.1/32"])
+        }
+    }
+
+    /// The address PostgreSQL sees a connection through `url` come from (none over a socket).
+    static func clientAddresses(_ url: DatabaseURL, logger: Logger) async throws -> [String] {
+        try await PostgresClient.withClient(url: url, logger: logger) { client in
+            var addresses: [String] = []
+            for try await address in try await client.query("SELECT inet_client_addr()::text").decode(String.self) {
+                addresses.append(address)
             }
-            #expect(client == ["127.0.0.1/32"])
+            return addresses
         }
     }
 
