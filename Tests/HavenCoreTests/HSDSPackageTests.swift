@@ -212,8 +212,13 @@ struct HSDSPackageTests {
                 b3333333-3333-4333-8333-333333333333,\(Self.service),English,english
                 """),
             "service_area": try Self.table(
-                "id,service_id,name,extent,extent_type\nc1111111-1111-4111-8111-111111111111,\(Self.service),Metro,Chicago area,text\n"
-            ),
+                """
+                id,service_id,name,extent,extent_type
+                c1111111-1111-4111-8111-111111111111,\(Self.service),Metro,Chicago area,text
+                c2222222-2222-4222-8222-222222222222,\(Self.service),Two states,,
+                """),
+            HavenPackageExtension.serviceAreas: try Self.table(
+                "id,kind,states,counties,zip_codes,radius_km\nc2222222-2222-4222-8222-222222222222,state,IL;IX;QQ,,,\n"),
         ]
         let outcome = HavenImportRules.check(tables, files: [:])
         #expect(
@@ -222,6 +227,7 @@ struct HSDSPackageTests {
                 "error: haven_locations.csv:2 approximate_longitude: a confidential location needs an intake phone and an approximate point",
                 "error: haven_locations.csv:2 intake_phone: a confidential location needs an intake phone and an approximate point",
                 "error: haven_locations.csv:2 time_zone: 'Mars/Olympus' is not an IANA time zone (e.g. America/Chicago)",
+                "error: haven_service_areas.csv:2 states: names 'IX', 'QQ', not state codes Haven knows (the states, DC and the territories, such as IL;IN)",
                 "error: locations.csv:2 latitude: a physical location needs latitude and longitude: Haven finds services by distance",
                 "error: schedules.csv:4 location_id: a schedule belongs to one service, location or service at a location",
                 "error: services.csv:2 maximum_age: must not be below minimum_age",

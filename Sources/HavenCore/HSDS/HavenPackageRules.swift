@@ -385,8 +385,16 @@ public struct HavenImportRules: Sendable {
             switch kind {
             case "state":
                 let states = list("states")
+                // A code Haven's ZIP table does not know would reach no family, as through the API.
+                let unknown = states.filter { !USStates.codes.contains(String($0)) }
                 if states.isEmpty || !states.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isUppercase) }) {
                     rules.error(name, extra, "states", "a state area lists state codes, such as IL;IN")
+                } else if !unknown.isEmpty {
+                    rules.error(
+                        name, extra, "states",
+                        "names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not "
+                            + (unknown.count == 1 ? "a state code" : "state codes")
+                            + " Haven knows (the states, DC and the territories, such as IL;IN)")
                 }
             case "county":
                 let counties = list("counties")
