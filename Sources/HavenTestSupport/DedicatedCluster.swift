@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 import HavenStorage
 import Logging
 
@@ -20,18 +21,31 @@ public struct DedicatedCluster: Sendable {
     ) async throws -> T {
         let scratch = NSTemporaryDirectory() + "haven-dedicated-\(getpid())-\(UUID().uuidString.prefix(8))"
         let directory = scratch + "/" + dataDirectoryName
-        let cluster = EmbeddedCluster(
-            configuration: .init(dataDirectory: directory, port: try freeLoopbackPort(), durable: false)
-        )
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (cluster, _) = try await startOnFreePort(logger: logger) { port in
+            EmbeddedCluster(configuration: .init(dataDirectory: directory, port: port, durable: false))
+        }
         do {
-            try await cluster.start(logger: logger)
             let result = try await body(DedicatedCluster(cluster: cluster))
             try await cluster.stop()
             return result
         } catch {
             _ = try? await cluster.stop()
             throw error
+        }
+    }
+}
+
+/// Starts the cluster `make` gives for a free loopback port. A port is free when chosen, and a
+/// cluster another test starts a moment later can take it first: then another port is tried.
+func startOnFreePort(logger: Logger, _ make: (Int) -> EmbeddedCluster) async throws -> (EmbeddedCluster, DatabaseURL) {
+    var attempt = 1
+    while true {
+        let cluster = make(try freeLoopbackPort())
+        do {
+            return (cluster, try await cluster.start(logger: logger))
+        } catch let failure as EmbeddedCluster.Failure where failure.reason.contains("is in use") && attempt < 3 {
+            attempt += 1
         }
     }
 }

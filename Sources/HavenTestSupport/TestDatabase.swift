@@ -184,11 +184,16 @@ public actor TestDatabaseCluster {
             ?? NSTemporaryDirectory() + "haven-test-\(getuid())/postgres"
         // A cluster already running there keeps its port; a new one gets a free port so a second
         // checkout's test run never collides with this one.
-        let port = try environment["HAVEN_TEST_DB_PORT"].flatMap(Int.init) ?? freeLoopbackPort()
-        let cluster = EmbeddedCluster(
-            configuration: .init(dataDirectory: dataDirectory, port: port, database: "postgres", durable: false)
-        )
-        var url = try await cluster.start(logger: logger)
+        func cluster(_ port: Int) -> EmbeddedCluster {
+            EmbeddedCluster(
+                configuration: .init(dataDirectory: dataDirectory, port: port, database: "postgres", durable: false))
+        }
+        var url =
+            if let port = environment["HAVEN_TEST_DB_PORT"].flatMap(Int.init) {
+                try await cluster(port).start(logger: logger)
+            } else {
+                try await startOnFreePort(logger: logger, cluster).1
+            }
         guard url.isLoopback else { throw TestHarnessError("The test cluster is not on loopback: \(url.host)") }
         url.database = "postgres"
         return url
