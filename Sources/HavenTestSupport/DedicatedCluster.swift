@@ -44,7 +44,7 @@ func startOnFreePort(logger: Logger, _ make: (Int) -> EmbeddedCluster) async thr
         let cluster = make(try freeLoopbackPort())
         do {
             return (cluster, try await cluster.start(logger: logger))
-        } catch let failure as EmbeddedCluster.Failure where failure.reason.contains("is in use") && attempt < 3 {
+        } catch let failure as EmbeddedCluster.Failure where failure.portInUse && attempt < 3 {
             attempt += 1
         }
     }

@@ -54,7 +54,13 @@ public struct EmbeddedCluster: Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let reason: String
+        /// The port was taken: the same cluster may start on another.
+        public var portInUse = false
         public var description: String { reason }
+
+        init(reason: String, portInUse: Bool = false) {
+            (self.reason, self.portInUse) = (reason, portInUse)
+        }
     }
 
     public let configuration: Configuration
@@ -308,11 +314,12 @@ public struct EmbeddedCluster: Sendable {
                 (try? String(contentsOfFile: serverLog, encoding: .utf8))?
                 .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
             var reason = "The embedded PostgreSQL cluster did not start (\(dataDirectory), port \(configuration.port))."
-            if logTail.contains("Address already in use") {
+            let portInUse = logTail.contains("Address already in use")
+            if portInUse {
                 reason += " Port \(configuration.port) is in use: set HAVEN_DB_PORT to a free port."
             }
             if !logTail.isEmpty { reason += "\nLast lines of \(serverLog):\n\(logTail)" }
-            throw Failure(reason: reason)
+            throw Failure(reason: reason, portInUse: portInUse)
         }
     }
 
