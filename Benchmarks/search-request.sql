@@ -9,7 +9,7 @@
 -- facts and pages' details are kept too (SearchCaches), so a search among services and results
 -- met before runs the first statement alone: that is search.sql. Keep this file in step with
 -- those statements.
-\set q random(1, 2000)
+\set q random(1, :requests)
 SELECT c.service_ids AS ids, c.distances_km, c.approximate, c.area_kinds, c.location_ids, c.schedule_keys, c.pool_cut
 FROM bench_queries b
 CROSS JOIN LATERAL search_candidates(b.lon, b.lat, b.needs, b.box_lon, b.box_lat, 40000, 40, b.area_keys,

@@ -33,10 +33,16 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     }
 
     public func store(_ value: Value, for key: Key, at now: ContinuousClock.Instant = .now) {
-        entries.withLock { entries in
-            if entries.count >= capacity && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
+        let dropped = entries.withLock { entries -> [Key: Entry] in
+            var dropped: [Key: Entry] = [:]
+            if entries.count >= capacity && entries[key] == nil {
+                swap(&dropped, &entries)
+                entries.reserveCapacity(dropped.count)
+            }
             entries[key] = Entry(value: value, expires: now.advanced(by: lifetime))
+            return dropped
         }
+        BackgroundRelease.release(dropped)
     }
 
     public var count: Int { entries.withLock { $0.count } }

@@ -21,7 +21,7 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     // for its own keys: through generic witnesses, looking up a search's hundred services'
     // facts was a fifteenth of the server's time on a search.
     @usableFromInline
-    struct Entry {
+    struct Entry: Sendable {
         @usableFromInline let value: Value
         @usableFromInline let until: ContinuousClock.Instant
         @usableFromInline let validUntil: Date?
@@ -39,13 +39,23 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         var waiters: [Waiter] = []
         var lastWaiterID: UInt64 = 0
 
-        /// Moves to the next generation, handing back whoever waited for it.
-        mutating func advance() -> [CheckedContinuation<Void, any Error>] {
-            entries.removeAll()
+        /// Moves to the next generation, handing back whoever waited for it and the entries it
+        /// dropped (for `BackgroundRelease`, outside the lock).
+        mutating func advance() -> (ready: [CheckedContinuation<Void, any Error>], dropped: [Key: Entry]) {
+            let dropped = takeEntries()
             generation &+= 1
             let ready = waiters.filter { $0.after < generation }.map(\.continuation)
             waiters.removeAll { $0.after < generation }
-            return ready
+            return (ready, dropped)
+        }
+
+        /// Empties the cache in constant time: the entries are handed back to be released
+        /// elsewhere, and the new table starts at the old one's size.
+        mutating func takeEntries() -> [Key: Entry] {
+            var taken: [Key: Entry] = [:]
+            swap(&taken, &entries)
+            entries.reserveCapacity(taken.count)
+            return taken
         }
     }
 
@@ -97,42 +107,45 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// since.
     public func store(_ value: Value, for key: Key, validUntil: Date? = nil, ticket: Ticket) {
         let until = ContinuousClock.now.advanced(by: lifetime)
-        state.withLock { state in
-            guard state.listening, state.generation == ticket.generation else { return }
+        let dropped = state.withLock { state -> [Key: Entry] in
+            guard state.listening, state.generation == ticket.generation else { return [:] }
             // Emptied when full: memory stays bounded whatever callers ask for.
-            if state.entries.count >= capacity && state.entries[key] == nil {
-                state.entries.removeAll(keepingCapacity: true)
-            }
+            let dropped = state.entries.count >= capacity && state.entries[key] == nil ? state.takeEntries() : [:]
             state.entries[key] = Entry(value: value, until: until, validUntil: validUntil)
+            return dropped
         }
+        BackgroundRelease.release(dropped)
     }
 
     /// Keeps many answers read after `ticket` was taken, as `store(_:for:ticket:)` keeps one.
     public func store(_ values: [Key: Value], ticket: Ticket) {
         let until = ContinuousClock.now.advanced(by: lifetime)
-        state.withLock { state in
-            guard state.listening, state.generation == ticket.generation else { return }
-            if state.entries.count + values.count > capacity {
-                state.entries.removeAll(keepingCapacity: true)
-            }
+        let dropped = state.withLock { state -> [Key: Entry] in
+            guard state.listening, state.generation == ticket.generation else { return [:] }
+            let dropped = state.entries.count + values.count > capacity ? state.takeEntries() : [:]
             for (key, value) in values.prefix(capacity) {
                 state.entries[key] = Entry(value: value, until: until, validUntil: nil)
             }
+            return dropped
         }
+        BackgroundRelease.release(dropped)
     }
 
     /// Forgets every answer: something they were read from changed, or may have.
     public func invalidate() {
-        for waiter in state.withLock({ $0.advance() }) { waiter.resume() }
+        let (ready, dropped) = state.withLock { $0.advance() }
+        BackgroundRelease.release(dropped)
+        for waiter in ready { waiter.resume() }
     }
 
     /// Whether notices are being received. Either way everything kept so far is forgotten: before
     /// listening, changes may have been missed; after, they would be.
     public func setListening(_ listening: Bool) {
-        let ready = state.withLock { state in
+        let (ready, dropped) = state.withLock { state in
             state.listening = listening
             return state.advance()
         }
+        BackgroundRelease.release(dropped)
         for waiter in ready { waiter.resume() }
     }
 
