@@ -78,18 +78,19 @@ struct CallerCacheTests {
         #expect(brief.caller(forHash: hash) == nil)
     }
 
-    @Test("memory stays bounded: a full cache starts again")
+    @Test("memory stays bounded: a full cache forgets its older half")
     func bounded() throws {
-        let cache = CallerCache(lifetime: .seconds(30), capacity: 3)
+        let cache = CallerCache(lifetime: .seconds(30), capacity: 4)
         cache.setListening(true)
-        let hashes = (0..<4).map { TokenSecret.hash("hvn_" + String(repeating: "B", count: 42) + "\($0)") }
+        let hashes = (0..<5).map { TokenSecret.hash("hvn_" + String(repeating: "B", count: 42) + "\($0)") }
         for hash in hashes { cache.store(caller, expiresAt: nil, forHash: hash, ticket: try #require(cache.ticket())) }
-        #expect(hashes.filter { cache.caller(forHash: $0) != nil } == [hashes[3]])
+        #expect(cache.count == 3)
+        #expect(hashes.filter { cache.caller(forHash: $0) != nil } == Array(hashes[2...]))
     }
 
     @Test("many answers kept at once follow the same rules: in order, dropped after a notice, bounded")
     func manyAtOnce() throws {
-        let cache = NoticedCache<Int, String>(lifetime: .seconds(30), capacity: 3)
+        let cache = NoticedCache<Int, String>(lifetime: .seconds(30), capacity: 4)
         #expect(cache.values(for: [1, 2]) == [nil, nil])
         cache.setListening(true)
         let early = try #require(cache.ticket())
@@ -99,12 +100,15 @@ struct CallerCacheTests {
 
         cache.store([1: "one", 2: "two"], ticket: try #require(cache.ticket()))
         #expect(cache.values(for: [2, 3, 1]) == ["two", nil, "one"])
-        // Two more would pass the capacity: the cache starts again with them.
+        // The recent half is full: the cache ages, and the first two answer from the older half.
         cache.store([3: "three", 4: "four"], ticket: try #require(cache.ticket()))
-        #expect(cache.values(for: [1, 2, 3, 4]) == [nil, nil, "three", "four"])
+        #expect(cache.values(for: [1, 2, 3, 4]) == ["one", "two", "three", "four"])
+        // And again: the first two are dropped.
+        cache.store([5: "five"], ticket: try #require(cache.ticket()))
+        #expect(cache.values(for: [1, 2, 3, 4, 5]) == [nil, nil, "three", "four", "five"])
 
         cache.setListening(false)
-        #expect(cache.values(for: [3, 4]) == [nil, nil])
+        #expect(cache.values(for: [3, 4, 5]) == [nil, nil, nil])
     }
 
     @Test("a token's last use is noted without a notice; a revocation and any user change announce themselves")

@@ -3,7 +3,7 @@ import Synchronization
 /// Reference data that changes rarely (a ZIP code's place, a need's label), kept for a while so
 /// every request does not spend a database round trip on it. An entry is forgotten after
 /// `lifetime`, and the whole cache empties when it reaches `capacity`, so memory stays bounded
-/// whatever callers ask for.
+/// whatever callers ask for; what it drops is released on another task (`BackgroundRelease`).
 public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
@@ -37,7 +37,6 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
             var dropped: [Key: Entry] = [:]
             if entries.count >= capacity && entries[key] == nil {
                 swap(&dropped, &entries)
-                entries.reserveCapacity(dropped.count)
             }
             entries[key] = Entry(value: value, expires: now.advanced(by: lifetime))
             return dropped

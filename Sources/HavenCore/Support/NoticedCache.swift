@@ -12,6 +12,12 @@ import Synchronization
 /// A lookup that misses takes a `Ticket` before it reads the database and stores its answer with
 /// it. A notice that arrives in between makes the ticket stale and the answer is dropped, so an
 /// answer read before a change committed can never be kept after the notice of it.
+///
+/// Memory stays bounded whatever callers ask for: the cache keeps two halves. New answers go to
+/// the recent half; when it is full the cache ages: the older half is dropped and the recent one
+/// becomes the older. Both answer. A cache that emptied when full averaged half full when
+/// searches met more services than it holds, and one that dropped entries one by one from the
+/// front of its table crowded the rest of the table until lookups crawled (seconds a search).
 public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public struct Ticket: Sendable {
         fileprivate let generation: UInt64
@@ -33,7 +39,10 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
 
     @usableFromInline
     struct State {
+        /// Kept since the cache last aged.
         @usableFromInline var entries: [Key: Entry] = [:]
+        /// Kept before that: still answered, dropped when the cache ages again.
+        @usableFromInline var older: [Key: Entry] = [:]
         var generation: UInt64 = 0
         @usableFromInline var listening = false
         var waiters: [Waiter] = []
@@ -41,20 +50,28 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
 
         /// Moves to the next generation, handing back whoever waited for it and the entries it
         /// dropped (for `BackgroundRelease`, outside the lock).
-        mutating func advance() -> (ready: [CheckedContinuation<Void, any Error>], dropped: [Key: Entry]) {
-            let dropped = takeEntries()
+        mutating func advance() -> (ready: [CheckedContinuation<Void, any Error>], dropped: [[Key: Entry]]) {
+            let dropped = [Self.take(&entries), Self.take(&older)]
             generation &+= 1
             let ready = waiters.filter { $0.after < generation }.map(\.continuation)
             waiters.removeAll { $0.after < generation }
             return (ready, dropped)
         }
 
-        /// Empties the cache in constant time: the entries are handed back to be released
-        /// elsewhere, and the new table starts at the old one's size.
-        mutating func takeEntries() -> [Key: Entry] {
+        /// Makes room in the recent half (`half` entries) for `incoming` new ones, at most a half,
+        /// ageing the cache when they would not fit, and hands back the older half it dropped, to
+        /// be released outside the lock. Constant time here: whole tables are dropped, never
+        /// entries one by one.
+        mutating func makeRoom(for incoming: Int, half: Int) -> [Key: Entry] {
+            guard entries.count + incoming > half else { return [:] }
+            let dropped = Self.take(&older)
+            older = Self.take(&entries)
+            return dropped
+        }
+
+        static func take(_ table: inout [Key: Entry]) -> [Key: Entry] {
             var taken: [Key: Entry] = [:]
-            swap(&taken, &entries)
-            entries.reserveCapacity(taken.count)
+            swap(&taken, &table)
             return taken
         }
     }
@@ -68,11 +85,14 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     @usableFromInline let state = Mutex(State())
     public let lifetime: Duration
     public let capacity: Int
+    /// The most each half holds.
+    let half: Int
 
     public init(lifetime: Duration, capacity: Int) {
-        precondition(capacity > 0, "a cache holds at least one entry")
+        precondition(capacity > 1, "a cache holds at least two entries, one in each half")
         self.lifetime = lifetime
         self.capacity = capacity
+        half = capacity / 2
     }
 
     /// The answer kept for `key`, when it may still be used.
@@ -88,9 +108,10 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         return state.withLock { state -> [Value?] in
             guard state.listening else { return Array(repeating: nil, count: keys.count) }
             return keys.map { key -> Value? in
-                guard let entry = state.entries[key] else { return nil }
+                guard let entry = state.entries[key] ?? state.older[key] else { return nil }
                 guard entry.until > instant, entry.validUntil.map({ $0 > now }) ?? true else {
                     state.entries[key] = nil
+                    state.older[key] = nil
                     return nil
                 }
                 return entry.value
@@ -109,21 +130,23 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         let until = ContinuousClock.now.advanced(by: lifetime)
         let dropped = state.withLock { state -> [Key: Entry] in
             guard state.listening, state.generation == ticket.generation else { return [:] }
-            // Emptied when full: memory stays bounded whatever callers ask for.
-            let dropped = state.entries.count >= capacity && state.entries[key] == nil ? state.takeEntries() : [:]
+            let dropped = state.entries[key] == nil ? state.makeRoom(for: 1, half: half) : [:]
+            state.older[key] = nil
             state.entries[key] = Entry(value: value, until: until, validUntil: validUntil)
             return dropped
         }
         BackgroundRelease.release(dropped)
     }
 
-    /// Keeps many answers read after `ticket` was taken, as `store(_:for:ticket:)` keeps one.
+    /// Keeps many answers read after `ticket` was taken, as `store(_:for:ticket:)` keeps one;
+    /// at most half the capacity of them.
     public func store(_ values: [Key: Value], ticket: Ticket) {
         let until = ContinuousClock.now.advanced(by: lifetime)
         let dropped = state.withLock { state -> [Key: Entry] in
             guard state.listening, state.generation == ticket.generation else { return [:] }
-            let dropped = state.entries.count + values.count > capacity ? state.takeEntries() : [:]
-            for (key, value) in values.prefix(capacity) {
+            let dropped = state.makeRoom(for: min(values.count, half), half: half)
+            for (key, value) in values.prefix(half) {
+                state.older[key] = nil
                 state.entries[key] = Entry(value: value, until: until, validUntil: nil)
             }
             return dropped
@@ -184,5 +207,5 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
 
     public var isListening: Bool { state.withLock { $0.listening } }
 
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.entries.count + $0.older.count } }
 }

@@ -88,14 +88,16 @@ extension SearchRepository {
 }
 
 /// Services' facts met in searches before (see `SearchRepository.facts`). Five minutes at most,
-/// 150,000 services at most, about half a kilobyte each: a search at 1,000,000 services meets
+/// 130,000 services at most, about half a kilobyte each: a search at 1,000,000 services meets
 /// about a hundred, and the benchmark's 2,000 searches about 113,000 in all, with which the
-/// server's memory went from 77 to 139 MB (details included), under the 200 MB it may use.
+/// server's memory went from 77 to 143 MB (details included). Searches meeting more services
+/// than it holds keep it full (both halves, see `NoticedCache`): 8,000 different searches took
+/// the server to 193-199 MB with room for 150,000, close to the 200 MB it may use.
 public typealias SearchFactsCache = NoticedCache<UUID, SearchRepository.Facts>
 
 extension NoticedCache where Key == UUID, Value == SearchRepository.Facts {
     public convenience init() {
-        self.init(lifetime: .seconds(300), capacity: 150_000)
+        self.init(lifetime: .seconds(300), capacity: 130_000)
     }
 }
 
