@@ -1,9 +1,9 @@
 import HavenCore
 import Testing
 
-/// A full cache drops its older half, and a notice empties it. What it drops is released on a background
-/// task (`BackgroundRelease`), so these check that every dropped value is in fact released, and
-/// that nothing still kept is.
+/// A full cache drops its older half, and a notice empties it. What it drops is released on a
+/// queue of its own (`BackgroundRelease`), so these check that every dropped value is in fact
+/// released, and that nothing still kept is.
 @Suite("Caches release what they drop")
 struct CacheReleaseTests {
     /// Reports its release, so a test can wait for it rather than for a guessed time.

@@ -3,7 +3,8 @@ import Synchronization
 /// Reference data that changes rarely (a ZIP code's place, a need's label), kept for a while so
 /// every request does not spend a database round trip on it. An entry is forgotten after
 /// `lifetime`, and the whole cache empties when it reaches `capacity`, so memory stays bounded
-/// whatever callers ask for; what it drops is released on another task (`BackgroundRelease`).
+/// whatever callers ask for; what it drops is released off the caller's thread
+/// (`BackgroundRelease`).
 public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value

@@ -25,11 +25,19 @@ extension SearchRepository {
             status: String, needs: [String], audiences: [String], languages: [String], interpretation: Bool,
             minimumAge: Int?, maximumAge: Int?, free: Bool, lastVerifiedAt: Date?
         ) {
-            (self.status, self.needs, self.audiences, self.languages) = (status, needs, audiences, languages)
-            needNumbers = NeedNumbering.shared.numbers(of: needs)
+            self.status = status
+            self.needs = Self.codeLists.intern(needs)
+            self.audiences = Self.codeLists.intern(audiences)
+            self.languages = Self.codeLists.intern(languages)
+            needNumbers = NeedNumbering.shared.numbers(of: needs).map(Self.numberLists.intern)
             (self.interpretation, self.minimumAge, self.maximumAge) = (interpretation, minimumAge, maximumAge)
             (self.free, self.lastVerifiedAt) = (free, lastVerifiedAt)
         }
+
+        /// Need, audience and language lists, and need numbers, shared between services: at a
+        /// million benchmark services, 225 need lists and 8 language lists in all.
+        static let codeLists = Interner<[String]>(capacity: 50_000)
+        static let numberLists = Interner<[UInt16]>(capacity: 50_000)
     }
 
     /// The facts of `services`, in their order; nil for a service no longer searchable. Kept in
@@ -88,16 +96,17 @@ extension SearchRepository {
 }
 
 /// Services' facts met in searches before (see `SearchRepository.facts`). Five minutes at most,
-/// 130,000 services at most, about half a kilobyte each: a search at 1,000,000 services meets
-/// about a hundred, and the benchmark's 2,000 searches about 113,000 in all, with which the
-/// server's memory went from 77 to 143 MB (details included). Searches meeting more services
-/// than it holds keep it full (both halves, see `NoticedCache`): 8,000 different searches took
-/// the server to 193-199 MB with room for 150,000, close to the 200 MB it may use.
+/// 200,000 services at most: a search at 1,000,000 services meets about a hundred, and the
+/// benchmark's 2,000 searches about 113,000 in all. Searches meeting more services than it
+/// holds keep it full (both halves, see `NoticedCache`). Its lists are shared (`Interner`), so
+/// an entry is a few hundred bytes: 8,000 different searches, meeting far more services than it
+/// holds, took the server to 152-174 MB, under the 200 MB it may use (186 MB with room for
+/// 250,000; 193-199 MB with 150,000 before the lists were shared).
 public typealias SearchFactsCache = NoticedCache<UUID, SearchRepository.Facts>
 
 extension NoticedCache where Key == UUID, Value == SearchRepository.Facts {
     public convenience init() {
-        self.init(lifetime: .seconds(300), capacity: 130_000)
+        self.init(lifetime: .seconds(300), capacity: 200_000)
     }
 }
 
