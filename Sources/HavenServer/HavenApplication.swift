@@ -28,13 +28,16 @@ public struct ServerDependencies: Sendable {
     /// The threads `postgres`'s connections run on, when they have their own (`haven serve`):
     /// a search's statements are then read on them (see `withDatabaseConnection`).
     public let databaseLoops: (any EventLoopGroup)?
+    /// How long each route takes to answer, for `GET /metrics`.
+    public let metrics: RequestMetrics
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
         languageGuide: LanguageGuide = LanguageGuide(rules: []), changes: ChangeListener? = nil,
-        databaseLoops: (any EventLoopGroup)? = nil
+        databaseLoops: (any EventLoopGroup)? = nil, metrics: RequestMetrics = RequestMetrics()
     ) {
         self.postgres = postgres
+        self.metrics = metrics
         self.databaseLoops = databaseLoops
         self.migrations = migrations
         self.cipher = cipher
@@ -61,7 +64,7 @@ public enum HavenApplication {
         let routes = RouteTable()
         let router = Router(context: HavenRequestContext.self, options: [.autoGenerateHeadEndpoints])
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: AccessLogMiddleware(metrics: dependencies.metrics))
         let document = try APIDocument.load()
         router.add(middleware: ProblemMiddleware(routes: routes, parameters: document.parameterTypes))
         router.add(
@@ -87,6 +90,7 @@ public enum HavenApplication {
             operations: OperationsHandler(
                 readiness: ReadinessProbe(migrator: migrator, timeout: configuration.readinessTimeout),
                 document: document,
+                metrics: dependencies.metrics,
                 logger: dependencies.logger
             ),
             access: AccessHandler(

@@ -17,8 +17,8 @@ struct AccessPolicyTests {
     }
 
     @Test(
-        "user management and the audit log are for admins only",
-        arguments: [Operation.listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit])
+        "user management, the audit log and the metrics are for admins only",
+        arguments: [Operation.listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit, .getMetrics])
     func adminOnly(operation: Operation) {
         #expect(AccessPolicy.decide(operation, caller: caller(.admin)) == .allow)
         for role in Role.allCases where role != .admin {

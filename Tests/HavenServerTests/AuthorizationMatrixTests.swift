@@ -155,6 +155,7 @@ struct MatrixRequest {
             return .init(method: .get, path: paths[operation]!)
         case .getReadiness: return .init(method: .get, path: "/readyz")
         case .getOpenAPIDocument: return .init(method: .get, path: "/openapi.json")
+        case .getMetrics: return .init(method: .get, path: "/metrics")
         case .whoami: return .init(method: .get, path: "/v1/whoami")
         case .listUsers: return .init(method: .get, path: "/v1/users")
         case .createUser:

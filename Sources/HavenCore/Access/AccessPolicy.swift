@@ -2,6 +2,7 @@
 public enum Operation: String, Sendable, CaseIterable {
     case getHealth
     case getReadiness
+    case getMetrics
     case getOpenAPIDocument
     case whoami
     case listUsers
@@ -141,7 +142,9 @@ public enum AccessPolicy {
             .retireOrganization, .verifyOrganization, .createLocation, .replaceLocation, .retireLocation,
             .verifyLocation, .createCrisisContact, .replaceCrisisContact, .retireCrisisContact, .verifyCrisisContact:
             return .roles([.curator, .admin])
-        case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit:
+        case .listUsers, .createUser, .getUser, .updateUser, .createToken, .listAudit, .getMetrics:
+            // Metrics hold no one's data, but they tell how the service is used and how it is
+            // built: operating the server is an admin's job.
             return .roles([.admin])
         case .listVolunteers, .createVolunteer, .getVolunteer, .replaceVolunteer, .addVolunteerCredential,
             .listExpiringCredentials:
@@ -207,8 +210,8 @@ public enum AccessPolicy {
         case .listVolunteers, .createVolunteer, .listExpiringCredentials, .createFamily, .planMentorMatches,
             .listMentorMatches, .listReferrals, .listFollowUps:
             return .allow
-        case .getHealth, .getReadiness, .getOpenAPIDocument, .getHSDSProfile, .whoami, .listUsers, .createUser,
-            .getUser,
+        case .getHealth, .getReadiness, .getMetrics, .getOpenAPIDocument, .getHSDSProfile, .whoami, .listUsers,
+            .createUser, .getUser,
             .updateUser, .createToken, .listAudit, .getPlace, .listNeeds, .listServices, .createService, .getService,
             .replaceService, .retireService, .verifyService, .listOrganizations, .createOrganization, .getOrganization,
             .replaceOrganization, .retireOrganization, .verifyOrganization, .listLocations, .createLocation,

@@ -32,6 +32,10 @@ final class APIHandler: APIProtocol {
         try await operations.getReadiness(input)
     }
 
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        try await operations.getMetrics(input)
+    }
+
     func getOpenAPIDocument(
         _ input: Operations.GetOpenAPIDocument.Input
     ) async throws -> Operations.GetOpenAPIDocument.Output {

@@ -3,10 +3,11 @@ import HavenCore
 import Logging
 import OpenAPIRuntime
 
-/// Liveness, readiness and the contract itself.
+/// Liveness, readiness, the server's metrics and the contract itself.
 struct OperationsHandler: Sendable {
     let readiness: ReadinessProbe
     let document: APIDocument
+    let metrics: RequestMetrics
     let logger: Logger
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -38,6 +39,10 @@ struct OperationsHandler: Sendable {
         _ input: Operations.GetOpenAPIDocument.Input
     ) async throws -> Operations.GetOpenAPIDocument.Output {
         .ok(.init(body: .json(.init(additionalProperties: document.container))))
+    }
+
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        .ok(.init(body: .plainText(HTTPBody(metrics.exposition()))))
     }
 
     static func schemaDetail(_ plan: MigrationPlan) -> String {

@@ -1,11 +1,14 @@
 import Hummingbird
 import Logging
 
-/// One log line per request: method, route template, status, duration.
+/// One log line per request (method, route template, status, duration), and the same duration
+/// in `RequestMetrics` for `GET /metrics`.
 ///
 /// The route template (`/v1/families/{id}`), never the raw path, so ids stay out of logs; and
 /// never bodies or query strings, which may carry family or volunteer data.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: RequestMetrics
+
     func handle(
         _ request: Request,
         context: Context,
@@ -15,11 +18,14 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         // ProblemMiddleware sits inside this one, so every outcome arrives here as a response.
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
+        let route = Self.route(context.endpointPath)
+        metrics.record(
+            method: request.method.rawValue, route: route, status: response.status.code, elapsed: elapsed)
         context.logger.info(
             "request",
             metadata: [
                 "http.method": .string(request.method.rawValue),
-                "http.route": .string(Self.route(context.endpointPath)),
+                "http.route": .string(route),
                 "http.status": .stringConvertible(response.status.code),
                 "duration_ms": .string(Self.milliseconds(elapsed)),
             ]
@@ -37,6 +43,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func route(_ endpointPath: String?) -> String {
         guard let endpointPath, endpointPath != "NotFound" else { return "(unmatched)" }
+        guard endpointPath.contains(":") else { return endpointPath }
         // Hummingbird writes parameters as `:name`; log them the way the OpenAPI document does.
         return endpointPath.split(separator: "/", omittingEmptySubsequences: false)
             .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
