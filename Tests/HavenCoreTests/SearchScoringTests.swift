@@ -17,6 +17,26 @@ struct SearchScoringTests {
         #expect(far.reasons.contains("30 km away"))
     }
 
+    @Test("a plan's lasting score leaves the moment out: open or closed now ranks alike, 24/7 still counts")
+    func lastingScoreIgnoresTheMoment() {
+        let request = SearchRequest(needs: ["basic-needs.food"], radiusKm: 40)
+        func scored(_ km: Double, _ opening: OpeningStatus?) -> (now: Double, lasting: Double) {
+            let candidate = SearchCandidate(serviceNeeds: ["basic-needs.food"], distanceKm: km, opening: opening)
+            let score = SearchScoring.match(candidate, for: request).score
+            return (score, SearchScoring.lastingScore(score, opening: opening))
+        }
+        // An evening pantry 2 km away, closed at the moment, and a morning one 10 km away, open.
+        let evening = scored(2, .closed)
+        let morning = scored(10, OpeningStatus(isOpen: true, closesAt: LocalTime("12:00")))
+        #expect(morning.now > evening.now, "at this moment, being open outweighs 8 km")
+        #expect(evening.lasting > morning.lasting, "for a plan, the nearer one comes first")
+        let unknown = scored(2, nil)
+        #expect(abs(evening.lasting - unknown.lasting) < 1e-9, "known hours at a moment count as unknown ones")
+        let hotline = scored(2, OpeningStatus(isOpen: true, alwaysOpen: true))
+        #expect(hotline.lasting == hotline.now)
+        #expect(hotline.lasting > evening.lasting, "open 24/7 holds at any moment")
+    }
+
     @Test("needs covered count most, a parent need is met by a child-coded service, and gaps are listed")
     func needsCoverage() {
         let request = SearchRequest(needs: ["mental-health", "legal.family-law", "housing"])

@@ -90,6 +90,14 @@ public enum SearchScoring {
         needs: 0.40, distance: 0.25, language: 0.15, open: 0.10, eligibility: 0.05, freshness: 0.05
     )
 
+    /// The score with the moment of the search left out: hours count as they do for a service
+    /// whose hours are unknown, except 24/7, which holds at any moment. A referral plan is kept
+    /// for weeks, so a draft made at 11:00 and one made at 19:00 should suggest the same services.
+    public static func lastingScore(_ score: Double, opening: OpeningStatus?) -> Double {
+        guard let opening, !opening.alwaysOpen else { return score }
+        return score - (opening.isOpen ? weights.open : 0) + weights.open * 0.3
+    }
+
     /// Needs a requested code covers: the code itself and its descendants.
     public static func meets(_ requested: String, _ serviceNeeds: [String]) -> Bool {
         serviceNeeds.contains { TaxonomyCode.code($0, isWithin: requested) }

@@ -318,6 +318,12 @@ struct PlanService: Sendable {
                 parameters.language = nil
                 hits = try await search.search(scope, parameters, now: now()).items
             }
+            // Search ranks for this moment; the plan is for the weeks ahead. Stable, so search's
+            // own order settles ties.
+            hits = hits.enumerated().sorted { first, second in
+                let (a, b) = (Self.lastingScore(first.element), Self.lastingScore(second.element))
+                return a != b ? a > b : first.offset < second.offset
+            }.map(\.element)
             // A family that can safely go out or call only at some hours gets services open
             // then first; the others still follow, since hours can be arranged.
             if !family.draft.safeContact.safeTimes.isEmpty {
@@ -344,6 +350,10 @@ struct PlanService: Sendable {
             }
         }
         return chosen
+    }
+
+    private static func lastingScore(_ hit: SearchHit) -> Double {
+        SearchScoring.lastingScore(hit.match.score, opening: hit.opening)
     }
 
     /// Search's reasons that stay true after today: "open now" describes the moment of the
