@@ -23,7 +23,10 @@ struct RateLimitTests {
                     statuses.append(response.status.code)
                     if response.status == .tooManyRequests { limited = response }
                 }
-                #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
+                // The budget refills one request every 12 s: on a machine slow enough for the
+                // burst to take that long, one of the last two may pass again, never both.
+                #expect(Array(statuses.prefix(5)) == [200, 200, 200, 200, 200])
+                #expect(statuses.suffix(2).contains(429), "\(statuses)")
                 let response = try #require(limited)
                 expectProblem(response, .tooManyRequests, type: "urn:haven:problem:rate-limited")
                 let retryAfter = try #require(response.headers[.retryAfter].flatMap(Int.init))
