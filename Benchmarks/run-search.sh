@@ -145,8 +145,9 @@ server_latency() {
 
 # How many of the server's requests read their page's details from the database rather than from
 # its memory (SearchDetailsCache): only where pg_stat_statements is loaded (shared_preload_libraries).
-statements=$(psql "$url" -Atc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT 1 FROM pg_stat_statements LIMIT 1" \
-  2>/dev/null && echo yes || true)
+# (Only psql's exit status answers: its output is not "yes" either way.)
+statements=$(psql "$url" -v ON_ERROR_STOP=1 -Atc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT 1 FROM pg_stat_statements LIMIT 1" \
+  > /dev/null 2>&1 && echo yes || true)
 for c in $CONNECTIONS; do
   echo "==> HTTP: wrk, $c connections, $DURATION"
   [ -n "$statements" ] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" > /dev/null
