@@ -90,12 +90,16 @@ public enum SearchScoring {
         needs: 0.40, distance: 0.25, language: 0.15, open: 0.10, eligibility: 0.05, freshness: 0.05
     )
 
+    /// The share of `weights.open` a service whose hours are unknown gets: less than one open
+    /// now, more than one closed now.
+    static let unknownHoursShare = 0.3
+
     /// The score with the moment of the search left out: hours count as they do for a service
     /// whose hours are unknown, except 24/7, which holds at any moment. A referral plan is kept
     /// for weeks, so a draft made at 11:00 and one made at 19:00 should suggest the same services.
     public static func lastingScore(_ score: Double, opening: OpeningStatus?) -> Double {
         guard let opening, !opening.alwaysOpen else { return score }
-        return score - (opening.isOpen ? weights.open : 0) + weights.open * 0.3
+        return score - (opening.isOpen ? weights.open : 0) + weights.open * unknownHoursShare
     }
 
     /// Needs a requested code covers: the code itself and its descendants.
@@ -182,7 +186,7 @@ public enum SearchScoring {
         case .some:
             explain(request.atChosenMoment ? "closed then" : "closed now")
         case .none:
-            score += weights.open * 0.3
+            score += weights.open * unknownHoursShare
         }
 
         // Eligibility.

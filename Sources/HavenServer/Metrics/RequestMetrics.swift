@@ -36,14 +36,12 @@ public final class RequestMetrics: Sendable {
         let status: Int
     }
 
-    public let registry: PrometheusCollectorRegistry
+    private let registry = PrometheusCollectorRegistry()
     /// The histogram of each series met so far: the registry would find it too, but only after
     /// validating names and comparing bucket lists on every request.
     private let histograms = Mutex<[Series: DurationHistogram]>([:])
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
-        self.registry = registry
-    }
+    public init() {}
 
     /// Records one answered request. `route` is the template (`/v1/services/{id}`), or
     /// `(unmatched)` for a path no route has.
