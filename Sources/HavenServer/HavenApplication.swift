@@ -1,3 +1,4 @@
+import Foundation
 import HavenCore
 import HavenStorage
 import Hummingbird
@@ -30,6 +31,9 @@ public struct ServerDependencies: Sendable {
     public let databaseLoops: (any EventLoopGroup)?
     /// How long each route takes to answer, for `GET /metrics`.
     public let metrics: RequestMetrics
+    /// The seconds the rate limits' budgets refill by. The wall clock in service; a test holds it
+    /// still, so a burst meets the same budget however slowly the machine sends it.
+    public var rateLimitClock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     public init(
         postgres: PostgresClient, migrations: [MigrationFile], cipher: FieldCipher, logger: Logger,
@@ -69,7 +73,8 @@ public enum HavenApplication {
         router.add(middleware: ProblemMiddleware(routes: routes, parameters: document.parameterTypes))
         router.add(
             middleware: AddressRateLimitMiddleware(
-                limiter: RateLimiter(limit: configuration.requestsPerMinutePerAddress))
+                limiter: RateLimiter(
+                    limit: configuration.requestsPerMinutePerAddress, clock: dependencies.rateLimitClock))
         )
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
         // Innermost, so that a body failing as it is gathered still meets ProblemMiddleware. Bodies
@@ -131,8 +136,10 @@ public enum HavenApplication {
                         postgres: dependencies.postgres, tokens: TokenRepository(logger: databaseLogger),
                         cache: dependencies.callers),
                     audit: AuditLog(logger: databaseLogger),
-                    tokenLimiter: RateLimiter(limit: configuration.requestsPerMinutePerToken),
-                    failureLimiter: RateLimiter(limit: configuration.authenticationFailuresPerMinute),
+                    tokenLimiter: RateLimiter(
+                        limit: configuration.requestsPerMinutePerToken, clock: dependencies.rateLimitClock),
+                    failureLimiter: RateLimiter(
+                        limit: configuration.authenticationFailuresPerMinute, clock: dependencies.rateLimitClock),
                     logger: dependencies.logger
                 ),
                 // After authentication: keys belong to the caller, and a replay is authorized

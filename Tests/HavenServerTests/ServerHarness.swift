@@ -22,6 +22,7 @@ enum ServerHarness {
         testing: TestingSetup = .live,
         logger: Logger? = nil,
         changes: ChangeListener? = nil,
+        rateLimitClock: (@Sendable () -> Double)? = nil,
         addRoutes: (Router<HavenRequestContext>) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -35,12 +36,13 @@ enum ServerHarness {
             backgroundLogger: logger.forPostgres())
         // The token cache and its listener as `haven serve` runs them, so every HTTP test goes
         // through both.
-        let dependencies = ServerDependencies(
+        var dependencies = ServerDependencies(
             postgres: postgres, migrations: database.migrations, cipher: database.cipher, logger: logger,
             languageGuide: try LanguageGuideFiles.load(
                 directory: TestDatabaseCluster.repositoryRoot.appendingPathComponent("Seeds/reference")),
             changes: try changes ?? .patient(url: database.url, logger: logger.forPostgres()),
             databaseLoops: databaseLoops)
+        if let rateLimitClock { dependencies.rateLimitClock = rateLimitClock }
         let router = try HavenApplication.buildRouter(dependencies: dependencies, configuration: configuration)
         addRoutes(router.router)
         let app = HavenApplication.buildApplication(
