@@ -22,4 +22,15 @@ enum BackgroundRelease {
     static func release<Key: Sendable, Value: Sendable>(_ table: consuming [Key: Value]) {
         release([table])
     }
+
+    static func release<Key: Sendable, Value: Sendable>(_ tables: consuming [SlotTable<Key, Value>]) {
+        guard tables.contains(where: { !$0.isEmpty }) else { return }
+        queue.async { [tables] in
+            withExtendedLifetime(tables) {}
+        }
+    }
+
+    static func release<Key: Sendable, Value: Sendable>(_ table: consuming SlotTable<Key, Value>) {
+        release([table])
+    }
 }

@@ -29,28 +29,44 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     @usableFromInline
     struct Entry: Sendable {
         @usableFromInline let value: Value
-        @usableFromInline let until: ContinuousClock.Instant
-        @usableFromInline let validUntil: Date?
+        /// The end of its `lifetime`, in nanoseconds of `ContinuousClock` after `Self.epoch`.
+        @usableFromInline let until: Int64
+        /// Its own `validUntil` (seconds since 2001), or infinity. Plain numbers, so that an entry
+        /// fits one slot of `SlotTable` beside its key.
+        @usableFromInline let validUntil: Double
 
-        init(value: Value, until: ContinuousClock.Instant, validUntil: Date?) {
-            (self.value, self.until, self.validUntil) = (value, until, validUntil)
+        init(value: Value, until: Int64, validUntil: Date?) {
+            (self.value, self.until) = (value, until)
+            self.validUntil = validUntil?.timeIntervalSinceReferenceDate ?? .infinity
         }
+    }
+
+    /// What `Entry.until` counts from: the first time the process used a cache.
+    @usableFromInline static var epoch: ContinuousClock.Instant { cacheEpoch }
+
+    /// Nanoseconds of `ContinuousClock` since `epoch`.
+    @inlinable
+    static func nanoseconds(at instant: ContinuousClock.Instant) -> Int64 {
+        let (seconds, attoseconds) = (instant - epoch).components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
     }
 
     @usableFromInline
     struct State {
         /// Kept since the cache last aged.
-        @usableFromInline var entries: [Key: Entry] = [:]
+        @usableFromInline var entries = SlotTable<Key, Entry>()
         /// Kept before that: still answered, dropped when the cache ages again.
-        @usableFromInline var older: [Key: Entry] = [:]
+        @usableFromInline var older = SlotTable<Key, Entry>()
         var generation: UInt64 = 0
         @usableFromInline var listening = false
+        /// What the last lookup's `SlotTable.warm` read: kept only so its reads are made.
+        @usableFromInline var warmedSlots = 0
         var waiters: [Waiter] = []
         var lastWaiterID: UInt64 = 0
 
         /// Moves to the next generation, handing back whoever waited for it and the entries it
         /// dropped (for `BackgroundRelease`, outside the lock).
-        mutating func advance() -> (ready: [CheckedContinuation<Void, any Error>], dropped: [[Key: Entry]]) {
+        mutating func advance() -> (ready: [CheckedContinuation<Void, any Error>], dropped: [SlotTable<Key, Entry>]) {
             let dropped = [Self.take(&entries), Self.take(&older)]
             generation &+= 1
             let ready = waiters.filter { $0.after < generation }.map(\.continuation)
@@ -62,15 +78,15 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         /// ageing the cache when they would not fit, and hands back the older half it dropped, to
         /// be released outside the lock. Constant time here: whole tables are dropped, never
         /// entries one by one.
-        mutating func makeRoom(for incoming: Int, half: Int) -> [Key: Entry] {
-            guard entries.count + incoming > half else { return [:] }
+        mutating func makeRoom(for incoming: Int, half: Int) -> SlotTable<Key, Entry> {
+            guard entries.count + incoming > half else { return SlotTable() }
             let dropped = Self.take(&older)
             older = Self.take(&entries)
             return dropped
         }
 
-        static func take(_ table: inout [Key: Entry]) -> [Key: Entry] {
-            var taken: [Key: Entry] = [:]
+        static func take(_ table: inout SlotTable<Key, Entry>) -> SlotTable<Key, Entry> {
+            var taken = SlotTable<Key, Entry>()
             swap(&taken, &table)
             return taken
         }
@@ -104,12 +120,22 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// The answers kept for `keys`, in their order: one lock and one clock reading for many keys.
     @inlinable
     public func values(for keys: [Key], now: Date = Date()) -> [Value?] {
-        let instant = ContinuousClock.now
+        let instant = Self.nanoseconds(at: .now)
+        let wallClock = now.timeIntervalSinceReferenceDate
+        let hashes = keys.map(\.hashValue)
         return state.withLock { state -> [Value?] in
             guard state.listening else { return Array(repeating: nil, count: keys.count) }
-            return keys.map { key -> Value? in
-                guard let entry = state.entries[key] ?? state.older[key] else { return nil }
-                guard entry.until > instant, entry.validUntil.map({ $0 > now }) ?? true else {
+            // The larger half first: after the cache ages most answers are in the older one, and
+            // a key looked for in the wrong half costs a probe.
+            let olderFirst = state.older.count > state.entries.count
+            state.warmedSlots = olderFirst ? state.older.warm(hashes) : state.entries.warm(hashes)
+            return zip(keys, hashes).map { key, hash -> Value? in
+                let kept =
+                    olderFirst
+                    ? state.older.value(for: key, hash: hash) ?? state.entries.value(for: key, hash: hash)
+                    : state.entries.value(for: key, hash: hash) ?? state.older.value(for: key, hash: hash)
+                guard let entry = kept else { return nil }
+                guard entry.until > instant, entry.validUntil > wallClock else {
                     state.entries[key] = nil
                     state.older[key] = nil
                     return nil
@@ -127,10 +153,10 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Keeps an answer read from the database after `ticket` was taken, unless a notice came
     /// since.
     public func store(_ value: Value, for key: Key, validUntil: Date? = nil, ticket: Ticket) {
-        let until = ContinuousClock.now.advanced(by: lifetime)
-        let dropped = state.withLock { state -> [Key: Entry] in
-            guard state.listening, state.generation == ticket.generation else { return [:] }
-            let dropped = state.entries[key] == nil ? state.makeRoom(for: 1, half: half) : [:]
+        let until = Self.nanoseconds(at: .now.advanced(by: lifetime))
+        let dropped = state.withLock { state -> SlotTable<Key, Entry> in
+            guard state.listening, state.generation == ticket.generation else { return SlotTable() }
+            let dropped = state.entries[key] == nil ? state.makeRoom(for: 1, half: half) : SlotTable()
             state.older[key] = nil
             state.entries[key] = Entry(value: value, until: until, validUntil: validUntil)
             return dropped
@@ -141,9 +167,9 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Keeps many answers read after `ticket` was taken, as `store(_:for:ticket:)` keeps one;
     /// at most half the capacity of them.
     public func store(_ values: [Key: Value], ticket: Ticket) {
-        let until = ContinuousClock.now.advanced(by: lifetime)
-        let dropped = state.withLock { state -> [Key: Entry] in
-            guard state.listening, state.generation == ticket.generation else { return [:] }
+        let until = Self.nanoseconds(at: .now.advanced(by: lifetime))
+        let dropped = state.withLock { state -> SlotTable<Key, Entry> in
+            guard state.listening, state.generation == ticket.generation else { return SlotTable() }
             let dropped = state.makeRoom(for: min(values.count, half), half: half)
             for (key, value) in values.prefix(half) {
                 state.older[key] = nil
@@ -209,3 +235,6 @@ public final class NoticedCache<Key: Hashable & Sendable, Value: Sendable>: Send
 
     public var count: Int { state.withLock { $0.entries.count + $0.older.count } }
 }
+
+/// Shared by every cache: a static stored property cannot live in a generic type.
+@usableFromInline let cacheEpoch = ContinuousClock.now
