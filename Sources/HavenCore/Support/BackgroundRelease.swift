@@ -12,25 +12,23 @@ import Dispatch
 enum BackgroundRelease {
     private static let queue = DispatchQueue(label: "haven.cache-release", qos: .utility)
 
-    static func release<Key: Sendable, Value: Sendable>(_ tables: consuming [[Key: Value]]) {
-        guard tables.contains(where: { !$0.isEmpty }) else { return }
-        queue.async { [tables] in
-            withExtendedLifetime(tables) {}
-        }
-    }
-
     static func release<Key: Sendable, Value: Sendable>(_ table: consuming [Key: Value]) {
-        release([table])
+        guard !table.isEmpty else { return }
+        releaseLater(table)
     }
 
     static func release<Key: Sendable, Value: Sendable>(_ tables: consuming [SlotTable<Key, Value>]) {
         guard tables.contains(where: { !$0.isEmpty }) else { return }
-        queue.async { [tables] in
-            withExtendedLifetime(tables) {}
-        }
+        releaseLater(tables)
     }
 
     static func release<Key: Sendable, Value: Sendable>(_ table: consuming SlotTable<Key, Value>) {
         release([table])
+    }
+
+    private static func releaseLater<Dropped: Sendable>(_ dropped: consuming Dropped) {
+        queue.async { [dropped] in
+            withExtendedLifetime(dropped) {}
+        }
     }
 }

@@ -3,8 +3,8 @@
 /// `Dictionary` keeps its occupancy bits, its keys and its values in three arrays, so a lookup
 /// in a table larger than the processor's caches misses three times before it has the value.
 /// Search looks up a hundred services' facts among 100,000 or more on every request, and those
-/// misses were half of that lookup and a twentieth of the server's time on a search (session 27,
-/// `perf` on the benchmark). Here a lookup reads one slot, and usually the next few in the same
+/// misses were half of that lookup and about a fifteenth of the server's time on a search
+/// (session 27, `perf` on the benchmark). Here a lookup reads one slot, and usually the next few in the same
 /// cache line. The table is kept at most half full, so probe runs stay short, and it grows by
 /// doubling. Keys are hashed with Swift's per-process seeded hasher, so a crafted set of keys
 /// cannot be made to collide.
