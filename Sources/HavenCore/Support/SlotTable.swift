@@ -67,10 +67,7 @@ struct SlotTable<Key: Hashable, Value> {
 
     @inlinable
     subscript(key: Key) -> Value? {
-        get {
-            let (index, found) = probe(key)
-            return found ? slots[index]?.value : nil
-        }
+        get { value(for: key, hash: key.hashValue) }
         set {
             let (index, found) = probe(key)
             switch (newValue, found) {
