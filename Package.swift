@@ -97,7 +97,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // mimalloc instead of glibc's malloc: the server allocates on one thread and frees
+            // on another (a statement's reply is read on the database thread, dropped on the
+            // request's), which glibc's allocator pays for in locks and consolidation. Measured
+            // in docs/search.md ("The allocator"): about 7% less server CPU per search.
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
 
         // Starts a throwaway embedded cluster and hands each test its own cloned database.

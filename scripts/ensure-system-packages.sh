@@ -4,7 +4,8 @@
 # because a silent sudo prompt in the middle of `make` helps nobody.
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib libpq-dev)
+# libmimalloc-dev: the allocator the `haven` binary links (see Package.swift).
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib libpq-dev libmimalloc-dev)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -197,9 +197,11 @@ public enum SearchScoring {
             score += weights.eligibility
         }
         if candidate.minimumAge != nil || candidate.maximumAge != nil {
-            let low = candidate.minimumAge.map(String.init) ?? "0"
-            let high = candidate.maximumAge.map(String.init)
-            explain(high.map { "serves ages \(low)–\($0)" } ?? "serves ages \(low) and up")
+            explain(
+                {
+                    let low = candidate.minimumAge.map(String.init) ?? "0"
+                    return candidate.maximumAge.map { "serves ages \(low)–\($0)" } ?? "serves ages \(low) and up"
+                }())
         }
 
         // Freshness.

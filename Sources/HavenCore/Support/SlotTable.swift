@@ -8,9 +8,16 @@
 /// cache line. The table is kept at most half full, so probe runs stay short, and it grows by
 /// doubling. Keys are hashed with Swift's per-process seeded hasher, so a crafted set of keys
 /// cannot be made to collide.
+///
+/// A slot is a key and a value that are each optional, rather than an optional pair: a probe
+/// then reads a slot's key where it lies. Reading the key of an optional pair copied the whole
+/// slot first, and for some keys (`SearchRepository.DetailsKey`) the compiler made that copy
+/// through the runtime's generic value witnesses, retaining and releasing the value of every
+/// slot it passed (session 28, `perf`).
 @usableFromInline
 struct SlotTable<Key: Hashable, Value> {
-    @usableFromInline typealias Slot = (key: Key, value: Value)?
+    /// Both nil when the slot is empty; both set when it holds an entry.
+    @usableFromInline typealias Slot = (key: Key?, value: Value?)
 
     @usableFromInline var slots: ContiguousArray<Slot>
     @usableFromInline var mask: Int
@@ -18,7 +25,7 @@ struct SlotTable<Key: Hashable, Value> {
 
     @usableFromInline
     init() {
-        slots = ContiguousArray(repeating: nil, count: 16)
+        slots = ContiguousArray(repeating: (nil, nil), count: 16)
         mask = 15
     }
 
@@ -37,7 +44,7 @@ struct SlotTable<Key: Hashable, Value> {
         slots.withUnsafeBufferPointer { slots in
             var index = hash & mask
             while true {
-                guard let candidate = slots[index]?.key else { return (index, false) }
+                guard let candidate = slots[index].key else { return (index, false) }
                 if candidate == key { return (index, true) }
                 index = (index &+ 1) & mask
             }
@@ -53,7 +60,7 @@ struct SlotTable<Key: Hashable, Value> {
     func warm(_ hashes: [Int]) -> Int {
         slots.withUnsafeBufferPointer { slots in
             var occupied = 0
-            for hash in hashes where slots[hash & mask] != nil { occupied &+= 1 }
+            for hash in hashes where slots[hash & mask].key != nil { occupied &+= 1 }
             return occupied
         }
     }
@@ -62,7 +69,7 @@ struct SlotTable<Key: Hashable, Value> {
     @inlinable
     func value(for key: Key, hash: Int) -> Value? {
         let (index, found) = probe(key, hash: hash)
-        return found ? slots[index]?.value : nil
+        return found ? slots[index].value : nil
     }
 
     @inlinable
@@ -94,19 +101,19 @@ struct SlotTable<Key: Hashable, Value> {
     @usableFromInline
     mutating func remove(at removed: Int) {
         var hole = removed
-        slots[hole] = nil
+        slots[hole] = (nil, nil)
         count -= 1
         var index = hole
         while true {
             index = (index &+ 1) & mask
-            guard let slot = slots[index] else { return }
-            let home = slot.key.hashValue & mask
+            guard let key = slots[index].key else { return }
+            let home = key.hashValue & mask
             // The slot may move back only if the hole lies on its way from home to where it is.
             let distanceToHole = (hole &- home) & mask
             let distanceToSlot = (index &- home) & mask
             if distanceToHole < distanceToSlot {
-                slots[hole] = slot
-                slots[index] = nil
+                slots[hole] = slots[index]
+                slots[index] = (nil, nil)
                 hole = index
             }
         }
@@ -115,10 +122,11 @@ struct SlotTable<Key: Hashable, Value> {
     @usableFromInline
     mutating func grow() {
         var larger = SlotTable()
-        larger.slots = ContiguousArray(repeating: nil, count: slots.count * 2)
+        larger.slots = ContiguousArray(repeating: (nil, nil), count: slots.count * 2)
         larger.mask = slots.count * 2 - 1
-        for case (let key, let value)? in slots {
-            larger.slots[larger.probe(key).index] = (key, value)
+        for slot in slots {
+            guard let key = slot.key else { continue }
+            larger.slots[larger.probe(key).index] = slot
         }
         larger.count = count
         self = larger
