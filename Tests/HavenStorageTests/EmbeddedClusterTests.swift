@@ -40,6 +40,23 @@ struct EmbeddedClusterTests {
                 return values
             }
             #expect(settings == ["127.0.0.1", cluster.configuration.dataDirectory, "haven", "socket"])
+            // Statement statistics are loaded wherever the installation has them, as Debian's does.
+            if FileManager.default.fileExists(
+                atPath: EmbeddedCluster.statementStatisticsLibrary(binDirectory: cluster.configuration.binDirectory))
+            {
+                let preloaded = try await PostgresClient.withClient(url: url, logger: logger) { client in
+                    var libraries: [String] = []
+                    for try await value in try await client.query("SELECT current_setting('shared_preload_libraries')")
+                        .decode(String.self)
+                    {
+                        libraries.append(value)
+                    }
+                    return libraries
+                }
+                #expect(preloaded == ["pg_stat_statements"])
+            } else {
+                Issue.record("this PostgreSQL installation has no pg_stat_statements library")
+            }
             var tcp = url
             tcp.socketDirectory = nil
             #expect(try await Self.clientAddresses(tcp, logger: logger) == ["127.0.0.1/32"])

@@ -282,6 +282,14 @@ public struct EmbeddedCluster: Sendable {
         if let directory = Self.socketDirectory(forDataDirectory: dataDirectory, port: configuration.port) {
             options += " -c unix_socket_directories=\(directory)"
         }
+        // Statement statistics, so an operator (and `Benchmarks/run-search.sh`) can see which
+        // statements the server runs and what each costs. Only where the installation has the
+        // library: PostgreSQL refuses to start when a preloaded library is missing.
+        if FileManager.default.fileExists(
+            atPath: Self.statementStatisticsLibrary(binDirectory: configuration.binDirectory))
+        {
+            options += " -c shared_preload_libraries=pg_stat_statements"
+        }
         if configuration.durable {
             let megabytes = Self.sharedBuffersMegabytes(physicalMemory: Self.availableMemory)
             options += " -c shared_buffers=\(megabytes)MB -c effective_cache_size=\(megabytes * 2)MB"
@@ -297,6 +305,12 @@ public struct EmbeddedCluster: Sendable {
             let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else { return physical }
         return min(physical, limit)
+    }
+
+    /// Where `pg_stat_statements` lives beside the programs (Debian: `…/15/bin` and `…/15/lib`).
+    public static func statementStatisticsLibrary(binDirectory: String) -> String {
+        URL(fileURLWithPath: binDirectory).deletingLastPathComponent()
+            .appendingPathComponent("lib/pg_stat_statements.so").path
     }
 
     public static func sharedBuffersMegabytes(physicalMemory: UInt64) -> UInt64 {
