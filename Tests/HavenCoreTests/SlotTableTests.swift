@@ -72,7 +72,7 @@ struct SlotTableTests {
         }
         for key in keys { table[key] = key.id }
         #expect(table.slots.count == 16)
-        #expect(table.slots[1] != nil && table.slots[2] != nil)
+        #expect(table.slots[1].key != nil && table.slots[2].key != nil)
         table[keys[0]] = nil
         table[keys[2]] = nil
         for key in [keys[1], keys[3], keys[4]] { #expect(table[key] == key.id) }
