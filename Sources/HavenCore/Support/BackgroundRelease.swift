@@ -9,10 +9,10 @@ import Dispatch
 /// Not on Swift's shared task threads either: there a release held up the database pool's own
 /// tasks, and with them every search at 16 connections. A serial queue of its own gets a
 /// thread of its own.
-enum BackgroundRelease {
+package enum BackgroundRelease {
     private static let queue = DispatchQueue(label: "haven.cache-release", qos: .utility)
 
-    static func release<Key: Sendable, Value: Sendable>(_ table: consuming [Key: Value]) {
+    package static func release<Key: Sendable, Value: Sendable>(_ table: consuming [Key: Value]) {
         guard !table.isEmpty else { return }
         releaseLater(table)
     }

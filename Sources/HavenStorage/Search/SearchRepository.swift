@@ -217,10 +217,16 @@ public struct SearchRepository: Sendable {
         for try await (key, json) in rows.decode((Int64, String).self) {
             read[key] = Self.decodeSchedule(json).map(KeptSchedule.init)
         }
-        Self.decodedSchedules.withLock { cache in
-            if cache.count + read.count > Self.decodedSchedulesLimit { cache.removeAll(keepingCapacity: true) }
+        let dropped = Self.decodedSchedules.withLock { cache -> [Int64: KeptSchedule?] in
+            var dropped: [Int64: KeptSchedule?] = [:]
+            if cache.count + read.count > Self.decodedSchedulesLimit {
+                dropped.reserveCapacity(cache.count)
+                swap(&dropped, &cache)
+            }
             cache.merge(read) { _, new in new }
+            return dropped
         }
+        BackgroundRelease.release(dropped)
         known.merge(read) { _, new in new }
         return known
     }
@@ -417,7 +423,8 @@ public struct SearchRepository: Sendable {
 
     /// Decoded schedules by key. Most services share a handful of schedules ("weekdays 9 to 5" in
     /// a few time zones), and decoding JSON for every candidate of every search was a fifth of
-    /// the server's CPU. Emptied when full, so memory stays bounded whatever the data.
+    /// the server's CPU. Emptied when full, so memory stays bounded whatever the data; the
+    /// schedules it drops are released off the request's thread and outside the lock.
     private static let decodedSchedules = Mutex<[Int64: KeptSchedule?]>([:])
     static let decodedSchedulesLimit = 4096
 
