@@ -11,7 +11,10 @@
 # statement alone (search.sql: all a request runs when its page's details are kept in the server's
 # memory) and every statement a request runs when they are not (search-request.sql). Last, the
 # Python peer of the brief (tipg) answers the brief's KNN query under the same load (PEER=0 skips
-# it). Needs wrk, pgbench and python3 (with venv, and PyPI for the peer's first run).
+# it). BARE=1 also measures, beside Haven, a bare server on the same HTTP server and PostgreSQL
+# client that runs the candidate statement and nothing else (Benchmarks/BareServer): the share of
+# pgbench that stack reaches on this machine, which bounds Haven's. Needs wrk, pgbench and python3
+# (with venv, and PyPI for the peer's first run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/lib/postgresql/15/bin:$PATH"
@@ -23,7 +26,7 @@ CONNECTIONS=${CONNECTIONS:-"4 16"}
 REQUESTS=${REQUESTS:-2000}
 PORT=${PORT:-8090}
 work=$(mktemp -d /tmp/haven-bench.XXXXXX)
-server="" peer=""
+server="" peer="" bare=""
 # Only the processes this script started (an empty PID list kills nothing; `kill 0` would kill
 # the script's own process group).
 stop() {
@@ -33,7 +36,7 @@ stop() {
     wait "$pid" 2>/dev/null || true
   done
 }
-trap 'stop "$server" "$peer"; rm -rf "$work"' EXIT
+trap 'stop "$server" "$peer" "$bare"; rm -rf "$work"' EXIT
 
 [ -x "$HAVEN" ] || { echo "build first: swift build -c release --product haven" >&2; exit 1; }
 base=$($HAVEN db status | grep -o 'postgres://[^ ]*')
@@ -143,6 +146,25 @@ server_latency() {
     }' "$1" "$2"
 }
 
+# The bare server (BARE=1): built on first use, started beside Haven's on PORT + 5 with the same
+# pool size, reaching the embedded cluster through its socket; it reads bench_queries, filled above.
+if [ "${BARE:-0}" = 1 ]; then
+  socket=$($HAVEN db status | sed -n 's/^Socket: *//p')
+  [ -n "$socket" ] || { echo "BARE=1 needs the embedded cluster running (its socket): haven db start" >&2; exit 1; }
+  echo "==> building the bare server (Benchmarks/BareServer, release; several minutes the first time)"
+  swift build -c release --package-path Benchmarks/BareServer > "$work/bare-build.log" 2>&1 \
+    || { tail -30 "$work/bare-build.log" >&2; exit 1; }
+  BARE_SOCKET="$socket" BARE_PORT=$((PORT + 5)) BARE_POOL=${POOL:-$((2 * $(nproc)))} PGDATABASE=haven_bench \
+    PGUSER=$(printf '%s' "$base" | sed -n 's|^postgres://\([^:]*\):.*|\1|p') \
+    PGPASSWORD=$(printf '%s' "$base" | sed -n 's|^postgres://[^:]*:\([^@]*\)@.*|\1|p') \
+    Benchmarks/BareServer/.build/release/BareServer > "$work/bare.log" 2>&1 &
+  bare=$!
+  seq 1 "$REQUESTS" | sed 's|^|/candidates?q=|' > "$work/bare-paths.txt"
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$((PORT + 5))/candidates?q=1" > /dev/null && break; sleep 1; done
+  curl -sf "http://127.0.0.1:$((PORT + 5))/candidates?q=1" > /dev/null || { cat "$work/bare.log" >&2; exit 1; }
+  HAVEN_BENCH_PATHS="$work/bare-paths.txt" wrk -t1 -c2 -d5s -s Benchmarks/search-load.lua "http://127.0.0.1:$((PORT + 5))" > /dev/null
+fi
+
 # How many of the server's requests read their page's details from the database rather than from
 # its memory (SearchDetailsCache): only where pg_stat_statements is loaded (shared_preload_libraries).
 # (Only psql's exit status answers: its output is not "yes" either way.)
@@ -164,6 +186,11 @@ for c in $CONNECTIONS; do
                   coalesce(sum(calls) FILTER (WHERE query LIKE '%f.organization_name%'), 0))
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
     | tee "$work/statements.$c"
+  if [ -n "$bare" ]; then
+    echo "==> bare server (the candidate statement alone, over HTTP): wrk, $c connections, $DURATION"
+    HAVEN_BENCH_PATHS="$work/bare-paths.txt" wrk -t2 -c"$c" -d"$DURATION" -s Benchmarks/search-load.lua \
+      "http://127.0.0.1:$((PORT + 5))" | sed -n '/^requests/,$p' | tee "$work/bare.$c"
+  fi
   for script in search.sql search-request.sql; do
     echo "==> SQL: pgbench -M prepared, $c clients, $DURATION, $script"
     rm -f "$work"/pg.*
@@ -177,7 +204,7 @@ for c in $CONNECTIONS; do
 done
 rss=$(ps -o rss= -p "$server" | awk '{printf "%.0f", $1/1024}')
 echo "==> server RSS: $rss MB"
-stop "$server"; server=""
+stop "$server" "$bare"; server="" bare=""
 
 # The Python peer, measured in this run rather than taken from the brief (PEER=0 skips it): tipg
 # (FastAPI + asyncpg, on uvicorn with uvloop and httptools) serving the brief's KNN query,
@@ -237,8 +264,9 @@ for c in $CONNECTIONS; do
             awk -v w="$w" '/^throughput/ { printf "%s worker%s %.0f\n", w, w == 1 ? "" : "s", $2 }' "$f"; done)
   fastest_peer=$(printf '%s\n' "$peers" | awk '$3 > best { best = $3 } END { print best + 0 }')
   peers=$(printf '%s\n' "$peers" | paste -sd, - | sed 's/,/, /g')
+  bare_throughput=$(awk '/^throughput/ { print $2 }' "$work/bare.$c" 2>/dev/null || true)
   awk -v c="$c" -v rss="$rss" -v peer="$fastest_peer" -v peers="$peers" -v identical="$identical" \
-    -v counted="${statements:+yes}" '
+    -v counted="${statements:+yes}" -v bare="${bare_throughput:-0}" '
     FNR == 1 { file++ }
     file == 1 && /^requests/ { errors = $4 + $7 }
     file == 1 && /^throughput/ { http = $2 }
@@ -260,6 +288,10 @@ for c in $CONNECTIONS; do
       if (counted == "" && request > 0)
         printf " (%.0f%% of search-request.sql; without pg_stat_statements the script cannot tell which the server ran)",
           100 * http / request
+      # What the same stack reaches running the candidate statement alone bounds the share above.
+      if (bare > 0 && candidates > 0)
+        printf " (a bare server running only the candidate statement: %.0f req/s, %.0f%% of search.sql; Haven %.0f%% of it)",
+          bare, 100 * bare / candidates, 100 * http / bare
       if (server && c == 4)
         printf "; at the server p50 %.2f ms (<= 1.5): %s, p99 %.2f ms (<= 5): %s (wrk p50 %.2f, p99 %.2f)",
           sp50, verdict(w15 >= 0.5), sp99, verdict(w5 >= 0.99), p50, p99
@@ -268,7 +300,8 @@ for c in $CONNECTIONS; do
         printf "; at the server p99 %.2f ms (<= 25): %s (wrk p99 %.2f)", sp99, verdict(w25 >= 0.99), p99
       else if (c == 16) printf "; p99 %.2f ms (<= 25): %s", p99, verdict(p99 <= 25)
       if (c == 16) printf "; errors %d: %s", errors, verdict(errors == 0)
-      if (peer > 0) printf "; %.1fx the faster Python peer in this run (tipg: %s req/s; >= 3x): %s\n", http / peer, peers, verdict(http >= 3 * peer)
+      if (peer > 0) printf "; %.1fx the faster Python peer in this run (tipg: %s req/s; >= 3x): %s%s\n", http / peer, peers,
+        verdict(http >= 3 * peer), (bare > 0 ? sprintf(" (the bare server %.1fx)", bare / peer) : "")
       else printf "; %.1f-%.1fx the Python peer (the brief: 600-700 req/s; >= 3x): %s\n", http / 700, http / 600, verdict(http >= 2100)
     }' "$work/http.$c" "$work/pgbench.$c.search.sql" "$work/pgbench.$c.search-request.sql" "$work/server.$c"
 done

@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+
+// How fast can a server built on Hummingbird and PostgresNIO answer over HTTP when all it does is
+// run Haven's candidate statement? `GET /candidates?q=N` runs `search_candidates` with the
+// arguments of `bench_queries` row N (those `search.sql` gives pgbench) and answers the candidates'
+// service ids. No authentication, rate limits, ranking, caches, details or metrics: whatever
+// share of pgbench this reaches bounds what Haven's search can reach on the same machine.
+
+/// One request's arguments, read once from `bench_queries` (made by `run-search.sh`).
+struct Arguments: Sendable {
+    let longitude: Double
+    let latitude: Double
+    let needs: [String]
+    let boxLongitude: Double
+    let boxLatitude: Double
+    let areaKeys: [String]
+    let areaDepths: [Int32]
+}
+
+/// `search.sql`'s statement, with the constants the server passes for a search by ZIP and needs.
+struct CandidatesStatement: PostgresPreparedStatement {
+    static let name = "bare_candidates"
+    static let sql = """
+        SELECT service_ids FROM search_candidates($1, $2, $3, $4, $5, 40000, 40, $6, $7, 365, NULL, false, false,
+                                                  NULL, NULL, true)
+        """
+    typealias Row = [UUID]?
+
+    let arguments: Arguments
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 7)
+        bindings.append(arguments.longitude)
+        bindings.append(arguments.latitude)
+        bindings.append(arguments.needs)
+        bindings.append(arguments.boxLongitude)
+        bindings.append(arguments.boxLatitude)
+        bindings.append(arguments.areaKeys)
+        bindings.append(arguments.areaDepths)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode([UUID]?.self) }
+}
+
+enum Setting {
+    static func value(_ name: String) -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            FileHandle.standardError.write(Data("bare-server: set \(name)\n".utf8))
+            exit(2)
+        }
+        return value
+    }
+}
+
+var configuration = PostgresClient.Configuration(
+    unixSocketPath: Setting.value("BARE_SOCKET"), username: Setting.value("PGUSER"),
+    password: ProcessInfo.processInfo.environment["PGPASSWORD"], database: Setting.value("PGDATABASE"))
+let pool = Int(Setting.value("BARE_POOL")) ?? 4
+configuration.options.minimumConnections = pool
+configuration.options.maximumConnections = pool
+let client = PostgresClient(configuration: configuration)
+var logger = Logger(label: "bare-server")
+logger.logLevel = .warning
+
+try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { await client.run() }
+    var requests: [Arguments] = []
+    let rows = try await client.query(
+        "SELECT lon, lat, needs, box_lon, box_lat, area_keys, area_depths FROM bench_queries ORDER BY id",
+        logger: logger)
+    for try await (longitude, latitude, needs, boxLongitude, boxLatitude, keys, depths) in rows.decode(
+        (Double, Double, [String], Double, Double, [String], [Int32]).self)
+    {
+        requests.append(
+            Arguments(
+                longitude: longitude, latitude: latitude, needs: needs, boxLongitude: boxLongitude,
+                boxLatitude: boxLatitude, areaKeys: keys, areaDepths: depths))
+    }
+    guard !requests.isEmpty else {
+        FileHandle.standardError.write(Data("bare-server: bench_queries is empty (run-search.sh fills it)\n".utf8))
+        exit(2)
+    }
+    let known = requests
+
+    let router = Router()
+    router.get("/candidates") { request, _ -> Response in
+        guard let number = request.uri.queryParameters.get("q").flatMap(Int.init), known.indices.contains(number - 1)
+        else { return Response(status: .notFound) }
+        var ids: [UUID] = []
+        for try await row in try await client.execute(CandidatesStatement(arguments: known[number - 1]), logger: logger)
+        {
+            ids = row ?? []
+        }
+        var body = ByteBuffer()
+        body.reserveCapacity(16 + ids.count * 39)
+        body.writeString("{\"data\":[")
+        for (index, id) in ids.enumerated() {
+            body.writeString(index == 0 ? "\"" : ",\"")
+            body.writeString(id.uuidString.lowercased())
+            body.writeString("\"")
+        }
+        body.writeString("]}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+    let port = Int(Setting.value("BARE_PORT")) ?? 8095
+    let application = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+    // Returns once SIGTERM or SIGINT has shut the HTTP server down; the client then stops too.
+    try await application.runService()
+    group.cancelAll()
+}
