@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 // How fast can a server built on Hummingbird and PostgresNIO answer over HTTP when all it does is
@@ -63,7 +65,14 @@ var configuration = PostgresClient.Configuration(
 let pool = Int(Setting.value("BARE_POOL")) ?? 4
 configuration.options.minimumConnections = pool
 configuration.options.maximumConnections = pool
-let client = PostgresClient(configuration: configuration)
+// BARE_THREADS=haven arranges threads as `haven serve` does on 2 cores: one event loop for HTTP
+// whose requests run on it, and one for the pool's connections, where each statement is sent and
+// its reply read. Otherwise both libraries' defaults.
+let havenThreads = ProcessInfo.processInfo.environment["BARE_THREADS"] == "haven"
+let httpLoops = havenThreads ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : MultiThreadedEventLoopGroup.singleton
+let databaseLoops = havenThreads ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+let client = PostgresClient(
+    configuration: configuration, eventLoopGroup: databaseLoops ?? PostgresClient.defaultEventLoopGroup)
 var logger = Logger(label: "bare-server")
 logger.logLevel = .warning
 
@@ -91,10 +100,14 @@ try await withThrowingDiscardingTaskGroup { group in
     router.get("/candidates") { request, _ -> Response in
         guard let number = request.uri.queryParameters.get("q").flatMap(Int.init), known.indices.contains(number - 1)
         else { return Response(status: .notFound) }
-        var ids: [UUID] = []
-        for try await row in try await client.execute(CandidatesStatement(arguments: known[number - 1]), logger: logger)
-        {
-            ids = row ?? []
+        let statement = CandidatesStatement(arguments: known[number - 1])
+        let ids: [UUID]
+        if let databaseLoops {
+            ids = try await withTaskExecutorPreference(LoopExecutor(databaseLoops.next())) {
+                try await candidates(statement)
+            }
+        } else {
+            ids = try await candidates(statement)
         }
         var body = ByteBuffer()
         body.reserveCapacity(16 + ids.count * 39)
@@ -109,8 +122,51 @@ try await withThrowingDiscardingTaskGroup { group in
     }
     let port = Int(Setting.value("BARE_PORT")) ?? 8095
     let application = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        router: router,
+        server: havenThreads ? .pinnedHTTP1 : .http1(),
+        configuration: .init(address: .hostname("127.0.0.1", port: port)),
+        eventLoopGroupProvider: .shared(httpLoops), logger: logger)
     // Returns once SIGTERM or SIGINT has shut the HTTP server down; the client then stops too.
     try await application.runService()
     group.cancelAll()
+}
+
+func candidates(_ statement: CandidatesStatement) async throws -> [UUID] {
+    var ids: [UUID] = []
+    for try await row in try await client.execute(statement, logger: logger) { ids = row ?? [] }
+    return ids
+}
+
+/// An event loop as the executor a task prefers, as `haven serve` pins its requests.
+final class LoopExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// HTTP/1.1 whose requests run on the event loop that reads their connection.
+struct PinnedHTTP1: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let http1: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        http1.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(LoopExecutor(value.channel.eventLoop)) {
+            await http1.handle(value: value, logger: logger)
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    static var pinnedHTTP1: HTTPServerBuilder {
+        .init { responder in PinnedHTTP1(http1: HTTP1Channel(responder: responder)) }
+    }
 }
