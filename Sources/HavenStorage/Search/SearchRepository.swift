@@ -220,6 +220,7 @@ public struct SearchRepository: Sendable {
         let dropped = Self.decodedSchedules.withLock { cache -> [Int64: KeptSchedule?] in
             var dropped: [Int64: KeptSchedule?] = [:]
             if cache.count + read.count > Self.decodedSchedulesLimit {
+                // The cache goes on with an empty table of the same size; the full one is released.
                 dropped.reserveCapacity(cache.count)
                 swap(&dropped, &cache)
             }

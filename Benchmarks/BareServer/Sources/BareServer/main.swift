@@ -9,8 +9,11 @@ import PostgresNIO
 // How fast can a server built on Hummingbird and PostgresNIO answer over HTTP when all it does is
 // run Haven's candidate statement? `GET /candidates?q=N` runs `search_candidates` with the
 // arguments of `bench_queries` row N (those `search.sql` gives pgbench) and answers the candidates'
-// service ids. No authentication, rate limits, ranking, caches, details or metrics: whatever
-// share of pgbench this reaches bounds what Haven's search can reach on the same machine.
+// service ids. No authentication, rate limits, ranking, caches, details or metrics: the share of
+// pgbench this reaches is about the most Haven's search can reach on the same machine.
+//
+// Settings: BARE_SOCKET (the embedded cluster's socket), PGUSER, PGPASSWORD, PGDATABASE,
+// BARE_PORT (8095), BARE_POOL (4 connections), BARE_THREADS (`haven` for Haven's threads).
 
 /// One request's arguments, read once from `bench_queries` (made by `run-search.sh`).
 struct Arguments: Sendable {
@@ -51,24 +54,28 @@ struct CandidatesStatement: PostgresPreparedStatement {
 
 enum Setting {
     static func value(_ name: String) -> String {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+        guard let value = optional(name) else {
             FileHandle.standardError.write(Data("bare-server: set \(name)\n".utf8))
             exit(2)
         }
         return value
     }
+
+    static func optional(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 var configuration = PostgresClient.Configuration(
     unixSocketPath: Setting.value("BARE_SOCKET"), username: Setting.value("PGUSER"),
-    password: ProcessInfo.processInfo.environment["PGPASSWORD"], database: Setting.value("PGDATABASE"))
-let pool = Int(Setting.value("BARE_POOL")) ?? 4
+    password: Setting.optional("PGPASSWORD"), database: Setting.value("PGDATABASE"))
+let pool = Setting.optional("BARE_POOL").flatMap(Int.init) ?? 4
 configuration.options.minimumConnections = pool
 configuration.options.maximumConnections = pool
 // BARE_THREADS=haven arranges threads as `haven serve` does on 2 cores: one event loop for HTTP
 // whose requests run on it, and one for the pool's connections, where each statement is sent and
 // its reply read. Otherwise both libraries' defaults.
-let havenThreads = ProcessInfo.processInfo.environment["BARE_THREADS"] == "haven"
+let havenThreads = Setting.optional("BARE_THREADS") == "haven"
 let httpLoops = havenThreads ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : MultiThreadedEventLoopGroup.singleton
 let databaseLoops = havenThreads ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
 let client = PostgresClient(
@@ -120,7 +127,7 @@ try await withThrowingDiscardingTaskGroup { group in
         body.writeString("]}")
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
-    let port = Int(Setting.value("BARE_PORT")) ?? 8095
+    let port = Setting.optional("BARE_PORT").flatMap(Int.init) ?? 8095
     let application = Application(
         router: router,
         server: havenThreads ? .pinnedHTTP1 : .http1(),
@@ -149,7 +156,8 @@ final class LoopExecutor: TaskExecutor {
     }
 }
 
-/// HTTP/1.1 whose requests run on the event loop that reads their connection.
+/// HTTP/1.1 whose requests run on the event loop that reads their connection: HavenServer's
+/// `PinnedHTTP1Channel` again, because this package must not build Haven to measure its stack.
 struct PinnedHTTP1: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let http1: HTTP1Channel
